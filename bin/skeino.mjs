@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// The skeino CLI entry: registers the TypeScript loader (skeino and the user's
+// graph files are loaded without a build step), then hands over to cli.ts.
+import { register } from "tsx/esm/api";
+
+register();
+const { main } = await import("../src/server/cli.ts");
+process.exitCode = await main(process.argv.slice(2));

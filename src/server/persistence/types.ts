@@ -1,0 +1,218 @@
+// The persistence contract: every record the HTTP API serves, behind one
+// interface with a memory and a PostgreSQL backend. Both pass the same
+// contract tests (test/server/persistence/contract.ts). Nothing outside
+// persistence/index.ts may branch on the backend.
+import type { BaseCheckpointSaver, BaseStore } from "@langchain/langgraph-checkpoint";
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: unknown };
+
+export type ThreadStatus = "idle" | "busy" | "interrupted" | "error";
+export type RunStatus = "pending" | "running" | "success" | "error" | "timeout" | "interrupted";
+export type MultitaskStrategy = "reject" | "interrupt" | "rollback" | "enqueue";
+export type IfExists = "raise" | "do_nothing";
+export type SortOrder = "asc" | "desc";
+
+export interface RunnableConfigRecord {
+  tags?: string[];
+  recursion_limit?: number;
+  configurable?: JsonObject;
+  [key: string]: unknown;
+}
+
+export interface Assistant {
+  assistant_id: string;
+  graph_id: string;
+  config: RunnableConfigRecord;
+  context: JsonObject;
+  metadata: JsonObject;
+  name: string;
+  description: string | null;
+  version: number;
+  created_at: string; // ISO
+  updated_at: string; // ISO
+}
+
+export type AssistantVersion = Omit<Assistant, "updated_at">;
+
+export interface AssistantCreate {
+  assistant_id: string;
+  graph_id: string;
+  config?: RunnableConfigRecord;
+  context?: JsonObject;
+  metadata?: JsonObject;
+  name?: string;
+  description?: string | null;
+  if_exists?: IfExists;
+}
+
+export interface AssistantPatch {
+  graph_id?: string;
+  config?: RunnableConfigRecord;
+  context?: JsonObject;
+  metadata?: JsonObject; // shallow-merged
+  name?: string;
+  description?: string | null;
+}
+
+export interface AssistantFilter {
+  graph_id?: string;
+  name?: string; // case-insensitive substring
+  metadata?: JsonObject; // JSONB containment
+}
+
+export interface Page {
+  limit: number;
+  offset: number;
+}
+
+export interface AssistantSearch extends AssistantFilter, Page {
+  sort_by?: "assistant_id" | "graph_id" | "name" | "created_at" | "updated_at";
+  sort_order?: SortOrder;
+}
+
+export interface Thread {
+  thread_id: string;
+  created_at: string;
+  updated_at: string;
+  metadata: JsonObject;
+  status: ThreadStatus;
+  config: RunnableConfigRecord;
+  /** Absent until a run finished or the state was written. */
+  values?: JsonObject | null;
+  /** task id -> interrupts, absent until a run finished. */
+  interrupts?: Record<string, unknown[]>;
+  error?: unknown;
+}
+
+export interface ThreadCreate {
+  thread_id: string;
+  metadata?: JsonObject;
+  if_exists?: IfExists;
+}
+
+export interface ThreadFilter {
+  metadata?: JsonObject; // containment
+  values?: JsonObject; // containment; threads without values match (as the reference does)
+  status?: ThreadStatus;
+  ids?: string[];
+}
+
+export interface ThreadSearch extends ThreadFilter, Page {
+  sort_by?: "thread_id" | "status" | "created_at" | "updated_at";
+  sort_order?: SortOrder;
+}
+
+/** What a finished (or started) run writes back to its thread. */
+export interface ThreadUpdate {
+  status?: ThreadStatus;
+  metadata?: JsonObject; // shallow-merged
+  values?: JsonObject | null;
+  interrupts?: Record<string, unknown[]>;
+  config?: RunnableConfigRecord;
+  error?: unknown;
+}
+
+export interface RunKwargs {
+  input?: unknown;
+  command?: { resume?: unknown; update?: unknown; goto?: unknown } | null;
+  config: RunnableConfigRecord;
+  context?: JsonObject;
+  stream_mode: string[];
+  interrupt_before?: string[] | "*";
+  interrupt_after?: string[] | "*";
+  webhook?: string;
+  feedback_keys?: string[];
+  temporary: boolean;
+  subgraphs: boolean;
+  resumable: boolean;
+  checkpoint_id?: string;
+  checkpoint?: JsonObject;
+  on_disconnect?: "cancel" | "continue";
+  [key: string]: unknown;
+}
+
+export interface Run {
+  run_id: string;
+  thread_id: string;
+  assistant_id: string;
+  created_at: string; // in the future when after_seconds is set
+  updated_at: string;
+  status: RunStatus;
+  metadata: JsonObject;
+  multitask_strategy: MultitaskStrategy;
+  kwargs: RunKwargs;
+}
+
+export interface RunListOptions extends Page {
+  status?: RunStatus;
+}
+
+/** Terminal statuses a worker may write. */
+export type RunOutcome = Extract<RunStatus, "success" | "error" | "timeout" | "interrupted">;
+
+export interface MetadataStore {
+  readonly assistants: {
+    create(input: AssistantCreate): Promise<Assistant>;
+    get(assistantId: string): Promise<Assistant | undefined>;
+    patch(assistantId: string, patch: AssistantPatch): Promise<Assistant | undefined>;
+    /** Deletes the assistant, its versions and its runs. */
+    delete(assistantId: string): Promise<boolean>;
+    search(query: AssistantSearch): Promise<{ items: Assistant[]; total: number }>;
+    count(filter: AssistantFilter): Promise<number>;
+    versions(assistantId: string, query: Page & { metadata?: JsonObject }): Promise<AssistantVersion[]>;
+    setLatest(assistantId: string, version: number): Promise<Assistant | "no-assistant" | "no-version">;
+    /** Deletes every assistant except those whose metadata.created_by is "system". */
+    truncateUserAssistants(): Promise<void>;
+  };
+  readonly threads: {
+    create(input: ThreadCreate): Promise<Thread | "exists">;
+    get(threadId: string): Promise<Thread | undefined>;
+    update(threadId: string, update: ThreadUpdate): Promise<Thread | undefined>;
+    /** Deletes the thread and (cascade) its runs. Checkpoints are the caller's job. */
+    delete(threadId: string): Promise<boolean>;
+    search(query: ThreadSearch): Promise<{ items: Thread[]; total: number }>;
+    count(filter: ThreadFilter): Promise<number>;
+    truncate(): Promise<void>;
+  };
+  readonly runs: {
+    /** Inserts a pending run. `notBefore` is when it may start (after_seconds). */
+    create(run: Run): Promise<Run>;
+    get(runId: string, threadId?: string): Promise<Run | undefined>;
+    list(threadId: string, options: RunListOptions): Promise<Run[]>;
+    /** Pending and running runs of a thread, oldest first. */
+    active(threadId: string): Promise<Run[]>;
+    delete(runId: string): Promise<boolean>;
+    /**
+     * Atomically picks the oldest pending run whose created_at is due and
+     * whose thread has no running run, marks it running and its thread busy.
+     */
+    claimNext(workerId: string): Promise<Run | undefined>;
+    /** Guarded write: only from pending|running. Returns false if the run had already ended or vanished. */
+    finish(runId: string, status: RunOutcome): Promise<boolean>;
+    /** Earliest created_at of a pending run that is not yet due, for timers. */
+    nextDueAt(): Promise<Date | undefined>;
+    /** Marks runs left running by a dead process per the recovery policy; returns them. */
+    settleOrphaned(reason: string): Promise<Run[]>;
+    truncate(): Promise<void>;
+  };
+  close(): Promise<void>;
+}
+
+/** Checkpoint operations LangGraph's saver interface lacks. */
+export interface CheckpointAdmin {
+  deleteThread(threadId: string): Promise<void>;
+  /** Deletes the checkpoints (and their writes) a run created: multitask rollback. */
+  deleteRun(threadId: string, runId: string): Promise<void>;
+  copyThread(sourceThreadId: string, targetThreadId: string): Promise<void>;
+  truncate(): Promise<void>;
+}
+
+export interface Persistence {
+  readonly scheme: "memory" | "postgres" | "custom";
+  readonly metadata: MetadataStore;
+  readonly checkpointer: BaseCheckpointSaver;
+  readonly checkpoints: CheckpointAdmin;
+  readonly store: BaseStore;
+  close(): Promise<void>;
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+// Server and Studio-host tests. They start real servers (port 0), real child
+// processes and a real PostgreSQL, so files run in parallel only up to the
+// machine's two cores.
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    maxWorkers: 2,
+  },
+});
