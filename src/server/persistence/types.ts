@@ -153,6 +153,7 @@ export type RunOutcome = Extract<RunStatus, "success" | "error" | "timeout" | "i
 
 export interface MetadataStore {
   readonly assistants: {
+    /** An existing id with if_exists "raise" (default) throws conflict("Assistant already exists") from errors.ts (HTTP 409). */
     create(input: AssistantCreate): Promise<Assistant>;
     get(assistantId: string): Promise<Assistant | undefined>;
     patch(assistantId: string, patch: AssistantPatch): Promise<Assistant | undefined>;
