@@ -9,5 +9,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     maxWorkers: 2,
+    // One PostgreSQL cluster for the run; test files create databases on it.
+    globalSetup: ["test/global-setup-postgres.ts"],
   },
 });
