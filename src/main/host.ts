@@ -1,0 +1,281 @@
+// StudioHost: the HostApi implementation. Composes the settings store, the
+// server supervisor, Local PostgreSQL and the durability probe. Plain Node, so
+// Electron's IPC glue and the browser shell both wrap the same object.
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import type {
+  ApplyResult,
+  ConnectionCheck,
+  DurabilityReport,
+  HostApi,
+  LogLine,
+  RestartMode,
+  ServerEvent,
+  ServerEventListener,
+  ServerStatus,
+  StudioSettings,
+} from "../shared/host-api.ts";
+import { verifyDurability } from "./durability.ts";
+import { LocalPostgres } from "./local-postgres.ts";
+import { maskPassword, parsePostgresUri, type SecretCodec, SettingsStore, validateSettings } from "./settings-store.ts";
+import { type ChildLauncher, type LaunchSpec, ServerSupervisor, type SupervisorSnapshot } from "./supervisor.ts";
+
+export interface StudioHostOptions {
+  dataDir: string;
+  /** Folder with a langgraph.json. Defaults to the bundled example project. */
+  projectDir?: string;
+  /** Path to bin/skeino.mjs. */
+  serverEntry?: string;
+  launcher?: ChildLauncher;
+  codec?: SecretCodec;
+  /** Extra environment for the server child (tests). */
+  serverEnv?: NodeJS.ProcessEnv;
+}
+
+/** Repository root, from this file (src/main/host.ts) or a bundle in out/main. */
+export function appRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(dir, "bin", "skeino.mjs"))) return dir;
+    dir = dirname(dir);
+  }
+  return process.cwd();
+}
+
+export function defaultProjectDir(): string {
+  return join(appRoot(), "resources", "example");
+}
+
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/** Connect with `pg`, run one query and turn every failure into a sentence a user can act on. */
+export async function testPostgresConnection(uri: string): Promise<ConnectionCheck> {
+  const t0 = performance.now();
+  const elapsed = () => Math.round(performance.now() - t0);
+  let url: URL;
+  try {
+    url = parsePostgresUri(uri);
+  } catch (err) {
+    return { ok: false, message: (err as Error).message, code: "INVALID_URI", elapsedMs: elapsed() };
+  }
+  const where = `${url.hostname}:${url.port || 5432}`;
+  const database = decodeURIComponent(url.pathname.replace(/^\//, "")) || decodeURIComponent(url.username) || "postgres";
+  const user = decodeURIComponent(url.username) || "(default user)";
+  const client = new pg.Client({ connectionString: uri, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  // A connection that fails after connect() must not crash the host process.
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+    const res = await client.query<{ v: string }>("SHOW server_version");
+    const version = res.rows[0]?.v ?? "unknown";
+    return {
+      ok: true,
+      message: `Connected to PostgreSQL ${version} at ${where}/${database} as ${user}`,
+      serverVersion: version,
+      elapsedMs: elapsed(),
+    };
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    const code = e.code;
+    let message: string;
+    switch (code) {
+      case "28P01":
+        message = `PostgreSQL rejected the password for user '${user}' at ${where} (28P01)`;
+        break;
+      case "28000":
+        message = `PostgreSQL refused user '${user}' at ${where}: ${e.message} (28000)`;
+        break;
+      case "3D000":
+        message = `Database '${database}' does not exist at ${where} (3D000); create it or change the URI`;
+        break;
+      case "ECONNREFUSED":
+        message = `Nothing is listening at ${where} (ECONNREFUSED): is PostgreSQL running on that port?`;
+        break;
+      case "ENOTFOUND":
+      case "EAI_AGAIN":
+        message = `Host '${url.hostname}' could not be resolved (${code})`;
+        break;
+      default:
+        if (/timeout/i.test(e.message ?? "")) {
+          message = `No answer from ${where} within ${CONNECT_TIMEOUT_MS / 1000} s (timeout)`;
+        } else {
+          message = `Could not connect to ${where}: ${e.message ?? String(err)}${code ? ` (${code})` : ""}`;
+        }
+    }
+    return { ok: false, message, code, elapsedMs: elapsed() };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export class StudioHost implements HostApi {
+  readonly store: SettingsStore;
+  readonly supervisor: ServerSupervisor;
+  readonly localPostgres: LocalPostgres;
+  readonly projectDir: string;
+  private readonly listeners = new Set<ServerEventListener>();
+  private durabilityRun: Promise<DurabilityReport> | null = null;
+
+  constructor(private readonly options: StudioHostOptions) {
+    this.store = new SettingsStore(options.dataDir, options.codec);
+    this.projectDir = resolve(options.projectDir ?? defaultProjectDir());
+    this.localPostgres = new LocalPostgres(options.dataDir, (line) => this.supervisorLog(`[local-postgres] ${line}`));
+    this.supervisor = new ServerSupervisor({
+      spec: () => this.launchSpec(),
+      launcher: options.launcher,
+    });
+    this.supervisor.on((e) => {
+      if (e.type === "status") this.emit({ type: "status", status: this.toStatus(e.snapshot) });
+      else this.emit({ type: "log", line: e.line });
+    });
+  }
+
+  /** Start the server with the saved settings; resolves with the status either way. */
+  async start(): Promise<ServerStatus> {
+    try {
+      await this.supervisor.start();
+    } catch {
+      // The status carries the error; the UI shows it and stays usable.
+    }
+    return this.getServerStatus();
+  }
+
+  async close(): Promise<void> {
+    await this.supervisor.stop();
+    await this.localPostgres.stop().catch(() => undefined);
+  }
+
+  async getServerStatus(): Promise<ServerStatus> {
+    return this.toStatus(this.supervisor.status);
+  }
+
+  async getSettings(): Promise<StudioSettings> {
+    return this.store.read();
+  }
+
+  async getLogs(): Promise<LogLine[]> {
+    return this.supervisor.getLogs();
+  }
+
+  async testConnection(uri: string): Promise<ConnectionCheck> {
+    let full: string;
+    try {
+      full = this.store.unmask(uri);
+    } catch (err) {
+      return { ok: false, message: (err as Error).message, code: "INVALID_URI", elapsedMs: 0 };
+    }
+    return testPostgresConnection(full);
+  }
+
+  async saveSettings(input: StudioSettings): Promise<ApplyResult> {
+    const reject = async (error: string, check?: ConnectionCheck): Promise<ApplyResult> => ({
+      ok: false,
+      error,
+      check,
+      status: await this.getServerStatus(),
+      settings: this.store.read(),
+    });
+    let settings: StudioSettings;
+    try {
+      settings = validateSettings(input);
+      if (settings.postgresUri) settings = { ...settings, postgresUri: this.store.unmask(settings.postgresUri) };
+    } catch (err) {
+      return reject((err as Error).message);
+    }
+    if (settings.persistence === "postgres") {
+      const check = await testPostgresConnection(settings.postgresUri);
+      if (!check.ok) return reject(check.message, check);
+    }
+    if (settings.persistence === "local-postgres") {
+      try {
+        await this.localPostgres.start();
+      } catch (err) {
+        return reject((err as Error).message);
+      }
+    }
+    const previous = this.store.readFull().persistence;
+    const saved = this.store.write(settings);
+    this.supervisorLog(`settings saved: persistence=${settings.persistence}${settings.postgresUri ? ` uri=${maskPassword(settings.postgresUri)}` : ""}`);
+    let error: string | undefined;
+    try {
+      await this.supervisor.restart("graceful");
+    } catch (err) {
+      error = `Settings saved, but the server did not start: ${(err as Error).message}`;
+    }
+    if (previous === "local-postgres" && settings.persistence !== "local-postgres") {
+      await this.localPostgres.stop().catch(() => undefined);
+    }
+    return { ok: !error, error, status: await this.getServerStatus(), settings: saved };
+  }
+
+  async restartServer(mode: RestartMode = "graceful"): Promise<ServerStatus> {
+    try {
+      await this.supervisor.restart(mode);
+    } catch {
+      // Reported through the status.
+    }
+    return this.getServerStatus();
+  }
+
+  verifyDurability(mode: RestartMode = "graceful"): Promise<DurabilityReport> {
+    // One probe at a time: a second click joins the one in flight.
+    this.durabilityRun ??= verifyDurability(
+      {
+        current: () => this.supervisor.status,
+        restart: async (m) => this.supervisor.restart(m),
+      },
+      mode,
+      (phase, done, total, message) => this.emit({ type: "durability", phase, done, total, message }),
+    ).finally(() => {
+      this.durabilityRun = null;
+    });
+    return this.durabilityRun;
+  }
+
+  onServerEvent(listener: ServerEventListener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  private emit(event: ServerEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch {
+        // A broken listener (closed window, dropped SSE client) must not stop the others.
+      }
+    }
+  }
+
+  private supervisorLog(text: string): void {
+    this.supervisor.note(text);
+  }
+
+  private toStatus(s: SupervisorSnapshot): ServerStatus {
+    return {
+      ...s,
+      mode: this.store.readFull().persistence,
+      projectDir: this.projectDir,
+    };
+  }
+
+  private async launchSpec(): Promise<LaunchSpec> {
+    const config = join(this.projectDir, "langgraph.json");
+    if (!existsSync(config)) throw new Error(`No langgraph.json in ${this.projectDir}`);
+    const settings = this.store.readFull();
+    const env: NodeJS.ProcessEnv = { ...process.env, ...this.options.serverEnv };
+    // The URI goes through the environment, not argv, so it never shows in `ps`.
+    delete env.SKEINO_POSTGRES_URI;
+    if (settings.persistence === "postgres") env.SKEINO_POSTGRES_URI = settings.postgresUri;
+    if (settings.persistence === "local-postgres") env.SKEINO_POSTGRES_URI = await this.localPostgres.start();
+    return {
+      entry: this.options.serverEntry ?? join(appRoot(), "bin", "skeino.mjs"),
+      args: ["serve", "--config", config, "--port", "0", "--host", "127.0.0.1"],
+      env,
+    };
+  }
+}
