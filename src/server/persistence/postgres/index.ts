@@ -1,0 +1,82 @@
+// The PostgreSQL backend: one pool skeino owns, shared by the LangGraph
+// saver, the LangGraph store and the metadata store. Connects and migrates
+// (or verifies) before resolving, so a bad URI or a missing table fails at
+// startup with a clear PostgresSetupError, not on the first run.
+import type { Persistence } from "../types.ts";
+import { PostgresCheckpointAdmin } from "./checkpoint-admin.ts";
+import { describePostgresError, redactUri, validatePostgresUri } from "./errors.ts";
+import { PostgresMetadataStore } from "./metadata-store.ts";
+import { migrate, verifySchema, type MigrationResult } from "./migrations.ts";
+import { createOwnedPool, DEFAULT_CONNECTION_TIMEOUT_MS, type OwnedPool } from "./pool.ts";
+import { SkeinoPostgresSaver } from "./saver.ts";
+import { SharedPoolPostgresStore } from "./store.ts";
+
+export interface PostgresPersistenceOptions {
+  uri: string;
+  /** Default true: create/upgrade tables at startup. false: create nothing, verify they exist. */
+  setupSchema?: boolean;
+  poolSize?: number;
+  connectionTimeoutMillis?: number;
+  applicationName?: string;
+  /** Where lost-connection errors go (default: one line on stderr). */
+  onConnectionError?: (error: Error) => void;
+}
+
+export { PostgresSetupError, redactUri } from "./errors.ts";
+
+async function openPool(options: PostgresPersistenceOptions): Promise<OwnedPool> {
+  validatePostgresUri(options.uri);
+  const owned = createOwnedPool({
+    uri: options.uri,
+    max: options.poolSize,
+    connectionTimeoutMillis: options.connectionTimeoutMillis,
+    applicationName: options.applicationName,
+    onConnectionError: options.onConnectionError,
+  });
+  try {
+    await owned.pool.query("SELECT 1");
+    return owned;
+  } catch (error) {
+    await owned.close().catch(() => {});
+    throw describePostgresError(error, options.uri, options.connectionTimeoutMillis ?? DEFAULT_CONNECTION_TIMEOUT_MS);
+  }
+}
+
+export async function createPostgresPersistence(options: PostgresPersistenceOptions): Promise<Persistence> {
+  const owned = await openPool(options);
+  const { pool } = owned;
+  try {
+    if (options.setupSchema === false) await verifySchema(pool, redactUri(options.uri));
+    else await migrate(pool);
+  } catch (error) {
+    await owned.close().catch(() => {});
+    throw describePostgresError(error, options.uri, options.connectionTimeoutMillis ?? DEFAULT_CONNECTION_TIMEOUT_MS);
+  }
+  const metadata = new PostgresMetadataStore(pool, () => owned.connectDedicated());
+  let closing: Promise<void> | undefined;
+  return {
+    scheme: "postgres",
+    metadata,
+    checkpointer: new SkeinoPostgresSaver(pool),
+    checkpoints: new PostgresCheckpointAdmin(pool),
+    store: new SharedPoolPostgresStore(pool),
+    // Drain first (the caller stops its runs), then end the pool exactly once.
+    close: () =>
+      (closing ??= (async () => {
+        await metadata.close();
+        await owned.close();
+      })()),
+  };
+}
+
+/** `skeino db migrate --uri ...`: applies every migration, then disconnects. */
+export async function migratePostgres(options: Omit<PostgresPersistenceOptions, "setupSchema">): Promise<MigrationResult> {
+  const owned = await openPool(options);
+  try {
+    return await migrate(owned.pool);
+  } catch (error) {
+    throw describePostgresError(error, options.uri, options.connectionTimeoutMillis ?? DEFAULT_CONNECTION_TIMEOUT_MS);
+  } finally {
+    await owned.close();
+  }
+}
