@@ -1,0 +1,148 @@
+// createApp: settings -> persistence -> graph registry -> run engine -> routes.
+import Fastify, { type FastifyInstance } from "fastify";
+import { randomUUID } from "node:crypto";
+import { createRequire } from "node:module";
+import { resolveSettings, type ResolvedSettings, type SkeinoSettings } from "./settings.ts";
+import { createPersistence } from "./persistence/index.ts";
+import type { Persistence } from "./persistence/types.ts";
+import { GraphRegistry, systemAssistantId, type GraphEntry } from "./graphs/registry.ts";
+import { RunEngine } from "./runs/run-engine.ts";
+import { RunService } from "./runs/run-service.ts";
+import { ThreadService } from "./threads/thread-service.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import type { ServerContext } from "./http/context.ts";
+import { installErrorHandler } from "./http/error-handler.ts";
+import { installCors } from "./http/cors.ts";
+import { metaRoutes } from "./http/meta-routes.ts";
+import { assistantRoutes } from "./http/assistant-routes.ts";
+import { threadRoutes } from "./http/thread-routes.ts";
+import { runRoutes } from "./http/run-routes.ts";
+import { storeRoutes } from "./http/store-routes.ts";
+import { internalRoutes } from "./http/internal-routes.ts";
+import { badRequest } from "./errors.ts";
+
+const VERSION = (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
+
+export interface CreateAppOptions {
+  graphs: Record<string, GraphEntry>;
+  settings?: SkeinoSettings;
+  logger?: Logger;
+}
+
+export interface SkeinoApp {
+  /** Connects persistence, builds graphs, registers routes. Rejects with a clear error on bad settings. */
+  ready(): Promise<void>;
+  /** Resolves with the URL it listens on (port 0 picks a free port). */
+  listen(options?: { port?: number; host?: string }): Promise<string>;
+  /** Stops taking runs, drains running ones, closes the server and persistence. Idempotent. */
+  close(): Promise<void>;
+  readonly settings: ResolvedSettings;
+  /** Available after ready(). */
+  readonly context: ServerContext;
+  readonly fastify: FastifyInstance;
+}
+
+// Graphs written for LangGraph Platform call getLogger() from
+// @langchain/langgraph-sdk/logging, which reads this global.
+const SDK_LOGGER = Symbol.for("langgraph.api.sdk-logger");
+
+export function registerPlatformLogger(log: Logger): void {
+  const g = globalThis as Record<symbol, unknown>;
+  if (g[SDK_LOGGER]) return;
+  const forward = (level: "error" | "warn" | "info" | "debug") => (message: unknown, fields?: Record<string, unknown>) =>
+    log[level](typeof message === "string" ? message : JSON.stringify(message), fields);
+  g[SDK_LOGGER] = { error: forward("error"), warn: forward("warn"), info: forward("info"), debug: forward("debug"), verbose: forward("debug"), silly: forward("debug") };
+}
+
+export function createApp(options: CreateAppOptions): SkeinoApp {
+  const settings = resolveSettings(options.settings);
+  const log = options.logger ?? createLogger(settings.logLevel);
+  registerPlatformLogger(log);
+  const fastify = Fastify({ logger: false, bodyLimit: settings.bodyLimit, ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } } });
+  let context: ServerContext | undefined;
+  let persistence: Persistence | undefined;
+  let readyPromise: Promise<void> | undefined;
+  let closePromise: Promise<void> | undefined;
+
+  // Bodies: JSON, also when labelled text/plain (as the reference accepts);
+  // an empty body is "no body" rather than an error.
+  fastify.removeAllContentTypeParsers();
+  const parseJson = (_req: unknown, body: string, done: (err: Error | null, value?: unknown) => void) => {
+    if (body.trim() === "") return done(null, undefined);
+    try {
+      done(null, JSON.parse(body));
+    } catch (error) {
+      done(badRequest(`Invalid JSON body: ${(error as Error).message}`));
+    }
+  };
+  fastify.addContentTypeParser(["application/json", "text/plain"], { parseAs: "string" }, parseJson);
+
+  async function boot(): Promise<void> {
+    persistence = await createPersistence(settings);
+    try {
+      const registry = new GraphRegistry(options.graphs, persistence.checkpointer, persistence.store);
+      await registry.init();
+      for (const graphId of registry.ids()) {
+        const defaults = settings.assistantDefaults[graphId] ?? {};
+        await persistence.metadata.assistants.create({
+          assistant_id: systemAssistantId(graphId),
+          graph_id: graphId,
+          name: graphId,
+          metadata: { created_by: "system" },
+          config: defaults.config ?? {},
+          context: defaults.context ?? {},
+          if_exists: "do_nothing",
+        });
+      }
+      const settled = await persistence.metadata.runs.settleOrphaned("server stopped while the run was in progress");
+      if (settled.length) log.warn("settled runs left running by a previous process", { runs: settled.map((r) => r.run_id) });
+      const engine = new RunEngine(persistence, registry, log, { workers: settings.workers, runTimeoutSeconds: settings.runTimeoutSeconds });
+      const runs = new RunService(persistence, registry, engine);
+      const threads = new ThreadService(persistence, registry, engine, runs);
+      context = { persistence, registry, engine, runs, threads, settings, log, bootId: randomUUID(), startedAt: new Date(), version: VERSION };
+      installErrorHandler(fastify, log);
+      installCors(fastify, settings.corsOrigins);
+      const ctx = context;
+      await fastify.register(async (instance) => {
+        await metaRoutes(instance, ctx);
+        await assistantRoutes(instance, ctx);
+        await threadRoutes(instance, ctx);
+        await runRoutes(instance, ctx);
+        await storeRoutes(instance, ctx);
+        if (settings.internalTruncate) await internalRoutes(instance, ctx);
+      });
+      await fastify.ready();
+      engine.start();
+    } catch (error) {
+      await persistence.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  const app: SkeinoApp = {
+    settings,
+    fastify,
+    get context(): ServerContext {
+      if (!context) throw new Error("skeino: call ready() (or listen()) first");
+      return context;
+    },
+    ready() {
+      readyPromise ??= boot();
+      return readyPromise;
+    },
+    async listen(opts = {}) {
+      await app.ready();
+      return fastify.listen({ port: opts.port ?? settings.port, host: opts.host ?? settings.host });
+    },
+    close() {
+      closePromise ??= (async () => {
+        if (readyPromise) await readyPromise.catch(() => undefined);
+        if (context) await context.engine.stop();
+        await fastify.close();
+        if (persistence) await persistence.close();
+      })();
+      return closePromise;
+    },
+  };
+  return app;
+}

@@ -1,0 +1,114 @@
+// The graph registry: turns every registered entry (compiled graph,
+// uncompiled StateGraph, builder, or manifest factory) into a compiled graph
+// wired to skeino's checkpointer and store, and owns the system assistants.
+//
+// Graphs may come from another copy (and version) of @langchain/langgraph
+// than skeino's own: the user's project has its own node_modules. So we never
+// use instanceof on them; we only call their public methods.
+import type { BaseCheckpointSaver, BaseStore } from "@langchain/langgraph-checkpoint";
+import { uuid5 } from "@langchain/langgraph-checkpoint";
+import type { Pregel } from "@langchain/langgraph/pregel";
+import type { RunnableConfig } from "@langchain/core/runnables";
+
+// The graph's state, input and config types are the user's: unknown to us.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type CompiledGraph = Pregel<any, any, any, any, any, any, any>;
+
+export interface UncompiledGraph {
+  compile(options?: { checkpointer?: BaseCheckpointSaver; store?: BaseStore }): CompiledGraph;
+}
+
+/** Code registration: called once with the checkpointer skeino resolved. */
+export type GraphBuilder = (checkpointer: BaseCheckpointSaver) => Promise<CompiledGraph> | CompiledGraph;
+
+/** Manifest form (as @langchain/langgraph-api): called with the run's config for every run. */
+export interface GraphFactory {
+  factory: (config: RunnableConfig) => Promise<CompiledGraph | UncompiledGraph> | CompiledGraph | UncompiledGraph;
+}
+
+export type GraphEntry = CompiledGraph | UncompiledGraph | GraphBuilder | GraphFactory;
+
+/** The namespace the reference server uses for system assistant ids. */
+export const GRAPH_NAMESPACE = "6ba7b821-9dad-11d1-80b4-00c04fd430c8";
+export const systemAssistantId = (graphId: string) => uuid5(graphId, GRAPH_NAMESPACE);
+
+const isCompiled = (value: unknown): value is CompiledGraph =>
+  typeof value === "object" && value !== null && typeof (value as CompiledGraph).getState === "function" && typeof (value as CompiledGraph).stream === "function";
+
+const isUncompiled = (value: unknown): value is UncompiledGraph =>
+  typeof value === "object" && value !== null && typeof (value as UncompiledGraph).compile === "function" && !isCompiled(value);
+
+const isFactory = (value: unknown): value is GraphFactory =>
+  typeof value === "object" && value !== null && typeof (value as GraphFactory).factory === "function";
+
+export function describeEntryProblem(value: unknown): string | undefined {
+  if (isCompiled(value) || isUncompiled(value) || isFactory(value) || typeof value === "function") return undefined;
+  return `expected a compiled graph, a StateGraph, or a function returning one; got ${value === null ? "null" : typeof value}`;
+}
+
+type Resolved = { kind: "static"; graph: CompiledGraph } | { kind: "factory"; factory: GraphFactory["factory"] };
+
+export class GraphRegistry {
+  private resolved = new Map<string, Resolved>();
+
+  constructor(
+    private readonly entries: Record<string, GraphEntry>,
+    private readonly checkpointer: BaseCheckpointSaver,
+    private readonly store: BaseStore,
+  ) {}
+
+  async init(): Promise<void> {
+    for (const [graphId, entry] of Object.entries(this.entries)) {
+      const problem = describeEntryProblem(entry);
+      if (problem) throw new Error(`Graph "${graphId}": ${problem}`);
+      if (isFactory(entry)) {
+        this.resolved.set(graphId, { kind: "factory", factory: entry.factory });
+      } else if (typeof entry === "function") {
+        const built = await (entry as GraphBuilder)(this.checkpointer);
+        const graph = isUncompiled(built) ? built.compile({ checkpointer: this.checkpointer, store: this.store }) : built;
+        if (!isCompiled(graph)) throw new Error(`Graph "${graphId}": the builder did not return a compiled graph`);
+        // A builder may bring its own checkpointer; keep it. Otherwise use ours.
+        graph.checkpointer ??= this.checkpointer;
+        graph.store ??= this.store;
+        this.resolved.set(graphId, { kind: "static", graph });
+      } else {
+        const graph = isUncompiled(entry) ? entry.compile({ checkpointer: this.checkpointer, store: this.store }) : entry;
+        graph.checkpointer = this.checkpointer;
+        graph.store = this.store;
+        this.resolved.set(graphId, { kind: "static", graph });
+      }
+    }
+  }
+
+  ids(): string[] {
+    return [...this.resolved.keys()];
+  }
+
+  has(graphId: string): boolean {
+    return this.resolved.has(graphId);
+  }
+
+  /**
+   * The graph to run or inspect. `temporary` (stateless runs) gets a view of
+   * the graph without a checkpointer, leaving the shared instance untouched.
+   */
+  async get(graphId: string, config: RunnableConfig = { configurable: {} }, options: { temporary?: boolean } = {}): Promise<CompiledGraph> {
+    const entry = this.resolved.get(graphId);
+    if (!entry) throw new Error(`Graph "${graphId}" not found`);
+    let graph: CompiledGraph;
+    if (entry.kind === "factory") {
+      const made = await entry.factory(config);
+      graph = isUncompiled(made) ? made.compile() : made;
+      graph.checkpointer = this.checkpointer;
+      graph.store = this.store;
+    } else {
+      graph = entry.graph;
+    }
+    if (options.temporary) {
+      const view = Object.create(graph) as CompiledGraph;
+      view.checkpointer = undefined;
+      return view;
+    }
+    return graph;
+  }
+}

@@ -1,0 +1,21 @@
+// What every route plugin gets: the services of one server instance.
+import type { Persistence } from "../persistence/types.ts";
+import type { GraphRegistry } from "../graphs/registry.ts";
+import type { RunEngine } from "../runs/run-engine.ts";
+import type { RunService } from "../runs/run-service.ts";
+import type { ThreadService } from "../threads/thread-service.ts";
+import type { ResolvedSettings } from "../settings.ts";
+import type { Logger } from "../logger.ts";
+
+export interface ServerContext {
+  persistence: Persistence;
+  registry: GraphRegistry;
+  engine: RunEngine;
+  runs: RunService;
+  threads: ThreadService;
+  settings: ResolvedSettings;
+  log: Logger;
+  bootId: string;
+  startedAt: Date;
+  version: string;
+}

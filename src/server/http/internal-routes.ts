@@ -1,0 +1,35 @@
+// POST /internal/truncate: wipes data between test groups (test suites only;
+// off unless SKEINO_INTERNAL_TRUNCATE=1 or settings.internalTruncate).
+import type { FastifyInstance } from "fastify";
+import type { ServerContext } from "./context.ts";
+
+interface TruncateBody {
+  runs?: boolean;
+  threads?: boolean;
+  assistants?: boolean;
+  checkpointer?: boolean;
+  checkpoint?: boolean;
+  store?: boolean;
+}
+
+export async function internalRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
+  const flag = { type: "boolean" } as const;
+  app.post<{ Body: TruncateBody | undefined }>(
+    "/internal/truncate",
+    { schema: { body: { type: "object", properties: { runs: flag, threads: flag, assistants: flag, checkpointer: flag, checkpoint: flag, store: flag } } } },
+    async (request) => {
+      const b = request.body ?? {};
+      const { metadata, checkpoints, store } = ctx.persistence;
+      if (b.runs) await metadata.runs.truncate();
+      if (b.threads) await metadata.threads.truncate();
+      if (b.assistants) await metadata.assistants.truncateUserAssistants();
+      if (b.checkpointer || b.checkpoint) await checkpoints.truncate();
+      if (b.store) {
+        const clearable = store as unknown as { clear?: () => void | Promise<void>; truncate?: () => Promise<void> };
+        if (clearable.clear) await clearable.clear();
+        else if (clearable.truncate) await clearable.truncate();
+      }
+      return { ok: true };
+    },
+  );
+}

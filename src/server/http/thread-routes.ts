@@ -1,0 +1,181 @@
+// Threads: CRUD, search, copy, state and history.
+import type { FastifyInstance } from "fastify";
+import type { ServerContext } from "./context.ts";
+import type { JsonObject, Thread, ThreadStatus } from "../persistence/types.ts";
+import { badRequest } from "../errors.ts";
+import { checkpointSelector, command, ifExists, limit, obj, objOrNull, offset, sortOrder, threadIdParams, uuid } from "./schemas.ts";
+import type { CheckpointSelector, SuperstepUpdate } from "../threads/thread-service.ts";
+
+const status = { type: "string", enum: ["idle", "busy", "interrupted", "error"] } as const;
+const truthy = (v: string | undefined) => ["true", "1", "yes"].includes((v ?? "").toLowerCase());
+
+/** The thread as the API shows it (no internal error detail beyond what the SDK knows). */
+export function threadView(t: Thread): Record<string, unknown> {
+  const { error, ...rest } = t;
+  return error === undefined || error === null ? rest : { ...rest, error };
+}
+
+export async function threadRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
+  const threads = ctx.persistence.metadata.threads;
+
+  app.post<{ Body: { thread_id?: string; metadata?: JsonObject; if_exists?: "raise" | "do_nothing"; supersteps?: { updates: SuperstepUpdate[] }[] } | undefined }>(
+    "/threads",
+    {
+      schema: {
+        body: {
+          type: "object",
+          properties: {
+            thread_id: uuid,
+            metadata: objOrNull,
+            if_exists: ifExists,
+            supersteps: {
+              type: "array",
+              items: {
+                type: "object",
+                required: ["updates"],
+                properties: {
+                  updates: {
+                    type: "array",
+                    items: { type: "object", required: ["as_node"], properties: { values: {}, command, as_node: { type: "string" } } },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    async (request) => threadView(await ctx.threads.create({ ...(request.body ?? {}), metadata: request.body?.metadata ?? {} })),
+  );
+
+  app.post<{
+    Body: { metadata?: JsonObject; values?: JsonObject; status?: ThreadStatus; ids?: string[]; limit?: number; offset?: number; sort_by?: "thread_id" | "status" | "created_at" | "updated_at"; sort_order?: "asc" | "desc"; select?: string[] } | undefined;
+  }>(
+    "/threads/search",
+    {
+      schema: {
+        body: {
+          type: "object",
+          properties: {
+            metadata: obj,
+            values: obj,
+            status,
+            ids: { type: "array", items: uuid },
+            limit,
+            offset,
+            sort_by: { type: "string", enum: ["thread_id", "status", "created_at", "updated_at"] },
+            sort_order: sortOrder,
+            select: { type: "array", items: { type: "string" } },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body ?? {};
+      const page = { limit: b.limit ?? 10, offset: b.offset ?? 0 };
+      const { items, total } = await threads.search({ ...b, ...page });
+      reply.header("x-pagination-total", String(total));
+      if (items.length === page.limit && page.offset + page.limit < total) reply.header("x-pagination-next", String(page.offset + page.limit));
+      const views = items.map(threadView);
+      if (!b.select?.length) return views;
+      return views.map((t) => Object.fromEntries(Object.entries(t).filter(([k]) => (b.select as string[]).includes(k))));
+    },
+  );
+
+  app.post<{ Body: { metadata?: JsonObject; values?: JsonObject; status?: ThreadStatus } | undefined }>(
+    "/threads/count",
+    { schema: { body: { type: "object", properties: { metadata: obj, values: obj, status } } } },
+    async (request) => threads.count(request.body ?? {}),
+  );
+
+  app.get<{ Params: { thread_id: string } }>("/threads/:thread_id", { schema: { params: threadIdParams } }, async (request) =>
+    threadView(await ctx.threads.get(request.params.thread_id)),
+  );
+
+  app.patch<{ Params: { thread_id: string }; Body: { metadata?: JsonObject } | undefined }>(
+    "/threads/:thread_id",
+    { schema: { params: threadIdParams, body: { type: "object", properties: { metadata: obj } } } },
+    async (request) => {
+      await ctx.threads.get(request.params.thread_id);
+      const updated = await threads.update(request.params.thread_id, { metadata: request.body?.metadata ?? {} });
+      return threadView(updated ?? (await ctx.threads.get(request.params.thread_id)));
+    },
+  );
+
+  app.delete<{ Params: { thread_id: string } }>("/threads/:thread_id", { schema: { params: threadIdParams } }, async (request, reply) => {
+    await ctx.threads.delete(request.params.thread_id);
+    return reply.status(204).send();
+  });
+
+  app.post<{ Params: { thread_id: string } }>("/threads/:thread_id/copy", { schema: { params: threadIdParams } }, async (request) =>
+    threadView(await ctx.threads.copy(request.params.thread_id)),
+  );
+
+  app.get<{ Params: { thread_id: string }; Querystring: { subgraphs?: string } }>(
+    "/threads/:thread_id/state",
+    { schema: { params: threadIdParams } },
+    async (request) => ctx.threads.state(request.params.thread_id, { subgraphs: truthy(request.query.subgraphs) }),
+  );
+
+  app.get<{ Params: { thread_id: string; checkpoint_id: string }; Querystring: { subgraphs?: string } }>(
+    "/threads/:thread_id/state/:checkpoint_id",
+    { schema: { params: { type: "object", required: ["thread_id", "checkpoint_id"], properties: { thread_id: uuid, checkpoint_id: uuid } } } },
+    async (request) =>
+      ctx.threads.state(request.params.thread_id, { subgraphs: truthy(request.query.subgraphs), checkpoint: { checkpoint_id: request.params.checkpoint_id } }),
+  );
+
+  app.post<{ Params: { thread_id: string }; Body: { checkpoint: CheckpointSelector; subgraphs?: boolean } }>(
+    "/threads/:thread_id/state/checkpoint",
+    { schema: { params: threadIdParams, body: { type: "object", required: ["checkpoint"], properties: { checkpoint: checkpointSelector, subgraphs: { type: "boolean" } } } } },
+    async (request) => ctx.threads.state(request.params.thread_id, { subgraphs: request.body.subgraphs, checkpoint: request.body.checkpoint }),
+  );
+
+  app.post<{ Params: { thread_id: string }; Body: { values?: unknown; as_node?: string; checkpoint_id?: string; checkpoint?: CheckpointSelector } }>(
+    "/threads/:thread_id/state",
+    {
+      schema: {
+        params: threadIdParams,
+        body: { type: "object", properties: { values: { type: ["object", "array", "null"] }, as_node: { type: "string" }, checkpoint_id: uuid, checkpoint: checkpointSelector } },
+      },
+    },
+    async (request) => ctx.threads.updateState(request.params.thread_id, request.body ?? {}),
+  );
+
+  app.get<{ Params: { thread_id: string }; Querystring: { limit?: string; before?: string } }>(
+    "/threads/:thread_id/history",
+    { schema: { params: threadIdParams } },
+    async (request) => {
+      const rawLimit = request.query.limit;
+      const parsed = rawLimit === undefined ? 10 : Number(rawLimit);
+      if (!Number.isInteger(parsed) || parsed < 1 || parsed > 1000) throw badRequest("Invalid querystring: 'limit' must be an integer between 1 and 1000");
+      return ctx.threads.history(request.params.thread_id, { limit: parsed, before: request.query.before });
+    },
+  );
+
+  app.post<{ Params: { thread_id: string }; Body: { limit?: number; before?: string | { configurable?: JsonObject }; metadata?: JsonObject; checkpoint?: CheckpointSelector } | undefined }>(
+    "/threads/:thread_id/history",
+    {
+      schema: {
+        params: threadIdParams,
+        body: {
+          type: "object",
+          properties: {
+            limit,
+            before: { anyOf: [{ type: "string" }, { type: "object", properties: { configurable: obj } }, { type: "null" }] },
+            metadata: objOrNull,
+            checkpoint: checkpointSelector,
+          },
+        },
+      },
+    },
+    async (request) => {
+      const b = request.body ?? {};
+      return ctx.threads.history(request.params.thread_id, {
+        limit: b.limit ?? 10,
+        before: b.before ?? undefined,
+        metadata: b.metadata ?? undefined,
+        checkpoint: b.checkpoint,
+      });
+    },
+  );
+}

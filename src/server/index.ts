@@ -1,0 +1,11 @@
+// The skeino library: a LangGraph Platform compatible server for your graphs.
+export { createApp } from "./app.ts";
+export type { CreateAppOptions, SkeinoApp } from "./app.ts";
+export { loadManifest } from "./manifest.ts";
+export type { Manifest } from "./manifest.ts";
+export { resolveSettings } from "./settings.ts";
+export type { SkeinoSettings, ResolvedSettings, CheckpointerOptions, CheckpointerScheme, LogLevel } from "./settings.ts";
+export type { GraphEntry, GraphBuilder, GraphFactory, CompiledGraph } from "./graphs/registry.ts";
+export { systemAssistantId } from "./graphs/registry.ts";
+export { HttpError, ConfigError } from "./errors.ts";
+export type * from "./persistence/types.ts";

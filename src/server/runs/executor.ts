@@ -1,0 +1,172 @@
+// Executes one run: streams the graph with the thread's checkpointer and
+// publishes every event to the broker. Returns how the run ended; the engine
+// writes statuses.
+import { Command, Send } from "@langchain/langgraph";
+import type { RunnableConfig } from "@langchain/core/runnables";
+import type { Run } from "../persistence/types.ts";
+import type { CompiledGraph } from "../graphs/registry.ts";
+import { serializeError, serializeJson } from "../serialize.ts";
+import { libraryModes, translateChunk, type SseOut } from "./stream-modes.ts";
+
+export type CancelAction = "interrupt" | "rollback";
+
+export interface ExecutionResult {
+  outcome: "success" | "error" | "interrupted" | "rollback" | "timeout";
+  error?: unknown;
+  /** The last root `values` payload (what /wait returns). */
+  lastValues?: unknown;
+}
+
+interface RunSendInput {
+  node: string;
+  input?: unknown;
+}
+
+export function toCommand(command: NonNullable<Run["kwargs"]["command"]>): Command {
+  const rawGoto = command.goto;
+  const goto = rawGoto == null ? undefined : Array.isArray(rawGoto) ? rawGoto : [rawGoto];
+  return new Command({
+    goto: goto?.map((item) => (typeof item === "string" ? item : new Send((item as RunSendInput).node, (item as RunSendInput).input))),
+    update: command.update as Record<string, unknown> | undefined,
+    resume: command.resume,
+  });
+}
+
+function omitUndefined<T extends Record<string, unknown>>(obj: T): Partial<T> {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export class TimeoutAbort extends Error {
+  constructor() {
+    super("The run exceeded its time limit");
+    this.name = "TimeoutError";
+  }
+}
+
+export async function executeRun(
+  run: Run,
+  graph: CompiledGraph,
+  publish: (event: string, data: string) => void,
+  signal: AbortSignal,
+): Promise<ExecutionResult> {
+  const kwargs = run.kwargs;
+  const userModes = kwargs.stream_mode.length ? kwargs.stream_mode : ["values"];
+  const subgraphs = kwargs.subgraphs === true;
+  const emit = (out: SseOut | undefined) => {
+    if (out) publish(out.event, serializeJson(out.data));
+  };
+  publish("metadata", serializeJson({ run_id: run.run_id, attempt: 1 }));
+
+  const config = kwargs.config;
+  const input = kwargs.command != null ? toCommand(kwargs.command) : (kwargs.input ?? null);
+  const options = omitUndefined({
+    interruptBefore: kwargs.interrupt_before,
+    interruptAfter: kwargs.interrupt_after,
+    tags: config.tags,
+    context: kwargs.context,
+    configurable: config.configurable as RunnableConfig["configurable"],
+    recursionLimit: config.recursion_limit as number | undefined,
+    metadata: config.metadata as Record<string, unknown> | undefined,
+    runId: run.run_id,
+    signal,
+    subgraphs,
+  });
+
+  let lastValues: unknown;
+  const noteValues = (ns: string[] | undefined, mode: string, chunk: unknown) => {
+    if (mode === "values" && (!ns || ns.length === 0)) lastValues = chunk;
+  };
+
+  try {
+    if (userModes.includes("events") || userModes.includes("messages")) {
+      await streamWithEvents(run, graph, input, options, userModes, emit, noteValues);
+    } else {
+      const modes = libraryModes(userModes);
+      if (!modes.includes("values")) modes.push("values");
+      const stream = await graph.stream(input, { ...options, streamMode: modes } as Parameters<CompiledGraph["stream"]>[1]);
+      for await (const item of stream as AsyncIterable<unknown[]>) {
+        const [ns, mode, chunk] = (subgraphs ? item : [undefined, ...item]) as [string[] | undefined, string, unknown];
+        noteValues(ns, mode, chunk);
+        emit(translateChunk(ns, mode, chunk, userModes, subgraphs));
+      }
+    }
+    if (signal.aborted) return abortedResult(signal, lastValues, publish);
+    return { outcome: "success", lastValues };
+  } catch (error) {
+    if (signal.aborted) return abortedResult(signal, lastValues, publish);
+    publish("error", serializeJson(serializeError(error)));
+    return { outcome: "error", error, lastValues };
+  }
+}
+
+function abortedResult(signal: AbortSignal, lastValues: unknown, publish: (event: string, data: string) => void): ExecutionResult {
+  const reason: unknown = signal.reason;
+  if (reason instanceof TimeoutAbort) {
+    publish("error", serializeJson(serializeError(reason)));
+    return { outcome: "timeout", error: reason, lastValues };
+  }
+  return { outcome: reason === "rollback" ? "rollback" : "interrupted", lastValues };
+}
+
+interface StreamEventV2 {
+  event: string;
+  run_id: string;
+  tags?: string[];
+  metadata?: Record<string, unknown>;
+  data: { chunk?: unknown };
+}
+
+interface MessageChunkLike {
+  id?: string;
+  concat(other: MessageChunkLike): MessageChunkLike;
+}
+
+/** The streamEvents path, needed for the "events" and legacy "messages" modes. */
+async function streamWithEvents(
+  run: Run,
+  graph: CompiledGraph,
+  input: unknown,
+  options: Record<string, unknown>,
+  userModes: string[],
+  emit: (out: SseOut | undefined) => void,
+  noteValues: (ns: string[] | undefined, mode: string, chunk: unknown) => void,
+): Promise<void> {
+  const subgraphs = options.subgraphs === true;
+  const modes = libraryModes(userModes);
+  if (!modes.includes("values")) modes.push("values");
+  const events = graph.streamEvents(input, { ...options, version: "v2", streamMode: modes } as Parameters<CompiledGraph["streamEvents"]>[1]) as AsyncIterable<StreamEventV2>;
+  const messages: Record<string, MessageChunkLike> = {};
+  const completed = new Set<string>();
+  for await (const event of events) {
+    if (event.tags?.includes("langsmith:hidden")) continue;
+    const isRootStream = event.event === "on_chain_stream" && (subgraphs || event.run_id === run.run_id);
+    if (isRootStream) {
+      const tuple = (subgraphs ? event.data.chunk : [undefined, ...(event.data.chunk as unknown[])]) as [string[] | undefined, string, unknown];
+      const [ns, mode, chunk] = tuple;
+      noteValues(ns, mode, chunk);
+      emit(translateChunk(ns, mode, chunk, userModes, subgraphs));
+    } else if (userModes.includes("events")) {
+      emit({ event: "events", data: event });
+    }
+    if (!userModes.includes("messages")) continue;
+    if (isRootStream) {
+      const [, chunk] = event.data.chunk as [unknown, unknown];
+      let found: unknown = [];
+      if (typeof chunk === "object" && chunk !== null && "messages" in chunk) found = (chunk as { messages: unknown }).messages;
+      const list = (Array.isArray(found) ? found : [found]) as Array<{ id?: string }>;
+      const fresh = list.filter((m) => m && m.id && !completed.has(m.id));
+      for (const m of fresh) completed.add(m.id as string);
+      if (fresh.length) emit({ event: "messages/complete", data: fresh });
+    } else if (event.event === "on_chat_model_stream" && !event.tags?.includes("nostream")) {
+      const message = event.data.chunk as MessageChunkLike;
+      if (!message?.id) continue;
+      if (!messages[message.id]) {
+        messages[message.id] = message;
+        emit({ event: "messages/metadata", data: { [message.id]: { metadata: event.metadata } } });
+      } else {
+        messages[message.id] = messages[message.id].concat(message);
+      }
+      emit({ event: "messages/partial", data: [messages[message.id]] });
+    }
+  }
+}

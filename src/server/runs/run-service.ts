@@ -1,0 +1,194 @@
+// Run creation and control as the API defines them: assistant and thread
+// resolution, config merging, multitask strategies, cancel, join.
+import { v7 as uuid7 } from "uuid";
+import type { JsonObject, MultitaskStrategy, Persistence, Run, RunnableConfigRecord } from "../persistence/types.ts";
+import { notFound, runNotFound, threadNotFound, unprocessable } from "../errors.ts";
+import type { GraphRegistry } from "../graphs/registry.ts";
+import { systemAssistantId } from "../graphs/registry.ts";
+import type { RunEngine, RunEnded } from "./run-engine.ts";
+import type { CancelAction } from "./executor.ts";
+
+export interface RunCreateBody {
+  assistant_id: string;
+  input?: unknown;
+  command?: { resume?: unknown; update?: unknown; goto?: unknown } | null;
+  checkpoint_id?: string;
+  checkpoint?: JsonObject;
+  metadata?: JsonObject;
+  config?: RunnableConfigRecord;
+  context?: JsonObject;
+  webhook?: string;
+  interrupt_before?: string[] | "*";
+  interrupt_after?: string[] | "*";
+  on_disconnect?: "cancel" | "continue";
+  multitask_strategy?: MultitaskStrategy;
+  stream_mode?: string | string[];
+  stream_subgraphs?: boolean;
+  stream_resumable?: boolean;
+  after_seconds?: number;
+  if_not_exists?: "reject" | "create";
+  on_completion?: "delete" | "keep";
+  feedback_keys?: string | string[];
+}
+
+const HIDDEN_HEADERS = new Set(["x-api-key", "x-tenant-id", "x-service-key"]);
+
+export class RunService {
+  constructor(
+    private readonly persistence: Persistence,
+    private readonly registry: GraphRegistry,
+    private readonly engine: RunEngine,
+  ) {}
+
+  /** A graph id is accepted wherever an assistant id is. */
+  resolveAssistantId(id: string): string {
+    return this.registry.has(id) ? systemAssistantId(id) : id;
+  }
+
+  async create(threadId: string | undefined, body: RunCreateBody, headers: Record<string, string | string[] | undefined>): Promise<Run> {
+    const { metadata: store } = this.persistence;
+    const assistantId = this.resolveAssistantId(body.assistant_id);
+    const assistant = await store.assistants.get(assistantId);
+    if (!assistant) {
+      throw notFound(`No assistant found for "${body.assistant_id}". Make sure the assistant ID is for a valid assistant or a valid graph ID.`);
+    }
+    if (!this.registry.has(assistant.graph_id)) {
+      throw notFound(`Graph "${assistant.graph_id}" of assistant ${assistantId} is not registered on this server`);
+    }
+    const streamMode = Array.isArray(body.stream_mode) ? [...body.stream_mode] : body.stream_mode != null ? [body.stream_mode] : [];
+    if (streamMode.length === 0) streamMode.push("values");
+    const strategy = body.multitask_strategy ?? "reject";
+    const runConfig: RunnableConfigRecord = { ...(body.config ?? {}) };
+    const runConfigurable: JsonObject = { ...(runConfig.configurable ?? {}) };
+    if (body.checkpoint_id) runConfigurable.checkpoint_id = body.checkpoint_id;
+    if (body.checkpoint) Object.assign(runConfigurable, body.checkpoint);
+    for (const [name, value] of Object.entries(headers)) {
+      if (value === undefined) continue;
+      if ((name.startsWith("x-") && !HIDDEN_HEADERS.has(name)) || name === "user-agent") {
+        runConfigurable[name] = Array.isArray(value) ? value.join(", ") : value;
+      }
+    }
+    runConfig.configurable = runConfigurable;
+
+    const temporary = threadId === undefined && (body.on_completion ?? "delete") === "delete";
+    const runMetadata = body.metadata ?? {};
+    let thread = threadId !== undefined ? await store.threads.get(threadId) : undefined;
+    if (threadId !== undefined && !thread && body.if_not_exists !== "create") throw threadNotFound(threadId);
+    const id = threadId ?? uuid7();
+    if (!thread) {
+      const created = await store.threads.create({
+        thread_id: id,
+        metadata: { graph_id: assistant.graph_id, assistant_id: assistantId, ...runMetadata },
+      });
+      thread = created === "exists" ? await store.threads.get(id) : created;
+      if (!thread) throw threadNotFound(id);
+    }
+
+    const inflight = await store.runs.active(id);
+    if (strategy === "reject" && inflight.length > 0) {
+      throw unprocessable("Thread is already running a task. Wait for it to finish or choose a different multitask strategy.");
+    }
+
+    const threadConfig: RunnableConfigRecord = {
+      ...assistant.config,
+      ...thread.config,
+      ...runConfig,
+      configurable: { ...assistant.config.configurable, ...thread.config.configurable, ...runConfigurable },
+    };
+    thread =
+      (await store.threads.update(id, {
+        status: "busy",
+        metadata: { graph_id: assistant.graph_id, assistant_id: assistantId },
+        config: threadConfig,
+      })) ?? thread;
+
+    const runId = uuid7();
+    const configurable: JsonObject = {
+      ...assistant.config.configurable,
+      ...thread.config.configurable,
+      ...runConfigurable,
+      run_id: runId,
+      thread_id: id,
+      graph_id: assistant.graph_id,
+      assistant_id: assistantId,
+    };
+    const mergedMetadata: JsonObject = { ...assistant.metadata, ...thread.metadata, ...runMetadata };
+    const now = Date.now();
+    const feedbackKeys = body.feedback_keys == null ? undefined : Array.isArray(body.feedback_keys) ? body.feedback_keys : [body.feedback_keys];
+    const run: Run = {
+      run_id: runId,
+      thread_id: id,
+      assistant_id: assistantId,
+      created_at: new Date(now + Math.max(0, body.after_seconds ?? 0) * 1000).toISOString(),
+      updated_at: new Date(now).toISOString(),
+      status: "pending",
+      metadata: mergedMetadata,
+      multitask_strategy: strategy,
+      kwargs: {
+        input: body.input,
+        command: body.command ?? undefined,
+        config: { ...assistant.config, ...runConfig, configurable, metadata: mergedMetadata },
+        context: { ...assistant.context, ...(body.context ?? {}) },
+        stream_mode: streamMode,
+        interrupt_before: body.interrupt_before,
+        interrupt_after: body.interrupt_after,
+        webhook: body.webhook,
+        feedback_keys: feedbackKeys?.length ? feedbackKeys : undefined,
+        temporary,
+        subgraphs: body.stream_subgraphs ?? false,
+        resumable: body.stream_resumable ?? false,
+        on_disconnect: body.on_disconnect,
+      },
+    };
+    // Open the stream before the run can start, so no event is missed.
+    this.engine.broker.open(runId, run.kwargs.resumable);
+    const stored = await store.runs.create(run);
+    if ((strategy === "interrupt" || strategy === "rollback") && inflight.length > 0) {
+      await this.cancel(id, inflight.map((r) => r.run_id), strategy);
+    }
+    this.engine.wake();
+    return stored;
+  }
+
+  /** Cancels runs of a thread: running ones abort, pending ones end without running. */
+  async cancel(threadId: string | undefined, runIds: string[], action: CancelAction): Promise<void> {
+    const { metadata: store, checkpoints } = this.persistence;
+    for (const runId of runIds) {
+      const run = await store.runs.get(runId, threadId);
+      if (!run) throw runNotFound();
+      if (run.status !== "pending" && run.status !== "running") continue;
+      if (this.engine.abort(runId, action)) continue;
+      if (run.status === "pending") {
+        if (action === "rollback") {
+          await store.runs.delete(runId);
+          await checkpoints.deleteRun(run.thread_id, runId);
+        } else {
+          await store.runs.finish(runId, "interrupted");
+        }
+        await this.engine.recomputeThread(run.thread_id, run, undefined);
+        this.engine.release(runId);
+      } else {
+        // Running but not here: a run left by a process that is gone.
+        await store.runs.finish(runId, "interrupted");
+        await this.engine.recomputeThread(run.thread_id, run, undefined);
+        this.engine.release(runId);
+      }
+    }
+  }
+
+  /** Waits for the run's end; the result is what /wait and /join return. */
+  async join(runId: string, threadId: string | undefined): Promise<unknown> {
+    const { metadata: store } = this.persistence;
+    const run = await store.runs.get(runId, threadId);
+    if (!run) throw runNotFound();
+    let ended: RunEnded | undefined;
+    if (run.status === "pending" || run.status === "running") ended = await this.engine.waitFor(runId);
+    if (ended?.result.outcome === "error" || ended?.result.outcome === "timeout") {
+      const e = ended.result.error;
+      return { __error__: { error: e instanceof Error ? e.name : "Error", message: e instanceof Error ? e.message : String(e) } };
+    }
+    if (ended?.result.lastValues !== undefined) return ended.result.lastValues;
+    const thread = await store.threads.get(run.thread_id);
+    return thread?.values ?? null;
+  }
+}

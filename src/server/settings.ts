@@ -1,0 +1,148 @@
+// SkeinoSettings: what a server is configured with, its defaults, validation
+// and the SKEINO_* environment overrides.
+import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
+import { ConfigError } from "./errors.ts";
+
+export type CheckpointerScheme = "memory" | "postgres";
+export type LogLevel = "silent" | "error" | "warn" | "info" | "debug";
+
+export interface CheckpointerOptions {
+  /** Create (and migrate) the schema on startup. Default true. */
+  setupSchema?: boolean;
+  /** pg pool size. Default 10. */
+  poolSize?: number;
+  /** Default 10 000 ms. */
+  connectionTimeoutMillis?: number;
+}
+
+export type CustomCheckpointer = BaseCheckpointSaver | (() => Promise<BaseCheckpointSaver> | BaseCheckpointSaver);
+
+export interface SkeinoSettings {
+  checkpointerScheme?: CheckpointerScheme;
+  checkpointerUri?: string;
+  checkpointerOptions?: CheckpointerOptions;
+  /** A checkpointer of your own (any BaseCheckpointSaver); metadata stays in memory. */
+  checkpointer?: CustomCheckpointer;
+  host?: string;
+  port?: number;
+  logLevel?: LogLevel;
+  /** Runs executed at once by this process. Default 10. */
+  workers?: number;
+  /** Serve POST /internal/truncate (test suites only). Default false, or SKEINO_INTERNAL_TRUNCATE=1. */
+  internalTruncate?: boolean;
+  /** Max request body in bytes. Default 64 MiB. */
+  bodyLimit?: number;
+  /** Allowed CORS origins; default: loopback origins only. "*" allows any. */
+  corsOrigins?: string[] | "*";
+  /** Run time limit in seconds; a run past it ends with status "timeout". Default none. */
+  runTimeoutSeconds?: number;
+  /** Per graph id: config and context of its system assistant (LANGGRAPH_CONFIG, as the reference reads it). */
+  assistantDefaults?: Record<string, AssistantDefaults>;
+}
+
+export interface ResolvedSettings {
+  checkpointerScheme: CheckpointerScheme | "custom";
+  checkpointerUri?: string;
+  checkpointerOptions: Required<CheckpointerOptions>;
+  checkpointer?: CustomCheckpointer;
+  host: string;
+  port: number;
+  logLevel: LogLevel;
+  workers: number;
+  internalTruncate: boolean;
+  bodyLimit: number;
+  corsOrigins: string[] | "*";
+  runTimeoutSeconds?: number;
+  assistantDefaults: Record<string, AssistantDefaults>;
+}
+
+export interface AssistantDefaults {
+  config?: Record<string, unknown>;
+  context?: Record<string, unknown>;
+}
+
+const LOG_LEVELS: LogLevel[] = ["silent", "error", "warn", "info", "debug"];
+
+function envFlag(value: string | undefined): boolean | undefined {
+  if (value === undefined || value === "") return undefined;
+  return ["1", "true", "yes", "on"].includes(value.toLowerCase());
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function parseLangGraphConfig(env: NodeJS.ProcessEnv): Record<string, AssistantDefaults> {
+  const raw = env.LANGGRAPH_CONFIG;
+  if (!raw) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('LANGGRAPH_CONFIG is not valid JSON: set it to {"<graph id>": {"configurable": {...}, "context": {...}}}');
+  }
+  if (!isRecord(parsed) || !Object.values(parsed).every(isRecord)) {
+    throw new ConfigError('LANGGRAPH_CONFIG must map graph ids to objects: {"<graph id>": {"configurable": {...}}}');
+  }
+  const out: Record<string, AssistantDefaults> = {};
+  for (const [graphId, value] of Object.entries(parsed as Record<string, Record<string, unknown>>)) {
+    const { context, ...config } = value;
+    out[graphId] = { config, context: isRecord(context) ? context : undefined };
+  }
+  return out;
+}
+
+export function isPostgresUri(uri: string | undefined): boolean {
+  return !!uri && /^postgres(ql)?:\/\//i.test(uri);
+}
+
+/** Applies defaults and SKEINO_* overrides; throws ConfigError with the fix for bad values. */
+export function resolveSettings(settings: SkeinoSettings = {}, env: NodeJS.ProcessEnv = process.env): ResolvedSettings {
+  const uri = settings.checkpointerUri ?? env.SKEINO_POSTGRES_URI ?? undefined;
+  let scheme: ResolvedSettings["checkpointerScheme"] =
+    settings.checkpointerScheme ?? (isPostgresUri(env.SKEINO_POSTGRES_URI) && !settings.checkpointerUri ? "postgres" : "memory");
+  if (settings.checkpointer) {
+    if (settings.checkpointerScheme === "postgres") {
+      throw new ConfigError("settings.checkpointer and checkpointerScheme \"postgres\" exclude each other: pick one");
+    }
+    scheme = "custom";
+  }
+  if (scheme !== "memory" && scheme !== "postgres" && scheme !== "custom") {
+    throw new ConfigError(`checkpointerScheme must be "memory" or "postgres", got ${JSON.stringify(scheme)}`);
+  }
+  if (scheme === "postgres" && !uri) {
+    throw new ConfigError(
+      "checkpointerScheme is \"postgres\" but no checkpointerUri is set: pass checkpointerUri (postgresql://user:password@host:5432/db) or set SKEINO_POSTGRES_URI",
+    );
+  }
+  const logLevel = settings.logLevel ?? (env.SKEINO_LOG_LEVEL as LogLevel | undefined) ?? "info";
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`logLevel must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(logLevel)}`);
+  }
+  const workers = settings.workers ?? (env.SKEINO_WORKERS ? Number(env.SKEINO_WORKERS) : 10);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 1000) {
+    throw new ConfigError(`workers must be an integer between 1 and 1000, got ${String(workers)}`);
+  }
+  const port = settings.port ?? 2024;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`port must be an integer between 0 and 65535, got ${String(port)}`);
+  }
+  const corsEnv = env.SKEINO_CORS_ORIGINS;
+  return {
+    checkpointerScheme: scheme,
+    checkpointerUri: scheme === "postgres" ? uri : undefined,
+    checkpointerOptions: {
+      setupSchema: settings.checkpointerOptions?.setupSchema ?? true,
+      poolSize: settings.checkpointerOptions?.poolSize ?? 10,
+      connectionTimeoutMillis: settings.checkpointerOptions?.connectionTimeoutMillis ?? 10_000,
+    },
+    checkpointer: settings.checkpointer,
+    host: settings.host ?? "127.0.0.1",
+    port,
+    logLevel,
+    workers,
+    internalTruncate: settings.internalTruncate ?? envFlag(env.SKEINO_INTERNAL_TRUNCATE) ?? false,
+    bodyLimit: settings.bodyLimit ?? 64 * 1024 * 1024,
+    corsOrigins: settings.corsOrigins ?? (corsEnv ? (corsEnv === "*" ? "*" : corsEnv.split(",")) : []),
+    runTimeoutSeconds: settings.runTimeoutSeconds,
+    assistantDefaults: settings.assistantDefaults ?? parseLangGraphConfig(env),
+  };
+}

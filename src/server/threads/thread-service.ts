@@ -1,0 +1,172 @@
+// Thread lifecycle and state: create (with supersteps), delete (cancelling
+// its runs first), copy, state read/write and history, on the graph the
+// thread belongs to.
+import { v7 as uuid7 } from "uuid";
+import type { RunnableConfig } from "@langchain/core/runnables";
+import type { JsonObject, Persistence, Thread } from "../persistence/types.ts";
+import { badRequest, conflict, threadNotFound } from "../errors.ts";
+import type { CompiledGraph, GraphRegistry } from "../graphs/registry.ts";
+import type { RunEngine } from "../runs/run-engine.ts";
+import type { RunService } from "../runs/run-service.ts";
+import { toCommand } from "../runs/executor.ts";
+import { EMPTY_THREAD_STATE, toApiThreadState, computeThreadFromState, type ApiThreadState } from "../runs/thread-state.ts";
+
+export interface SuperstepUpdate {
+  values?: unknown;
+  command?: { resume?: unknown; update?: unknown; goto?: unknown } | null;
+  as_node: string;
+}
+
+export interface CheckpointSelector {
+  checkpoint_id?: string;
+  checkpoint_ns?: string;
+  checkpoint_map?: JsonObject;
+}
+
+export class ThreadService {
+  constructor(
+    private readonly persistence: Persistence,
+    private readonly registry: GraphRegistry,
+    private readonly engine: RunEngine,
+    private readonly runs: RunService,
+  ) {}
+
+  async get(threadId: string): Promise<Thread> {
+    const thread = await this.persistence.metadata.threads.get(threadId);
+    if (!thread) throw threadNotFound(threadId);
+    return thread;
+  }
+
+  async create(body: { thread_id?: string; metadata?: JsonObject; if_exists?: "raise" | "do_nothing"; supersteps?: { updates: SuperstepUpdate[] }[] }): Promise<Thread> {
+    const threadId = body.thread_id ?? uuid7();
+    const created = await this.persistence.metadata.threads.create({ thread_id: threadId, metadata: body.metadata ?? {} });
+    if (created === "exists") {
+      if (body.if_exists === "do_nothing") return this.get(threadId);
+      throw conflict("Thread already exists");
+    }
+    if (body.supersteps?.length) {
+      const graphId = created.metadata.graph_id;
+      if (typeof graphId !== "string") {
+        await this.persistence.metadata.threads.delete(threadId);
+        throw badRequest(`Thread ${threadId} has no graph ID`);
+      }
+      const graph = await this.graphOf(created);
+      await graph.bulkUpdateState(
+        { configurable: { thread_id: threadId, checkpoint_ns: "" } },
+        body.supersteps.map((step) => ({
+          updates: step.updates.map((u) => ({
+            values: u.command != null ? toCommand(u.command) : u.values,
+            asNode: u.as_node,
+          })),
+        })),
+      );
+      return this.refresh(threadId, graph);
+    }
+    return created;
+  }
+
+  /** Deletes a thread after cancelling its runs; its checkpoints go with it. */
+  async delete(threadId: string): Promise<void> {
+    const { metadata, checkpoints } = this.persistence;
+    if (!(await metadata.threads.get(threadId))) throw threadNotFound(threadId);
+    const active = await metadata.runs.active(threadId);
+    for (const run of active) {
+      if (this.engine.abort(run.run_id, "interrupt")) continue;
+      this.engine.release(run.run_id);
+    }
+    await Promise.all(active.filter((r) => this.engine.isRunningHere(r.run_id)).map((r) => this.engine.waitFor(r.run_id)));
+    await metadata.threads.delete(threadId);
+    await checkpoints.deleteThread(threadId);
+  }
+
+  async copy(threadId: string): Promise<Thread> {
+    const { metadata, checkpoints } = this.persistence;
+    const source = await metadata.threads.get(threadId);
+    // The reference answers 409 here; a missing thread is a 404 to everyone else.
+    if (!source) throw threadNotFound(threadId);
+    const newId = uuid7();
+    const created = await metadata.threads.create({ thread_id: newId, metadata: { ...source.metadata, thread_id: newId } });
+    if (created === "exists") throw conflict("Thread already exists");
+    await checkpoints.copyThread(threadId, newId);
+    const copied = await metadata.threads.update(newId, {
+      values: source.values ?? undefined,
+      interrupts: source.interrupts,
+      config: source.config,
+      status: "idle",
+    });
+    return copied ?? created;
+  }
+
+  private async graphOf(thread: Thread): Promise<CompiledGraph> {
+    const graphId = thread.metadata.graph_id as string;
+    if (!this.registry.has(graphId)) throw badRequest(`Graph "${graphId}" of thread ${thread.thread_id} is not registered on this server`);
+    return this.registry.get(graphId, thread.config as RunnableConfig);
+  }
+
+  private async refresh(threadId: string, graph: CompiledGraph): Promise<Thread> {
+    const state = await graph.getState({ configurable: { thread_id: threadId } });
+    const computed = computeThreadFromState(state);
+    const updated = await this.persistence.metadata.threads.update(threadId, {
+      values: computed.values,
+      interrupts: computed.interrupts,
+      ...(computed.hasNext ? { status: "interrupted" as const } : {}),
+    });
+    return updated ?? this.get(threadId);
+  }
+
+  async state(threadId: string, options: { subgraphs?: boolean; checkpoint?: CheckpointSelector }): Promise<ApiThreadState> {
+    const thread = await this.get(threadId);
+    if (typeof thread.metadata.graph_id !== "string") return EMPTY_THREAD_STATE;
+    const graph = await this.graphOf(thread);
+    const config = { configurable: { ...(options.checkpoint ?? {}), thread_id: threadId } };
+    const state = await graph.getState(config, { subgraphs: options.subgraphs ?? false });
+    return toApiThreadState(state);
+  }
+
+  async updateState(
+    threadId: string,
+    body: { values?: unknown; as_node?: string; checkpoint_id?: string; checkpoint?: CheckpointSelector },
+  ): Promise<{ checkpoint: Record<string, unknown> | undefined }> {
+    const thread = await this.get(threadId);
+    const active = await this.persistence.metadata.runs.active(threadId);
+    if (active.length > 0) throw conflict("Thread is busy");
+    if (typeof thread.metadata.graph_id !== "string") throw badRequest(`Thread ${threadId} has no graph ID`);
+    const graph = await this.graphOf(thread);
+    const configurable: Record<string, unknown> = { checkpoint_ns: "", ...(body.checkpoint ?? {}), thread_id: threadId };
+    if (body.checkpoint_id) configurable.checkpoint_id = body.checkpoint_id;
+    const next = await graph.updateState({ configurable }, body.values as Record<string, unknown>, body.as_node);
+    await this.refresh(threadId, graph);
+    return { checkpoint: next.configurable as Record<string, unknown> | undefined };
+  }
+
+  async history(
+    threadId: string,
+    options: { limit: number; before?: string | { configurable?: JsonObject }; metadata?: JsonObject; checkpoint?: CheckpointSelector },
+  ): Promise<ApiThreadState[]> {
+    const thread = await this.get(threadId);
+    if (typeof thread.metadata.graph_id !== "string") return [];
+    const graph = await this.graphOf(thread);
+    const before =
+      options.before === undefined
+        ? undefined
+        : typeof options.before === "string"
+          ? { configurable: { thread_id: threadId, checkpoint_id: options.before } }
+          : { configurable: { thread_id: threadId, ...options.before.configurable } };
+    const out: ApiThreadState[] = [];
+    const config = { configurable: { checkpoint_ns: "", ...(options.checkpoint ?? {}), thread_id: threadId } };
+    for await (const state of graph.getStateHistory(config, { limit: options.limit, before, filter: options.metadata })) {
+      out.push(toApiThreadState(state));
+      if (out.length >= options.limit) break;
+    }
+    return out;
+  }
+
+  /** Runs of a thread need the thread: a shared 404 for every run route. */
+  async assertExists(threadId: string): Promise<void> {
+    await this.get(threadId);
+  }
+
+  get runService(): RunService {
+    return this.runs;
+  }
+}
