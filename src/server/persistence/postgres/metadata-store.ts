@@ -26,7 +26,7 @@ import type {
   ThreadUpdate,
 } from "../types.ts";
 import { conflict, threadNotFound } from "../../errors.ts";
-import { Params, inTransaction, iso, likeEscape, pgCode } from "./sql.ts";
+import { Params, inTransaction, iso, likeEscape, pgCode, toJsonb } from "./sql.ts";
 
 interface AssistantRow {
   assistant_id: string;
@@ -306,7 +306,7 @@ export class PostgresMetadataStore implements MetadataStore {
       const { rows } = await this.pool.query<ThreadRow>(
         `INSERT INTO app_threads (thread_id, metadata) VALUES ($1, $2::jsonb)
          ON CONFLICT (thread_id) DO NOTHING RETURNING ${THREAD_COLUMNS}`,
-        [input.thread_id, JSON.stringify(input.metadata ?? {})],
+        [input.thread_id, toJsonb(input.metadata ?? {})],
       );
       return rows[0] ? toThread(rows[0]) : "exists";
     },

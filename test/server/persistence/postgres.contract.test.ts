@@ -1,0 +1,128 @@
+// The shared MetadataStore contract against PostgreSQL, plus what only a
+// database can show: several processes sharing it, orphaned runs of a dead
+// process, NUL bytes, the indexes the queries rely on.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import pg from "pg";
+import type { Persistence } from "../../../src/server/persistence/types.ts";
+import { createPostgresPersistence } from "../../../src/server/persistence/postgres/index.ts";
+import { createTestDatabase, type TestDatabase } from "../../helpers/postgres.ts";
+import { makeRun, runMetadataStoreContract } from "./contract.ts";
+
+let db: TestDatabase;
+let shared: Persistence;
+const quiet = () => {};
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  shared = await createPostgresPersistence({ uri: db.uri, onConnectionError: quiet });
+});
+afterAll(async () => {
+  await shared?.close();
+  await db?.drop();
+});
+
+// One database per file; each test starts from empty tables (TRUNCATE is
+// ~10x cheaper than a database per test).
+runMetadataStoreContract("postgres", async () => {
+  const client = new pg.Client(db.uri);
+  await client.connect();
+  await client.query("TRUNCATE app_runs, app_threads, app_assistant_versions, app_assistants");
+  await client.end();
+  return { store: shared.metadata, cleanup: async () => {} };
+});
+
+describe("PostgreSQL metadata store", () => {
+  it("rejects a run for a thread that does not exist with 404", async () => {
+    await expect(shared.metadata.runs.create(makeRun("no-such-thread"))).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("strips NUL characters JSONB cannot hold", async () => {
+    const created = await shared.metadata.threads.create({ thread_id: "nul", metadata: { note: "a\u0000b" } });
+    expect(created).not.toBe("exists");
+    await shared.metadata.threads.update("nul", { values: { text: "x\u0000y" } });
+    expect(await shared.metadata.threads.get("nul")).toMatchObject({ metadata: { note: "ab" }, values: { text: "xy" } });
+  });
+
+  it("settles the running runs of a dead process and recomputes their threads", async () => {
+    const other = await createPostgresPersistence({ uri: db.uri, onConnectionError: quiet });
+    const store = shared.metadata;
+    await store.threads.create({ thread_id: "orphan-1" });
+    await store.threads.create({ thread_id: "orphan-2" });
+    const lone = await store.runs.create(makeRun("orphan-1"));
+    const first = await store.runs.create(makeRun("orphan-2"));
+    const queued = await store.runs.create(makeRun("orphan-2"));
+    expect((await other.metadata.runs.claimNext("proc-b:1"))?.run_id).toBe(lone.run_id);
+    expect((await other.metadata.runs.claimNext("proc-b:1"))?.run_id).toBe(first.run_id);
+    // proc-b is alive: its runs are not orphans.
+    expect(await store.runs.settleOrphaned("server stopped")).toEqual([]);
+    await other.close(); // its session, and so its worker lock, ends
+    const settled = await store.runs.settleOrphaned("server stopped while the run was in progress");
+    expect(settled.map((r) => r.run_id).sort()).toEqual([lone.run_id, first.run_id].sort());
+    expect(settled.every((r) => r.status === "error")).toBe(true);
+    expect(await store.threads.get("orphan-1")).toMatchObject({
+      status: "error",
+      error: { message: "server stopped while the run was in progress" },
+    });
+    // Another run is still queued there: the thread stays busy until it runs.
+    expect((await store.threads.get("orphan-2"))?.status).toBe("busy");
+    expect((await store.runs.get(queued.run_id))?.status).toBe("pending");
+    expect(await store.runs.settleOrphaned("again")).toEqual([]);
+    expect((await store.runs.claimNext("proc-a:1"))?.run_id).toBe(queued.run_id);
+  });
+
+  it("four processes claiming concurrently never double-claim and keep one running run per thread", async () => {
+    const procs = await Promise.all(
+      Array.from({ length: 4 }, () => createPostgresPersistence({ uri: db.uri, poolSize: 3, onConnectionError: quiet })),
+    );
+    try {
+      const store = shared.metadata;
+      await store.runs.truncate();
+      const threads = Array.from({ length: 8 }, (_, i) => `claim-${i}`);
+      for (const t of threads) await store.threads.create({ thread_id: t });
+      const created: string[] = [];
+      for (let i = 0; i < 5; i++) for (const t of threads) created.push((await store.runs.create(makeRun(t))).run_id);
+      const done: string[] = [];
+      const order = new Map<string, string[]>();
+      await Promise.all(
+        procs.map(async (proc, p) => {
+          for (;;) {
+            const run = await proc.metadata.runs.claimNext(`proc-${p}`);
+            if (!run) {
+              if (done.length === created.length) return;
+              await new Promise((r) => setTimeout(r, 2));
+              continue;
+            }
+            const running = await store.runs.list(run.thread_id, { limit: 10, offset: 0, status: "running" });
+            expect(running.map((r) => r.run_id)).toEqual([run.run_id]);
+            order.set(run.thread_id, [...(order.get(run.thread_id) ?? []), run.run_id]);
+            expect(await proc.metadata.runs.finish(run.run_id, "success")).toBe(true);
+            done.push(run.run_id);
+          }
+        }),
+      );
+      expect(done.sort()).toEqual([...created].sort());
+      // FIFO per thread: runs of one thread ran in creation order.
+      for (const t of threads) {
+        const expected = created.filter((id) => order.get(t)?.includes(id));
+        expect(order.get(t)).toEqual(expected);
+      }
+    } finally {
+      await Promise.all(procs.map((p) => p.close()));
+    }
+  });
+
+  it("has the indexes /threads/search and claimNext rely on", async () => {
+    const client = new pg.Client(db.uri);
+    await client.connect();
+    const { rows } = await client.query<{ indexname: string; indexdef: string }>(
+      "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('app_threads', 'app_runs')",
+    );
+    await client.end();
+    const defs = Object.fromEntries(rows.map((r) => [r.indexname, r.indexdef]));
+    expect(defs.app_threads_metadata_gin).toMatch(/USING gin \(metadata jsonb_path_ops\)/);
+    expect(defs.app_threads_status_updated).toMatch(/\(status, updated_at DESC\)/);
+    expect(defs.app_threads_updated_at).toMatch(/updated_at DESC/);
+    expect(defs.app_runs_status_created).toMatch(/\(status, created_at, seq\)/);
+    expect(defs.app_runs_one_running_per_thread).toMatch(/UNIQUE INDEX .* WHERE \(status = 'running'::text\)/);
+  });
+});
