@@ -5,14 +5,13 @@
 // process launcher is injected so Electron can use utilityProcess.
 import { fork } from "node:child_process";
 import { createInterface } from "node:readline";
-import type { Readable } from "node:stream";
 import type { LogLine, ServerState } from "../shared/host-api.ts";
 
 /** A running child as the supervisor sees it, whatever launched it. */
 export interface ChildHandle {
   readonly pid: number | undefined;
-  readonly stdout: Readable | null;
-  readonly stderr: Readable | null;
+  readonly stdout: NodeJS.ReadableStream | null;
+  readonly stderr: NodeJS.ReadableStream | null;
   /** Called once with the exit code (null when killed by a signal). */
   onExit(listener: (code: number | null, signal: string | null) => void): void;
   kill(signal: "SIGTERM" | "SIGKILL"): void;

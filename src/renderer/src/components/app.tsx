@@ -1,0 +1,108 @@
+// The Studio's frame: toolbar (graph, durability, settings), threads on the
+// left, the selected thread (or the graph) in the middle, status bar and log.
+import { useQuery } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
+import { useServerClient } from "../host/host-context.tsx";
+import { serverKeys } from "../lib/query-keys.ts";
+import { useRoute } from "../lib/route.ts";
+import { DurabilityPanel } from "./durability-panel.tsx";
+import { GraphView } from "./graph-view.tsx";
+import { LogPanel } from "./log-panel.tsx";
+import { SettingsDialog } from "./settings-dialog.tsx";
+import { StatusBar } from "./status-bar.tsx";
+import { ThreadList } from "./thread-list.tsx";
+import { ThreadView } from "./thread-view.tsx";
+
+export function App() {
+  const { client, bootId, status } = useServerClient();
+  const keys = serverKeys(bootId);
+  const [route] = useRoute();
+  const [settingsOpen, setSettingsOpen] = useState(false);
+  const [logOpen, setLogOpen] = useState(false);
+  const [graphId, setGraphId] = useState<string>("");
+
+  const assistants = useQuery({
+    queryKey: keys.assistants(),
+    queryFn: () => client!.assistants.search({ limit: 100 }),
+    enabled: !!client,
+  });
+  const graphIds = [...new Set((assistants.data ?? []).map((a) => a.graph_id))].sort();
+  useEffect(() => {
+    if (!graphId && graphIds.length > 0) setGraphId(graphIds.includes("review") ? "review" : graphIds[0]!);
+  }, [graphId, graphIds]);
+  const assistant = (assistants.data ?? []).find((a) => a.graph_id === graphId);
+
+  return (
+    <div className="app" data-server-state={status?.state ?? "unknown"}>
+      <header className="toolbar">
+        <div className="brand">
+          <span className="logo" aria-hidden>
+            ◈
+          </span>
+          Skeino Studio
+        </div>
+        <span className="project" title={status?.projectDir}>
+          {status?.projectDir.split(/[\\/]/).slice(-2).join("/")}
+        </span>
+        <label className="field inline">
+          <span>Graph</span>
+          <select aria-label="Graph" value={graphId} onChange={(e) => setGraphId(e.target.value)} disabled={graphIds.length === 0}>
+            {graphIds.length === 0 && <option value="">—</option>}
+            {graphIds.map((g) => (
+              <option key={g} value={g}>
+                {g}
+              </option>
+            ))}
+          </select>
+        </label>
+        <div className="spacer" />
+        <DurabilityPanel />
+        <button type="button" className="btn" onClick={() => setSettingsOpen(true)}>
+          Settings
+        </button>
+      </header>
+      <div className="body">
+        <ThreadList graphId={graphId} />
+        <main className="main">
+          {!client ? (
+            <ServerNotReady />
+          ) : route.threadId ? (
+            <ThreadView key={route.threadId} threadId={route.threadId} assistantId={assistant?.assistant_id ?? graphId} graphId={graphId} />
+          ) : (
+            <div className="welcome">
+              <div className="welcome-head">
+                <h1>{graphId || "No graph"}</h1>
+                <p className="muted">
+                  Select a thread on the left, or press <strong>New thread</strong> and <strong>Run</strong>. The graph of the selected
+                  assistant:
+                </p>
+              </div>
+              {assistant && <GraphView assistantId={assistant.assistant_id} highlight={[]} />}
+            </div>
+          )}
+        </main>
+      </div>
+      {logOpen && <LogPanel onClose={() => setLogOpen(false)} />}
+      <StatusBar logOpen={logOpen} onToggleLog={() => setLogOpen((o) => !o)} />
+      {settingsOpen && <SettingsDialog onClose={() => setSettingsOpen(false)} />}
+    </div>
+  );
+}
+
+function ServerNotReady() {
+  const { status } = useServerClient();
+  const state = status?.state ?? "starting";
+  return (
+    <div className="empty">
+      <div className={`big-dot state-${state}`} aria-hidden />
+      <h2>Server {state}</h2>
+      {status?.error ? (
+        <p role="alert" className="error-text">
+          {status.error}
+        </p>
+      ) : (
+        <p className="muted">Waiting for the skeino server to report ready…</p>
+      )}
+    </div>
+  );
+}

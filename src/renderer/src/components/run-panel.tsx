@@ -1,0 +1,150 @@
+// Run the graph on this thread with JSON input (or resume its interrupt) and
+// watch the stream live: values, updates (with subgraph namespaces) and the
+// graph's custom events. When the stream ends, the thread's queries refresh.
+import type { Interrupt } from "@langchain/langgraph-sdk";
+import { useQueryClient } from "@tanstack/react-query";
+import { useRef, useState } from "react";
+import { useServerClient } from "../host/host-context.tsx";
+import { compactJson, errorMessage, parseJsonField } from "../lib/format.ts";
+import { serverKeys } from "../lib/query-keys.ts";
+
+interface StreamLine {
+  n: number;
+  event: string;
+  data: unknown;
+}
+
+const DEFAULT_INPUT: Record<string, string> = {
+  review: '{ "topic": "durable agents" }',
+  counter: '{ "by": 1 }',
+};
+
+export function RunPanel({
+  threadId,
+  assistantId,
+  graphId,
+  interrupts,
+}: {
+  threadId: string;
+  assistantId: string;
+  graphId: string;
+  interrupts: Interrupt[];
+}) {
+  const { client, bootId } = useServerClient();
+  const keys = serverKeys(bootId);
+  const queryClient = useQueryClient();
+  const [input, setInput] = useState(DEFAULT_INPUT[graphId] ?? "{}");
+  const [resume, setResume] = useState('{ "approved": true }');
+  const [lines, setLines] = useState<StreamLine[]>([]);
+  const [running, setRunning] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [outcome, setOutcome] = useState<string | null>(null);
+  const abort = useRef<AbortController | null>(null);
+
+  async function start(kind: "run" | "resume") {
+    if (!client) return;
+    setError(null);
+    setOutcome(null);
+    let payload: unknown;
+    try {
+      payload = kind === "run" ? parseJsonField(input, "Input") : parseJsonField(resume, "Resume value");
+    } catch (err) {
+      setError(errorMessage(err));
+      return;
+    }
+    setLines([]);
+    setRunning(true);
+    const ctrl = new AbortController();
+    abort.current = ctrl;
+    let n = 0;
+    let sawInterrupt = false;
+    try {
+      const stream = client.runs.stream(threadId, assistantId, {
+        ...(kind === "run" ? { input: payload as Record<string, unknown> } : { command: { resume: payload } }),
+        streamMode: ["values", "updates", "custom"],
+        streamSubgraphs: true,
+        signal: ctrl.signal,
+      });
+      for await (const chunk of stream) {
+        const { event, data } = chunk as { event: string; data: unknown };
+        if (event === "error") throw new Error(compactJson(data, 1000));
+        if (event.startsWith("updates") && data && typeof data === "object" && "__interrupt__" in data) sawInterrupt = true;
+        const line = { n: ++n, event, data };
+        setLines((ls) => [...ls.slice(-499), line]);
+      }
+      setOutcome(sawInterrupt ? "Run paused at an interrupt: answer it below." : "Run finished.");
+    } catch (err) {
+      if (!ctrl.signal.aborted) setError(errorMessage(err));
+    } finally {
+      setRunning(false);
+      abort.current = null;
+      await Promise.all([
+        queryClient.invalidateQueries({ queryKey: keys.threads.detail(threadId) }),
+        queryClient.invalidateQueries({ queryKey: keys.threads.lists() }),
+      ]);
+    }
+  }
+
+  return (
+    <section className="run-panel" aria-label="Run">
+      <div className="panel-head">
+        <h3>Run</h3>
+        <span className="muted small">
+          assistant <code>{graphId || assistantId}</code>
+        </span>
+      </div>
+      <label className="field">
+        <span>Input (JSON)</span>
+        <textarea aria-label="Input (JSON)" spellCheck={false} rows={4} value={input} onChange={(e) => setInput(e.target.value)} />
+      </label>
+      <div className="row">
+        <button type="button" className="btn primary" disabled={!client || running} onClick={() => void start("run")}>
+          Run
+        </button>
+        {running && (
+          <button type="button" className="btn" onClick={() => abort.current?.abort()}>
+            Stop streaming
+          </button>
+        )}
+        {running && <span className="spinner" aria-label="Streaming" />}
+      </div>
+      {interrupts.length > 0 && (
+        <div className="interrupt-card" role="group" aria-label="Interrupt">
+          <div className="interrupt-title">⏸ Waiting for input</div>
+          {interrupts.map((it, i) => (
+            <pre key={it.id ?? i} className="code small">
+              {JSON.stringify(it.value, null, 2)}
+            </pre>
+          ))}
+          <label className="field">
+            <span>Resume value (JSON)</span>
+            <textarea aria-label="Resume value (JSON)" spellCheck={false} rows={2} value={resume} onChange={(e) => setResume(e.target.value)} />
+          </label>
+          <button type="button" className="btn primary" disabled={!client || running} onClick={() => void start("resume")}>
+            Resume
+          </button>
+        </div>
+      )}
+      {error && (
+        <p role="alert" className="error-text">
+          {error}
+        </p>
+      )}
+      {outcome && (
+        <p role="status" className="ok-text">
+          {outcome}
+        </p>
+      )}
+      <div className="stream" role="log" aria-label="Run stream">
+        {lines.length === 0 && <div className="muted small">Events appear here while a run streams.</div>}
+        {lines.map((l) => (
+          <div key={l.n} className="stream-line">
+            <span className={`ev ev-${l.event.split("|")[0]}`}>{l.event.replace(/\|.*$/, "")}</span>
+            {l.event.includes("|") && <span className="ns">{l.event.split("|").slice(1).join("|").replace(/:[0-9a-f-]{36}/g, "")}</span>}
+            <code>{compactJson(l.data, 400)}</code>
+          </div>
+        ))}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,136 @@
+// One thread: header with Copy / Delete, tabs State / History / Runs / Graph,
+// and the run panel beside them.
+import type { Interrupt } from "@langchain/langgraph-sdk";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useServerClient } from "../host/host-context.tsx";
+import { errorMessage, timeAgo } from "../lib/format.ts";
+import { serverKeys } from "../lib/query-keys.ts";
+import { type ThreadTab, useRoute } from "../lib/route.ts";
+import { GraphView } from "./graph-view.tsx";
+import { HistoryTab } from "./history-tab.tsx";
+import { RunPanel } from "./run-panel.tsx";
+import { RunsTab } from "./runs-tab.tsx";
+import { StateTab } from "./state-tab.tsx";
+
+const TABS: { id: ThreadTab; label: string }[] = [
+  { id: "state", label: "State" },
+  { id: "history", label: "History" },
+  { id: "runs", label: "Runs" },
+  { id: "graph", label: "Graph" },
+];
+
+export function ThreadView({ threadId, assistantId, graphId }: { threadId: string; assistantId: string; graphId: string }) {
+  const { client, bootId } = useServerClient();
+  const keys = serverKeys(bootId);
+  const queryClient = useQueryClient();
+  const [route, navigate] = useRoute();
+
+  const thread = useQuery({
+    queryKey: keys.threads.detail(threadId),
+    queryFn: ({ signal }) => client!.threads.get(threadId, { signal }),
+    enabled: !!client,
+    retry: false,
+  });
+  const state = useQuery({
+    queryKey: keys.threads.state(threadId),
+    queryFn: ({ signal }) => client!.threads.getState(threadId, undefined, { signal }),
+    enabled: !!client && thread.isSuccess,
+  });
+
+  const copy = useMutation({
+    mutationFn: () => client!.threads.copy(threadId),
+    onSuccess: async (copied) => {
+      await queryClient.invalidateQueries({ queryKey: keys.threads.lists() });
+      navigate({ threadId: copied.thread_id });
+    },
+  });
+  const remove = useMutation({
+    mutationFn: () => client!.threads.delete(threadId),
+    onSuccess: async () => {
+      queryClient.removeQueries({ queryKey: keys.threads.detail(threadId) });
+      await queryClient.invalidateQueries({ queryKey: keys.threads.lists() });
+      navigate({ threadId: null });
+    },
+  });
+
+  if (thread.error) {
+    return (
+      <div className="empty">
+        <h2>Thread not available</h2>
+        <p role="alert" className="error-text">
+          {errorMessage(thread.error)}
+        </p>
+        <button type="button" className="btn" onClick={() => navigate({ threadId: null })}>
+          Back to the graph
+        </button>
+      </div>
+    );
+  }
+
+  const threadGraph = typeof thread.data?.metadata?.graph_id === "string" ? thread.data.metadata.graph_id : graphId;
+  const interrupts: Interrupt[] = (state.data?.tasks ?? []).flatMap((t) => t.interrupts ?? []);
+  const tab = route.tab;
+
+  return (
+    <div className="thread-view">
+      <div className="thread-head">
+        <div className="thread-title">
+          <span className={`badge status-${thread.data?.status ?? "idle"}`}>{thread.data?.status ?? "…"}</span>
+          <h2>
+            <code aria-label="Thread ID">{threadId}</code>
+          </h2>
+          <span className="muted small">
+            {threadGraph} · updated {timeAgo(thread.data?.updated_at)}
+          </span>
+        </div>
+        <div className="row">
+          <button type="button" className="btn" disabled={copy.isPending} onClick={() => copy.mutate()}>
+            Copy thread
+          </button>
+          <button
+            type="button"
+            className="btn danger"
+            disabled={remove.isPending}
+            onClick={() => {
+              if (window.confirm(`Delete thread ${threadId}? Its checkpoints and runs go too.`)) remove.mutate();
+            }}
+          >
+            Delete thread
+          </button>
+        </div>
+      </div>
+      {(copy.error || remove.error) && (
+        <p role="alert" className="error-text">
+          {errorMessage(copy.error ?? remove.error)}
+        </p>
+      )}
+      <div className="thread-body">
+        <div className="thread-main">
+          <div role="tablist" aria-label="Thread views" className="tabs">
+            {TABS.map((t) => (
+              <button
+                key={t.id}
+                type="button"
+                role="tab"
+                id={`tab-${t.id}`}
+                aria-selected={tab === t.id}
+                aria-controls={`panel-${t.id}`}
+                className={`tab${tab === t.id ? " active" : ""}`}
+                onClick={() => navigate({ tab: t.id })}
+              >
+                {t.label}
+              </button>
+            ))}
+          </div>
+          <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className="tabpanel">
+            {tab === "state" && <StateTab threadId={threadId} state={state.data} loading={state.isLoading} error={state.error} />}
+            {tab === "history" && <HistoryTab threadId={threadId} />}
+            {tab === "runs" && <RunsTab threadId={threadId} />}
+            {tab === "graph" && <GraphView assistantId={assistantId} highlight={state.data?.next ?? []} />}
+          </div>
+        </div>
+        <RunPanel threadId={threadId} assistantId={assistantId} graphId={threadGraph} interrupts={interrupts} />
+      </div>
+    </div>
+  );
+}

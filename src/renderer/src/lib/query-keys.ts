@@ -1,0 +1,36 @@
+// Query-key factories. Server keys start with the server's boot id, so a
+// restart (new process, maybe new port) never serves a stale cache entry;
+// mutations invalidate exactly the keys they changed.
+export const hostKeys = {
+  all: ["host"] as const,
+  status: () => [...hostKeys.all, "status"] as const,
+  settings: () => [...hostKeys.all, "settings"] as const,
+};
+
+export interface ThreadFilters {
+  status: string;
+  metadata: string;
+  page: number;
+}
+
+export function serverKeys(bootId: string) {
+  const root = ["server", bootId] as const;
+  const threads = [...root, "threads"] as const;
+  return {
+    root,
+    assistants: () => [...root, "assistants"] as const,
+    graph: (assistantId: string) => [...root, "assistants", assistantId, "graph"] as const,
+    threads: {
+      all: () => threads,
+      lists: () => [...threads, "list"] as const,
+      list: (f: ThreadFilters) => [...threads, "list", f] as const,
+      count: (f: Omit<ThreadFilters, "page">) => [...threads, "list", "count", f] as const,
+      detail: (id: string) => [...threads, "detail", id] as const,
+      state: (id: string) => [...threads, "detail", id, "state"] as const,
+      history: (id: string) => [...threads, "detail", id, "history"] as const,
+      runs: (id: string) => [...threads, "detail", id, "runs"] as const,
+    },
+  };
+}
+
+export type ServerKeys = ReturnType<typeof serverKeys>;
