@@ -383,9 +383,12 @@ export function runMetadataStoreContract(name: string, make: () => Promise<Contr
 
       it("honours created_at in the future (after_seconds) and reports when the next run is due", async () => {
         const now = await store.runs.create(makeRun("t2"));
+        // Due but blocked behind `now` on t2: not what a timer should wait for.
+        const blocked = await store.runs.create(makeRun("t2"));
         const later = await store.runs.create(makeRun("t1", { created_at: isoAfter(700), updated_at: new Date().toISOString() }));
         expect((await store.runs.claimNext("w1"))?.run_id).toBe(now.run_id);
         expect(await store.runs.claimNext("w1")).toBeUndefined();
+        expect((await store.runs.get(blocked.run_id))?.status).toBe("pending");
         const due = await store.runs.nextDueAt();
         expect(due?.toISOString()).toBe(later.created_at);
         await sleep(Math.max(0, Date.parse(later.created_at) - Date.now()) + 60);

@@ -70,6 +70,32 @@ describe("PostgreSQL metadata store", () => {
     expect((await store.runs.claimNext("proc-a:1"))?.run_id).toBe(queued.run_id);
   });
 
+  it("a process never settles its own runs, even after its worker-lock connection dropped", async () => {
+    const own = await createPostgresPersistence({ uri: db.uri, onConnectionError: quiet });
+    // Every process loses its lock below: leave no other process's runs running.
+    await shared.metadata.runs.truncate();
+    try {
+      await own.metadata.threads.create({ thread_id: "self" });
+      const run = await own.metadata.runs.create(makeRun("self"));
+      expect((await own.metadata.runs.claimNext("self-worker"))?.run_id).toBe(run.run_id);
+      const admin = new pg.Client(db.uri);
+      await admin.connect();
+      await admin.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+      );
+      await admin.end();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await own.metadata.runs.settleOrphaned("server stopped")).toEqual([]);
+      expect((await own.metadata.runs.get(run.run_id))?.status).toBe("running");
+      // The next claim re-takes the lock, so other processes see it alive again.
+      expect(await own.metadata.runs.claimNext("self-worker")).toBeUndefined();
+      expect(await shared.metadata.runs.settleOrphaned("server stopped")).toEqual([]);
+      expect(await own.metadata.runs.finish(run.run_id, "success")).toBe(true);
+    } finally {
+      await own.close();
+    }
+  });
+
   it("four processes claiming concurrently never double-claim and keep one running run per thread", async () => {
     const procs = await Promise.all(
       Array.from({ length: 4 }, () => createPostgresPersistence({ uri: db.uri, poolSize: 3, onConnectionError: quiet })),

@@ -155,6 +155,8 @@ export class PostgresMetadataStore implements MetadataStore {
    * process is gone. Worker ids must be unique per process (host:pid:uuid).
    */
   private readonly workers = new Set<string>();
+  /** Worker ids whose lock is currently held on `liveness` (emptied when that connection drops). */
+  private readonly locked = new Set<string>();
   private liveness: Promise<pg.Client> | undefined;
   private livenessClient: pg.Client | undefined;
   private closed = false;
@@ -517,7 +519,7 @@ export class PostgresMetadataStore implements MetadataStore {
 
   private async holdWorker(workerId: string): Promise<void> {
     if (this.closed) throw new Error("The PostgreSQL metadata store is closed");
-    if (this.workers.has(workerId) && this.liveness) return;
+    if (this.locked.has(workerId) && this.liveness) return;
     this.liveness ??= this.openLiveness();
     const client = await this.liveness;
     const { rows } = await client.query<{ held: boolean }>("SELECT pg_try_advisory_lock($1, hashtext($2)) AS held", [
@@ -530,6 +532,7 @@ export class PostgresMetadataStore implements MetadataStore {
       process.stderr.write(`skeino: worker id '${workerId}' is already held by another process\n`);
     }
     this.workers.add(workerId);
+    this.locked.add(workerId);
   }
 
   private async openLiveness(): Promise<pg.Client> {
@@ -545,7 +548,10 @@ export class PostgresMetadataStore implements MetadataStore {
       if (this.livenessClient !== client) return;
       this.livenessClient = undefined;
       this.liveness = undefined;
-      this.workers.clear();
+      // Our runs stay ours (settleOrphaned skips this.workers); the next
+      // claim re-takes the locks. Until then another process may see them
+      // as orphans: a lost connection to Postgres is a lost lease.
+      this.locked.clear();
     };
     client.on("error", lost);
     client.on("end", lost);
@@ -558,6 +564,7 @@ export class PostgresMetadataStore implements MetadataStore {
     const opening = this.liveness;
     this.liveness = undefined;
     this.workers.clear();
+    this.locked.clear();
     const client = this.livenessClient ?? (await opening?.catch(() => undefined));
     this.livenessClient = undefined;
     await client?.end().catch(() => {});
