@@ -2,7 +2,11 @@
 // PostgresSetupError per failure (research §5), naming the server and the fix,
 // and never the password. Also: concurrent boots, and a pool that survives
 // Postgres killing its connections.
-import { createServer, type Server } from "node:net";
+import { readFile } from "node:fs/promises";
+import { createServer, type Server, type Socket } from "node:net";
+import { dirname, join } from "node:path";
+import { TLSSocket } from "node:tls";
+import { fileURLToPath } from "node:url";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
@@ -127,7 +131,7 @@ describe("clear startup errors", () => {
   });
 
   it("times out on a server that accepts but never answers", async () => {
-    const sockets = new Set<import("node:net").Socket>();
+    const sockets = new Set<Socket>();
     const silent: Server = createServer((socket) => sockets.add(socket));
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     const address = silent.address();
@@ -153,16 +157,43 @@ describe("clear startup errors", () => {
     expect(error.message).toContain("sslmode=disable");
   });
 
-  it("maps TLS trust, host-name and permission failures it cannot provoke here", () => {
-    const uri = "postgres://app:Tls-pw-5@db.example:5432/app?sslmode=require";
-    const tls = describePostgresError(Object.assign(new Error("self-signed certificate"), { code: "DEPTH_ZERO_SELF_SIGNED_CERT" }), uri);
-    expect(tls.code).toBe("PG_TLS_UNTRUSTED");
-    expect(tls.message).toContain("sslmode=no-verify");
-    expect(tls.message).toContain("sslrootcert=");
-    expect(tls.message).not.toContain("Tls-pw-5");
-    const altname = describePostgresError(Object.assign(new Error("Hostname/IP does not match"), { code: "ERR_TLS_CERT_ALTNAME_INVALID" }), uri);
-    expect(altname.code).toBe("PG_TLS_HOSTNAME");
-    const leaked = describePostgresError(new Error("getaddrinfo ENOTFOUND Tls-pw-5"), uri);
+  it("explains an untrusted or mismatched TLS certificate (sslmode=require verifies in pg)", async () => {
+    // A stand-in server: answers PostgreSQL's SSLRequest with "S", then
+    // speaks TLS with a self-signed certificate for CN=localhost.
+    const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
+    const cert = await readFile(join(fixtures, "test-only-self-signed.crt"));
+    const key = await readFile(join(fixtures, "test-only-self-signed.key"));
+    const sockets = new Set<Socket>();
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on("error", () => {});
+      socket.once("data", () => {
+        socket.write("S");
+        new TLSSocket(socket, { isServer: true, key, cert }).on("error", () => {});
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    try {
+      const untrusted = await bootError({ uri: `postgres://app:Tls-pw-5@127.0.0.1:${port}/app?sslmode=require` }, "Tls-pw-5");
+      expect(untrusted.code).toBe("PG_TLS_UNTRUSTED");
+      expect(untrusted.driverError?.code).toBe("DEPTH_ZERO_SELF_SIGNED_CERT");
+      expect(untrusted.message).toContain("sslmode=no-verify");
+      expect(untrusted.message).toContain("sslrootcert=");
+      const trustedWrongName = await bootError(
+        {
+          uri: `postgres://app:Tls-pw-5@127.0.0.1:${port}/app?sslmode=verify-full&sslrootcert=${join(fixtures, "test-only-self-signed.crt")}`,
+        },
+        "Tls-pw-5",
+      );
+      expect(trustedWrongName.code).toBe("PG_TLS_HOSTNAME");
+      expect(trustedWrongName.message).toContain("does not match the host name '127.0.0.1'");
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+    const leaked = describePostgresError(new Error("getaddrinfo ENOTFOUND Tls-pw-5"), "postgres://app:Tls-pw-5@db/app");
     expect(leaked.message).not.toContain("Tls-pw-5");
   });
 
