@@ -20,6 +20,7 @@ import { runRoutes } from "./http/run-routes.ts";
 import { storeRoutes } from "./http/store-routes.ts";
 import { internalRoutes } from "./http/internal-routes.ts";
 import { badRequest } from "./errors.ts";
+import { serializeJson } from "./serialize.ts";
 
 const VERSION = (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
 
@@ -76,6 +77,10 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
     }
   };
   fastify.addContentTypeParser(["application/json", "text/plain"], { parseAs: "string" }, parseJson);
+
+  // Replies carry LangChain objects (messages in state): serialize them as
+  // the reference does, not through their toJSON (the lc constructor form).
+  fastify.setReplySerializer((payload) => serializeJson(payload));
 
   async function boot(): Promise<void> {
     persistence = await createPersistence(settings);

@@ -86,7 +86,8 @@ async function importExport(spec: string, baseDir: string, file: string, key: st
     const available = Object.keys(mod).join(", ") || "none";
     throw new ConfigError(`${file}: "${key}": ${modulePath} has no export "${exportName}" (exports: ${available})`);
   }
-  return mod[exportName];
+  // Exports may be promises of graphs (the reference awaits them too).
+  return await mod[exportName];
 }
 
 async function loadEnv(raw: RawManifest, baseDir: string, file: string): Promise<Record<string, string>> {

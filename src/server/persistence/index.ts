@@ -5,8 +5,15 @@ import type { ResolvedSettings } from "../settings.ts";
 import type { Persistence } from "./types.ts";
 import { createMemoryPersistence } from "./memory/index.ts";
 import { GenericCheckpointAdmin } from "./generic-checkpoint-admin.ts";
+import { recordRunMetadata } from "./checkpoint-metadata.ts";
 
 export async function createPersistence(settings: ResolvedSettings): Promise<Persistence> {
+  const persistence = await createBackend(settings);
+  recordRunMetadata(persistence.checkpointer);
+  return persistence;
+}
+
+async function createBackend(settings: ResolvedSettings): Promise<Persistence> {
   if (settings.checkpointerScheme === "postgres") {
     const { createPostgresPersistence } = await import("./postgres/index.ts");
     return createPostgresPersistence({

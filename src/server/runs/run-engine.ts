@@ -155,7 +155,7 @@ export class RunEngine {
     try {
       await this.settle(run, result);
     } catch (error) {
-      this.log.error("could not record the end of a run", { run_id: run.run_id, error: serializeError(error).message });
+      this.log.error("could not record the end of a run", { run_id: run.run_id, error: serializeError(error).message, stack: (error as Error).stack });
     } finally {
       this.controllers.delete(run.run_id);
       this.active -= 1;

@@ -22,7 +22,10 @@ export class MemoryCheckpointAdmin implements CheckpointAdmin {
         delete checkpoints[checkpointId];
         delete this.saver.writes[JSON.stringify([threadId, ns, checkpointId])];
       }
+      // MemorySaver reads "the newest key" of a namespace: an empty one breaks it.
+      if (Object.keys(checkpoints).length === 0) delete namespaces[ns];
     }
+    if (Object.keys(namespaces).length === 0) delete this.saver.storage[threadId];
   }
 
   async copyThread(sourceThreadId: string, targetThreadId: string): Promise<void> {

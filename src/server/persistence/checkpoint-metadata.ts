@@ -1,0 +1,26 @@
+// Every checkpoint records the run that wrote it: the run's metadata and the
+// public configurable keys (run_id, graph_id, assistant_id, user metadata).
+// History filters by metadata and multitask rollback deletes by run_id rely
+// on it. LangGraph's savers store only what the graph loop passes, so we
+// merge it in at put(), for whichever saver is in use.
+import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
+
+const EXCLUDED = new Set(["checkpoint_ns", "checkpoint_id", "run_id", "thread_id"]);
+const PATCHED = Symbol.for("skeino.checkpointMetadata");
+
+const isPrimitive = (v: unknown) => typeof v === "string" || typeof v === "number" || typeof v === "boolean";
+
+export function recordRunMetadata(saver: BaseCheckpointSaver): BaseCheckpointSaver {
+  const target = saver as BaseCheckpointSaver & { [PATCHED]?: boolean };
+  if (target[PATCHED]) return saver;
+  target[PATCHED] = true;
+  const put = saver.put.bind(saver);
+  saver.put = (config, checkpoint, metadata, newVersions) => {
+    const fromConfigurable = Object.fromEntries(
+      Object.entries(config.configurable ?? {}).filter(([k, v]) => !k.startsWith("__") && !EXCLUDED.has(k) && isPrimitive(v)),
+    );
+    const fromMetadata = Object.fromEntries(Object.entries(config.metadata ?? {}).filter(([k, v]) => !k.startsWith("__") && (isPrimitive(v) || (typeof v === "object" && v !== null))));
+    return put(config, checkpoint, { ...fromConfigurable, ...fromMetadata, ...metadata }, newVersions);
+  };
+  return saver;
+}
