@@ -95,6 +95,8 @@ export class LocalPostgres {
       authMethod: "scram-sha-256",
       persistent: true,
       createPostgresUser: isRoot,
+      // TCP on loopback only: no socket file in /tmp to collide with another cluster.
+      postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
       onLog: (m) => {
         for (const line of m.split("\n")) if (line.trim()) this.log(line.trim());
       },

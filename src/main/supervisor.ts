@@ -81,10 +81,10 @@ export type SupervisorEvent = { type: "status"; snapshot: SupervisorSnapshot } |
 interface ServerInfo {
   boot_id?: string;
   persistence?: { scheme?: string };
+  graphs?: string[];
 }
 
 const LISTENING = /skeino listening on (http:\/\/\S+)/;
-const GRAPHS = /graphs?[:=]\s*(.+)$/i;
 
 export class ServerSupervisor {
   private readonly opts: Required<Omit<SupervisorOptions, "backoff">> & { backoff: BackoffPolicy };
@@ -249,6 +249,7 @@ export class ServerSupervisor {
               scheme: info.persistence?.scheme ?? null,
               readyAt: Date.now(),
               error: null,
+              graphIds: Array.isArray(info.graphs) ? info.graphs.map(String) : [],
             });
             this.pendingStart = null;
             this.stableTimer = setTimeout(() => {
@@ -261,13 +262,6 @@ export class ServerSupervisor {
             child.kill("SIGKILL");
           },
         );
-      }
-      const graphs = GRAPHS.exec(text);
-      if (graphs && text.includes("scheme")) {
-        this.snap.graphIds = graphs[1]!
-          .split(/[,\s]+/)
-          .map((g) => g.trim())
-          .filter(Boolean);
       }
     };
     if (child.stdout) createInterface({ input: child.stdout }).on("line", onLine("stdout"));

@@ -52,6 +52,7 @@ export function layoutGraph(raw: RawGraph, highlight: string[]): { nodes: Node[]
     source: e.source,
     target: e.target,
     animated: hot.has(e.target),
+    type: e.conditional ? "smoothstep" : "default",
     className: e.conditional ? "conditional" : undefined,
     label: e.data,
     markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },

@@ -110,7 +110,7 @@ export function RunPanel({
       </div>
       {interrupts.length > 0 && (
         <div className="interrupt-card" role="group" aria-label="Interrupt">
-          <div className="interrupt-title">⏸ Waiting for input</div>
+          <div className="interrupt-title">Paused: waiting for input</div>
           {interrupts.map((it, i) => (
             <pre key={it.id ?? i} className="code small">
               {JSON.stringify(it.value, null, 2)}

@@ -30,7 +30,7 @@ export function CheckpointFacts({ state }: { state: ThreadState }) {
             <span key={t.id} className="chip" title={t.error ?? undefined}>
               {t.name}
               {t.error ? " ⚠" : ""}
-              {t.interrupts?.length ? ` ⏸${t.interrupts.length}` : ""}
+              {t.interrupts?.length ? ` · ${t.interrupts.length} interrupt${t.interrupts.length > 1 ? "s" : ""}` : ""}
             </span>
           ))
         )}
