@@ -5,6 +5,7 @@ import pg from "pg";
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import type { Persistence } from "../../../src/server/persistence/types.ts";
 import { createPostgresPersistence } from "../../../src/server/persistence/postgres/index.ts";
+import { recordRunMetadata } from "../../../src/server/persistence/checkpoint-metadata.ts";
 import { createTestDatabase, type TestDatabase } from "../../helpers/postgres.ts";
 
 const State = Annotation.Root({
@@ -45,6 +46,8 @@ describe("PostgresCheckpointAdmin", () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     persistence = await createPostgresPersistence({ uri: db.uri });
+    // As createPersistence() does for every backend: run_id into checkpoint metadata.
+    recordRunMetadata(persistence.checkpointer);
     graph = build(persistence);
   });
   afterAll(async () => {

@@ -1,27 +1,21 @@
-// PostgresSaver as skeino wires it, with two fixes on our side.
+// PostgresSaver as skeino wires it: over skeino's pool, and with a fix for
+// langgraphjs#1812 (open upstream). The base getNextVersion counts 1, 2,
+// 3... per channel, and checkpoint_blobs is keyed by (thread, ns, channel,
+// version) with INSERT ... ON CONFLICT DO NOTHING. Two branches of one thread
+// (a fork or time travel from an earlier checkpoint) both write version N+1
+// of a channel; the second branch's value is silently dropped and its
+// checkpoints read the first branch's value. We make versions globally unique
+// the way the Python savers do: "<counter, zero-padded to 32>.<16 random
+// hex>". LangGraph compares versions with `>` and localeCompare, so the zero
+// padding keeps the order by counter. Threads whose checkpoints already hold
+// integer versions keep counting in integers (a mix would compare a number to
+// a string): new threads get the fix. test/server/persistence/issue-1812.test.ts
+// reproduces the bug with the stock saver and checks ours.
 //
-// 1. langgraphjs#1812 (open upstream): the base getNextVersion counts 1, 2,
-//    3... per channel, and checkpoint_blobs is keyed by (thread, ns, channel,
-//    version) with INSERT ... ON CONFLICT DO NOTHING. Two branches of one
-//    thread (a fork or time travel from an earlier checkpoint) both write
-//    version N+1 of a channel; the second branch's value is silently dropped
-//    and its checkpoints read the first branch's value. We make versions
-//    globally unique the way the Python savers do: "<counter, zero-padded to
-//    32>.<16 random hex>". LangGraph compares versions with `>` and
-//    localeCompare, so zero padding keeps the order by counter. Threads whose
-//    checkpoints already hold integer versions keep counting in integers (a
-//    mix would compare number to string): new threads get the fix.
-//    test/server/persistence/issue-1812.test.ts reproduces the bug with the
-//    stock saver and checks ours.
-// 2. LangGraph JS does not copy config.metadata into checkpoint metadata
-//    (the Python savers do), so nothing links a checkpoint to the run that
-//    wrote it. put() adds the scalar entries of config.metadata (run_id,
-//    assistant_id, graph_id...) that the loop did not set itself;
-//    CheckpointAdmin.deleteRun and the history API rely on run_id.
+// Run metadata (run_id...) in checkpoints is added for every backend by
+// ../checkpoint-metadata.ts, not here.
 import { randomBytes } from "node:crypto";
 import type pg from "pg";
-import type { RunnableConfig } from "@langchain/core/runnables";
-import type { ChannelVersions, Checkpoint, CheckpointMetadata } from "@langchain/langgraph-checkpoint";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 
 /** The saver's tables in its default schema "public". */
@@ -33,17 +27,6 @@ export function nextUniqueVersion(current: string | number | undefined): string 
   return `${String(counter + 1).padStart(32, "0")}.${randomBytes(8).toString("hex")}`;
 }
 
-function withConfigMetadata(config: RunnableConfig, metadata: CheckpointMetadata): CheckpointMetadata {
-  const extra = config.metadata;
-  if (!extra) return metadata;
-  const merged: Record<string, unknown> = { ...metadata };
-  for (const [key, value] of Object.entries(extra)) {
-    if (key.startsWith("__") || key in merged) continue;
-    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") merged[key] = value;
-  }
-  return merged as CheckpointMetadata;
-}
-
 export class SkeinoPostgresSaver extends PostgresSaver {
   constructor(pool: pg.Pool) {
     super(pool);
@@ -53,15 +36,6 @@ export class SkeinoPostgresSaver extends PostgresSaver {
   // LangGraph and the saver handle strings at runtime (blob versions are TEXT).
   override getNextVersion(current: number | undefined): number {
     return nextUniqueVersion(current as string | number | undefined) as unknown as number;
-  }
-
-  override put(
-    config: RunnableConfig,
-    checkpoint: Checkpoint,
-    metadata: CheckpointMetadata,
-    newVersions: ChannelVersions,
-  ): Promise<RunnableConfig> {
-    return super.put(config, checkpoint, withConfigMetadata(config, metadata), newVersions);
   }
 
   /** The pool belongs to the persistence layer (saver.end() would end the shared pool). */
