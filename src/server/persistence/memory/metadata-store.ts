@@ -304,9 +304,10 @@ export class MemoryMetadataStore implements MetadataStore {
     },
     nextDueAt: async () => {
       let earliest: string | undefined;
+      const at = now();
       for (const runId of this.pending) {
         const run = this.runMap.get(runId);
-        if (run && (earliest === undefined || run.created_at < earliest)) earliest = run.created_at;
+        if (run && run.created_at > at && (earliest === undefined || run.created_at < earliest)) earliest = run.created_at;
       }
       return earliest ? new Date(earliest) : undefined;
     },
