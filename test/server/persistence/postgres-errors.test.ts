@@ -3,7 +3,7 @@
 // and never the password. Also: concurrent boots, and a pool that survives
 // Postgres killing its connections.
 import { readFile } from "node:fs/promises";
-import { createServer, type Server, type Socket } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import { dirname, join } from "node:path";
 import { TLSSocket } from "node:tls";
 import { fileURLToPath } from "node:url";
@@ -122,6 +122,40 @@ describe("clear startup errors", () => {
     const error = await bootError({ uri: `postgres://postgres:Refused-pw1@127.0.0.1:${port}/x` }, "Refused-pw1");
     expect(error.code).toBe("PG_REFUSED");
     expect(error.message).toContain(`Nothing is accepting connections at 127.0.0.1:${port}`);
+  });
+
+  it("with startupRetryMillis, waits for a server that starts listening a moment later", async () => {
+    // A TCP proxy to the test cluster that only opens after 400 ms.
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const address = probe.address();
+        probe.close(() => resolve(typeof address === "object" && address ? address.port : 1));
+      });
+    });
+    const target = new URL(db.uri);
+    const sockets = new Set<Socket>();
+    const proxy = createServer((inbound) => {
+      const outbound = connect(Number(target.port), target.hostname);
+      for (const s of [inbound, outbound]) {
+        sockets.add(s);
+        s.on("error", () => {});
+      }
+      inbound.pipe(outbound).pipe(inbound);
+    });
+    const opening = new Promise<void>((resolve) => setTimeout(() => proxy.listen(port, "127.0.0.1", resolve), 400));
+    const late = new URL(db.uri);
+    late.port = String(port);
+    try {
+      const started = Date.now();
+      const persistence = await createPostgresPersistence({ uri: late.toString(), startupRetryMillis: 5000, onConnectionError: quiet });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(350);
+      await persistence.close();
+      await opening;
+    } finally {
+      await opening;
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 
   it("cannot resolve an unknown host (ENOTFOUND)", async () => {

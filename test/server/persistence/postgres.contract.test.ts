@@ -36,6 +36,28 @@ describe("PostgreSQL metadata store", () => {
     await expect(shared.metadata.runs.create(makeRun("no-such-thread"))).rejects.toMatchObject({ status: 404 });
   });
 
+  it("keeps assistants, threads and runs across a restart (a new persistence on the database)", async () => {
+    await shared.metadata.assistants.create({ assistant_id: "durable-a", graph_id: "g", metadata: { k: 1 } });
+    await shared.metadata.threads.create({ thread_id: "durable-t", metadata: { user: "ann" } });
+    await shared.metadata.threads.update("durable-t", { values: { n: 1 }, status: "interrupted" });
+    const run = await shared.metadata.runs.create(makeRun("durable-t"));
+    const before = {
+      assistant: await shared.metadata.assistants.get("durable-a"),
+      thread: await shared.metadata.threads.get("durable-t"),
+      run: await shared.metadata.runs.get(run.run_id),
+    };
+    const restarted = await createPostgresPersistence({ uri: db.uri, onConnectionError: quiet });
+    try {
+      expect({
+        assistant: await restarted.metadata.assistants.get("durable-a"),
+        thread: await restarted.metadata.threads.get("durable-t"),
+        run: await restarted.metadata.runs.get(run.run_id),
+      }).toEqual(before);
+    } finally {
+      await restarted.close();
+    }
+  });
+
   it("strips NUL characters JSONB cannot hold", async () => {
     const created = await shared.metadata.threads.create({ thread_id: "nul", metadata: { note: "a\u0000b" } });
     expect(created).not.toBe("exists");
