@@ -2,6 +2,7 @@
 // saver, the LangGraph store and the metadata store. Connects and migrates
 // (or verifies) before resolving, so a bad URI or a missing table fails at
 // startup with a clear PostgresSetupError, not on the first run.
+import type pg from "pg";
 import type { Persistence } from "../types.ts";
 import { PostgresCheckpointAdmin } from "./checkpoint-admin.ts";
 import { describePostgresError, redactUri, validatePostgresUri } from "./errors.ts";
@@ -20,6 +21,28 @@ export interface PostgresPersistenceOptions {
   applicationName?: string;
   /** Where lost-connection errors go (default: one line on stderr). */
   onConnectionError?: (error: Error) => void;
+  /**
+   * Keep retrying for this long while nothing listens yet (ECONNREFUSED) or
+   * the server is still starting (57P03), e.g. when skeino and PostgreSQL
+   * start together. Default 0: fail at once. Other failures never retry.
+   */
+  startupRetryMillis?: number;
+}
+
+const RETRYABLE = new Set(["ECONNREFUSED", "57P03"]);
+
+async function firstConnection(pool: pg.Pool, retryMillis: number): Promise<void> {
+  const deadline = Date.now() + retryMillis;
+  for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+    try {
+      await pool.query("SELECT 1");
+      return;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code !== "string" || !RETRYABLE.has(code) || Date.now() + delay > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
 }
 
 export { PostgresSetupError, redactUri } from "./errors.ts";
@@ -34,7 +57,7 @@ async function openPool(options: PostgresPersistenceOptions): Promise<OwnedPool>
     onConnectionError: options.onConnectionError,
   });
   try {
-    await owned.pool.query("SELECT 1");
+    await firstConnection(owned.pool, options.startupRetryMillis ?? 0);
     return owned;
   } catch (error) {
     await owned.close().catch(() => {});
