@@ -55,6 +55,7 @@ describe("PostgreSQL metadata store", () => {
       }).toEqual(before);
     } finally {
       await restarted.close();
+      await shared.metadata.runs.delete(run.run_id); // later tests claim from an empty queue
     }
   });
 
@@ -68,6 +69,7 @@ describe("PostgreSQL metadata store", () => {
   it("settles the running runs of a dead process and recomputes their threads", async () => {
     const other = await createPostgresPersistence({ uri: db.uri, onConnectionError: quiet });
     const store = shared.metadata;
+    await store.runs.truncate();
     await store.threads.create({ thread_id: "orphan-1" });
     await store.threads.create({ thread_id: "orphan-2" });
     const lone = await store.runs.create(makeRun("orphan-1"));
