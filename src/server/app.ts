@@ -59,7 +59,7 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
   const settings = resolveSettings(options.settings);
   const log = options.logger ?? createLogger(settings.logLevel);
   registerPlatformLogger(log);
-  const fastify = Fastify({ logger: false, bodyLimit: settings.bodyLimit, ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } } });
+  const fastify = Fastify({ logger: false, bodyLimit: settings.bodyLimit, ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, allowUnionTypes: true } } });
   let context: ServerContext | undefined;
   let persistence: Persistence | undefined;
   let readyPromise: Promise<void> | undefined;

@@ -50,6 +50,21 @@ async function serve(args: string[]): Promise<number> {
     strict: true,
   });
   if (!values.config) return fail(`--config is required\n${USAGE}`);
+  // Signal handlers first: a supervisor may stop us while we are still booting.
+  let stopping = false;
+  const stopRequested = new Promise<void>((resolveStop) => {
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        process.stderr.write(`skeino: ${signal} again, exiting now\n`);
+        process.exit(1);
+      }
+      stopping = true;
+      process.stderr.write(`skeino: ${signal} received, draining runs and closing\n`);
+      resolveStop();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
   const port = values.port === undefined ? 2024 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) return fail(`--port must be an integer between 0 and 65535, got ${values.port}`);
   const host = values.host ?? "127.0.0.1";
@@ -75,22 +90,9 @@ async function serve(args: string[]): Promise<number> {
   process.stdout.write(`skeino listening on http://${host.includes(":") ? `[${host}]` : host}:${shown.port}\n`);
   process.stdout.write(`persistence: ${app.settings.checkpointerScheme}; graphs: ${app.context.registry.ids().join(", ")}\n`);
 
-  await new Promise<void>((resolveStop) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        process.stderr.write(`skeino: ${signal} again, exiting now\n`);
-        process.exit(1);
-      }
-      stopping = true;
-      process.stderr.write(`skeino: ${signal} received, draining runs and closing\n`);
-      app.close().then(resolveStop, (error: unknown) => {
-        process.stderr.write(`skeino: error while closing: ${(error as Error).message}\n`);
-        resolveStop();
-      });
-    };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
+  await stopRequested;
+  await app.close().catch((error: unknown) => {
+    process.stderr.write(`skeino: error while closing: ${(error as Error).message}\n`);
   });
   return 0;
 }
