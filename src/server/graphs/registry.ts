@@ -14,9 +14,14 @@ import type { RunnableConfig } from "@langchain/core/runnables";
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type CompiledGraph = Pregel<any, any, any, any, any, any, any>;
 
+/** A StateGraph not yet compiled (from any langgraph copy: matched by shape). */
 export interface UncompiledGraph {
-  compile(options?: { checkpointer?: BaseCheckpointSaver; store?: BaseStore }): CompiledGraph;
+  compile(...args: never[]): unknown;
 }
+
+type CompileWith = (options?: { checkpointer?: BaseCheckpointSaver; store?: BaseStore }) => CompiledGraph;
+const compileGraph = (graph: UncompiledGraph, options?: { checkpointer?: BaseCheckpointSaver; store?: BaseStore }): CompiledGraph =>
+  (graph.compile as unknown as CompileWith).call(graph, options);
 
 /** Code registration: called once with the checkpointer skeino resolved. */
 export type GraphBuilder = (checkpointer: BaseCheckpointSaver) => Promise<CompiledGraph> | CompiledGraph;
@@ -65,14 +70,14 @@ export class GraphRegistry {
         this.resolved.set(graphId, { kind: "factory", factory: entry.factory });
       } else if (typeof entry === "function") {
         const built = await (entry as GraphBuilder)(this.checkpointer);
-        const graph = isUncompiled(built) ? built.compile({ checkpointer: this.checkpointer, store: this.store }) : built;
+        const graph = isUncompiled(built) ? compileGraph(built, { checkpointer: this.checkpointer, store: this.store }) : built;
         if (!isCompiled(graph)) throw new Error(`Graph "${graphId}": the builder did not return a compiled graph`);
         // A builder may bring its own checkpointer; keep it. Otherwise use ours.
         graph.checkpointer ??= this.checkpointer;
         graph.store ??= this.store;
         this.resolved.set(graphId, { kind: "static", graph });
       } else {
-        const graph = isUncompiled(entry) ? entry.compile({ checkpointer: this.checkpointer, store: this.store }) : entry;
+        const graph = isUncompiled(entry) ? compileGraph(entry, { checkpointer: this.checkpointer, store: this.store }) : entry;
         graph.checkpointer = this.checkpointer;
         graph.store = this.store;
         this.resolved.set(graphId, { kind: "static", graph });
@@ -98,7 +103,7 @@ export class GraphRegistry {
     let graph: CompiledGraph;
     if (entry.kind === "factory") {
       const made = await entry.factory(config);
-      graph = isUncompiled(made) ? made.compile() : made;
+      graph = isUncompiled(made) ? compileGraph(made) : made;
       graph.checkpointer = this.checkpointer;
       graph.store = this.store;
     } else {

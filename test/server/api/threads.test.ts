@@ -71,7 +71,7 @@ describe.each(BACKENDS)("threads (%s)", (backend) => {
     expect(before[0].checkpoint.checkpoint_id).toBe(history[2].checkpoint.checkpoint_id);
     const thread2 = await client.threads.get(thread.thread_id);
     expect(thread2.values).toEqual({ messages: ["in", "a", "b"], count: 2 });
-    expect(thread2.metadata.graph_id).toBe("simple");
+    expect(thread2.metadata?.graph_id).toBe("simple");
   });
 
   it("updates state as a node, and answers 409 while a run is active", async () => {
@@ -79,7 +79,7 @@ describe.each(BACKENDS)("threads (%s)", (backend) => {
     const thread = await client.threads.create();
     await client.runs.wait(thread.thread_id, "simple", { input: {} });
     const updated = await client.threads.updateState(thread.thread_id, { values: { messages: ["edited"] }, asNode: "b" });
-    expect(updated.checkpoint).toBeDefined();
+    expect((updated as unknown as { checkpoint: unknown }).checkpoint).toBeDefined();
     const state = await client.threads.getState<State>(thread.thread_id);
     expect(state.values.messages.at(-1)).toBe("edited");
     const run = await client.runs.create(thread.thread_id, "slow", { input: { sleep: 1500 } });
@@ -93,7 +93,7 @@ describe.each(BACKENDS)("threads (%s)", (backend) => {
     await client.runs.wait(thread.thread_id, "simple", { input: {} });
     const copy = await client.threads.copy(thread.thread_id);
     expect(copy.thread_id).not.toBe(thread.thread_id);
-    expect(copy.metadata.k).toBe("v");
+    expect(copy.metadata?.k).toBe("v");
     const copied = await client.threads.getState<State>(copy.thread_id);
     expect(copied.values.messages).toEqual(["a", "b"]);
     expect((await client.threads.getHistory(copy.thread_id)).length).toBe(4);
