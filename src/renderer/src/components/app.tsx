@@ -67,7 +67,12 @@ export function App() {
           {!client ? (
             <ServerNotReady />
           ) : route.threadId ? (
-            <ThreadView key={route.threadId} threadId={route.threadId} assistantId={assistant?.assistant_id ?? graphId} graphId={graphId} />
+            <ThreadView
+              key={route.threadId}
+              threadId={route.threadId}
+              graphId={graphId}
+              assistantFor={(g) => (assistants.data ?? []).find((a) => a.graph_id === g)?.assistant_id ?? g}
+            />
           ) : (
             <div className="welcome">
               <div className="welcome-head">

@@ -19,7 +19,16 @@ const TABS: { id: ThreadTab; label: string }[] = [
   { id: "graph", label: "Graph" },
 ];
 
-export function ThreadView({ threadId, assistantId, graphId }: { threadId: string; assistantId: string; graphId: string }) {
+export function ThreadView({
+  threadId,
+  graphId,
+  assistantFor,
+}: {
+  threadId: string;
+  /** The toolbar's graph: used when the thread's metadata names none. */
+  graphId: string;
+  assistantFor: (graphId: string) => string;
+}) {
   const { client, bootId } = useServerClient();
   const keys = serverKeys(bootId);
   const queryClient = useQueryClient();
@@ -68,6 +77,7 @@ export function ThreadView({ threadId, assistantId, graphId }: { threadId: strin
   }
 
   const threadGraph = typeof thread.data?.metadata?.graph_id === "string" ? thread.data.metadata.graph_id : graphId;
+  const assistantId = assistantFor(threadGraph);
   const interrupts: Interrupt[] = (state.data?.tasks ?? []).flatMap((t) => t.interrupts ?? []);
   const tab = route.tab;
 

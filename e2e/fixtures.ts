@@ -1,0 +1,117 @@
+// Fixtures: a temp data dir per worker (one sub-folder per test), the Studio
+// started fresh for each test (browser shell as a child process on port 0,
+// its URL read from the line it prints; or the Electron app), a readiness
+// signal instead of sleeps, and a bounded close. `postgres` is a worker-scoped
+// embedded PostgreSQL, started only by the specs that ask for it.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { _electron, expect, type Page, test as base } from "@playwright/test";
+import { type E2EPostgres, startPostgres } from "./postgres.ts";
+
+const ROOT = join(import.meta.dirname, "..");
+
+export interface Studio {
+  page: Page;
+  dataDir: string;
+  /** Wait until the status bar says the server is ready. */
+  ready(): Promise<void>;
+  shot(name: string): Promise<void>;
+}
+
+async function startShell(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src", "main", "browser-shell.ts"), "--port", "0", "--data-dir", dataDir], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, SKEINO_POSTGRES_URI: "" },
+  });
+  const stderr: string[] = [];
+  child.stderr!.on("data", (d: Buffer) => stderr.push(d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`browser shell printed no URL in 30 s: ${stderr.join("")}`)), 30_000);
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      const m = /^Skeino Studio: (http:\/\/\S+)/.exec(line);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`browser shell exited (${code}) before printing its URL: ${stderr.join("")}`));
+    });
+  });
+  return { url, child };
+}
+
+/** SIGTERM, then SIGKILL after 15 s: a wedged shell must not hang the run. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export const test = base.extend<{ studio: Studio }, { workerDir: string; postgres: E2EPostgres }>({
+  workerDir: [
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, use) => {
+      const dir = mkdtempSync(join(tmpdir(), "skeino-e2e-"));
+      await use(dir);
+      rmSync(dir, { recursive: true, force: true });
+    },
+    { scope: "worker" },
+  ],
+  postgres: [
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, use) => {
+      const pg = await startPostgres();
+      await use(pg);
+      await pg.stop();
+    },
+    { scope: "worker", timeout: 120_000 },
+  ],
+  studio: async ({ browser, workerDir }, use, testInfo) => {
+    const dataDir = join(workerDir, `t${testInfo.testId}`);
+    mkdirSync(dataDir, { recursive: true });
+    const makeStudio = (page: Page): Studio => ({
+      page,
+      dataDir,
+      ready: () => expect(page.getByLabel("Server state")).toHaveText(/ready/, { timeout: 45_000 }),
+      shot: async (name) => {
+        await page.screenshot({ path: testInfo.outputPath(`${name}.png`) });
+      },
+    });
+
+    if (testInfo.project.name === "electron") {
+      const meta = testInfo.project.metadata as { electronPath?: string; skipReason?: string };
+      test.skip(!meta.electronPath, `Electron binary absent: ${meta.skipReason}`);
+      const app = await _electron.launch({
+        executablePath: meta.electronPath,
+        args: [join(ROOT, "out", "main", "index.js"), "--data-dir", dataDir],
+        cwd: ROOT,
+      });
+      const page = await app.firstWindow();
+      await use(makeStudio(page));
+      await Promise.race([app.close(), new Promise((r) => setTimeout(r, 15_000))]);
+      return;
+    }
+
+    const { url, child } = await startShell(dataDir);
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await context.newPage();
+    try {
+      await page.goto(url);
+      await use(makeStudio(page));
+    } finally {
+      await context.close();
+      await stopChild(child);
+    }
+  },
+});
+
+export { expect };
