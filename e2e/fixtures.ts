@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { _electron, expect, type Page, test as base } from "@playwright/test";
+import { _electron, type Browser, expect, type Page, test as base } from "@playwright/test";
 import { type E2EPostgres, startPostgres } from "./postgres.ts";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -56,7 +56,19 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-export const test = base.extend<{ studio: Studio }, { workerDir: string; postgres: E2EPostgres }>({
+export const test = base.extend<
+  { studio: Studio },
+  { workerDir: string; postgres: E2EPostgres; lazyBrowser: () => Promise<Browser> }
+>({
+  // Launched on first use, so the Electron project never starts a browser it does not need.
+  lazyBrowser: [
+    async ({ playwright, launchOptions }, use) => {
+      let browser: Promise<Browser> | undefined;
+      await use(() => (browser ??= playwright.chromium.launch(launchOptions)));
+      if (browser) await (await browser).close();
+    },
+    { scope: "worker" },
+  ],
   workerDir: [
     // eslint-disable-next-line no-empty-pattern
     async ({}, use) => {
@@ -75,7 +87,7 @@ export const test = base.extend<{ studio: Studio }, { workerDir: string; postgre
     },
     { scope: "worker", timeout: 120_000 },
   ],
-  studio: async ({ browser, workerDir }, use, testInfo) => {
+  studio: async ({ lazyBrowser, workerDir }, use, testInfo) => {
     const dataDir = join(workerDir, `t${testInfo.testId}`);
     mkdirSync(dataDir, { recursive: true });
     const makeStudio = (page: Page): Studio => ({
@@ -101,6 +113,7 @@ export const test = base.extend<{ studio: Studio }, { workerDir: string; postgre
       return;
     }
 
+    const browser = await lazyBrowser();
     const { url, child } = await startShell(dataDir);
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const page = await context.newPage();
