@@ -68,7 +68,7 @@ export async function testPostgresConnection(uri: string): Promise<ConnectionChe
   client.on("error", () => undefined);
   try {
     await client.connect();
-    const res = await client.query<{ v: string }>("SHOW server_version");
+    const res = await client.query<{ v: string }>("SELECT current_setting('server_version') AS v");
     const version = res.rows[0]?.v ?? "unknown";
     return {
       ok: true,

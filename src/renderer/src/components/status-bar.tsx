@@ -1,22 +1,27 @@
 // Bottom bar: server state, persistence scheme, URL, pid, uptime; toggles the log.
 import { useEffect, useState } from "react";
 import { useServerStatus } from "../host/host-context.tsx";
-import { duration } from "../lib/format.ts";
 
-function useNow(active: boolean): number {
-  const [now, setNow] = useState(Date.now());
+function useTick(active: boolean): void {
+  const [, setTick] = useState(0);
   useEffect(() => {
     if (!active) return;
     // Display clock for the uptime counter only; no data waits on it.
-    const t = setInterval(() => setNow(Date.now()), 1000);
+    const t = setInterval(() => setTick((n) => n + 1), 1000);
     return () => clearInterval(t);
   }, [active]);
-  return now;
+}
+
+function uptime(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
+  return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
 }
 
 export function StatusBar({ logOpen, onToggleLog }: { logOpen: boolean; onToggleLog: () => void }) {
   const status = useServerStatus();
-  const now = useNow(status?.state === "ready");
+  useTick(status?.state === "ready");
   const state = status?.state ?? "starting";
   const scheme = status?.scheme ?? "—";
   return (
@@ -36,7 +41,7 @@ export function StatusBar({ logOpen, onToggleLog }: { logOpen: boolean; onToggle
         pid {status?.pid ?? "—"}
       </span>
       <span className="sb-item mono" aria-label="Uptime">
-        up {status?.readyAt ? duration(Math.max(0, now - status.readyAt)) : "—"}
+        up {status?.readyAt ? uptime(Math.max(0, Date.now() - status.readyAt)) : "—"}
       </span>
       {status?.bootId && (
         <span className="sb-item mono muted" title={`boot_id ${status.bootId}`}>

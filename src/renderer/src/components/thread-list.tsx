@@ -140,7 +140,7 @@ export function ThreadList({ graphId }: { graphId: string }) {
                 <span className="row2 muted">
                   {String(t.metadata?.graph_id ?? "—")}
                   {Object.entries(t.metadata ?? {})
-                    .filter(([k]) => k !== "graph_id" && k !== "assistant_id")
+                    .filter(([k]) => !["graph_id", "assistant_id", "thread_id"].includes(k))
                     .slice(0, 2)
                     .map(([k, v]) => (
                       <span key={k} className="meta-chip">
