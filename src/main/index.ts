@@ -1,8 +1,8 @@
 // Electron main: one hardened window, the HostApi over IPC, the skeino server
 // in a utilityProcess (child_process.fork breaks when the RunAsNode fuse is
 // off, electron/electron#41255). Everything else lives in plain-Node modules.
-import { app, BrowserWindow, dialog, Menu, safeStorage, session, shell, utilityProcess } from "electron";
-import { join } from "node:path";
+import { app, BrowserWindow, dialog, Menu, net, protocol, safeStorage, session, shell, utilityProcess } from "electron";
+import { join, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import { StudioHost } from "./host.ts";
 import { bindHostApi } from "./ipc.ts";
@@ -48,10 +48,18 @@ function argValue(name: string): string | undefined {
 }
 
 const dataDir = argValue("--data-dir") ?? process.env.SKEINO_STUDIO_DATA_DIR ?? join(app.getPath("userData"), "studio");
-const rendererIndex = join(import.meta.dirname, "../renderer/index.html");
+// The renderer is served from a privileged custom scheme rather than file://:
+// a file:// page sends "Origin: null", which the server's CORS rightly refuses;
+// this origin is handed to the server as its one extra allowed origin.
+const SCHEME = "skeino-studio";
+const APP_ORIGIN = `${SCHEME}://app`;
+const rendererDir = resolve(import.meta.dirname, "../renderer");
 const rendererUrl = process.env.ELECTRON_RENDERER_URL;
-const isTrustedUrl = (url: string): boolean =>
-  rendererUrl ? url.startsWith(rendererUrl) : url.startsWith(pathToFileURL(rendererIndex).href);
+const isTrustedUrl = (url: string): boolean => url.startsWith(rendererUrl ?? `${APP_ORIGIN}/`);
+
+protocol.registerSchemesAsPrivileged([
+  { scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } },
+]);
 
 const CSP = [
   "default-src 'self'",
@@ -67,7 +75,13 @@ const CSP = [
 let host: StudioHost | null = null;
 
 async function createWindow(projectDir: string | undefined): Promise<void> {
-  host = new StudioHost({ dataDir, projectDir, launcher: utilityLauncher, codec: safeStorageCodec });
+  host = new StudioHost({
+    dataDir,
+    projectDir,
+    launcher: utilityLauncher,
+    codec: safeStorageCodec,
+    serverEnv: { SKEINO_CORS_ORIGINS: rendererUrl ? new URL(rendererUrl).origin : APP_ORIGIN },
+  });
   const win = new BrowserWindow({
     width: 1440,
     height: 900,
@@ -90,8 +104,7 @@ async function createWindow(projectDir: string | undefined): Promise<void> {
     if (!isTrustedUrl(url)) event.preventDefault();
   });
   win.on("closed", () => unbind());
-  if (rendererUrl) await win.loadURL(rendererUrl);
-  else await win.loadFile(rendererIndex);
+  await win.loadURL(rendererUrl ?? `${APP_ORIGIN}/index.html`);
   void host.start();
 }
 
@@ -127,6 +140,15 @@ app.on("web-contents-created", (_e, contents) => {
 });
 
 void app.whenReady().then(async () => {
+  protocol.handle(SCHEME, async (request) => {
+    const url = new URL(request.url);
+    const file = resolve(rendererDir, `.${decodeURIComponent(url.pathname)}`);
+    if (url.host !== "app" || !file.startsWith(rendererDir + sep)) return new Response("not found", { status: 404 });
+    const res = await net.fetch(pathToFileURL(file).href);
+    const headers = new Headers(res.headers);
+    headers.set("Content-Security-Policy", CSP);
+    return new Response(res.body, { status: res.status, headers });
+  });
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, "Content-Security-Policy": [CSP] } });
   });
