@@ -8,7 +8,7 @@ import { pathToFileURL } from "node:url";
 import { parse as parseDotenv } from "dotenv";
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { ConfigError } from "./errors.ts";
-import { describeEntryProblem, type GraphEntry, type GraphFactory } from "./graphs/registry.ts";
+import { describeEntryProblem, GRAPH_SOURCE, type GraphEntry, type GraphFactory } from "./graphs/registry.ts";
 import { isPostgresUri, type SkeinoSettings } from "./settings.ts";
 
 export interface Manifest {
@@ -140,7 +140,14 @@ export async function loadManifest(manifestPath: string, env: NodeJS.ProcessEnv 
     const problem = describeEntryProblem(exported);
     if (problem) throw new ConfigError(`${file}: "${key}": ${problem}`);
     // A function exported from a manifest is a LangGraph factory, called with each run's config.
-    graphs[graphId] = typeof exported === "function" ? ({ factory: exported } as GraphFactory) : (exported as GraphEntry);
+    const entry = typeof exported === "function" ? ({ factory: exported } as GraphFactory) : (exported as GraphEntry);
+    const { modulePath, exportName } = splitSpec(spec, file, key);
+    Object.defineProperty(entry, GRAPH_SOURCE, {
+      value: { sourceFile: isAbsolute(modulePath) ? modulePath : resolve(baseDir, modulePath), exportSymbol: exportName },
+      enumerable: false,
+      configurable: true,
+    });
+    graphs[graphId] = entry;
   }
 
   const settings: SkeinoSettings = {};

@@ -2,7 +2,7 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { Assistant } from "../persistence/types.ts";
 import type { CompiledGraph, GraphRegistry } from "./registry.ts";
-import { extractRuntimeSchemas, type GraphSchemas } from "./runtime-schema.ts";
+import { extractSchemas, type GraphSchemas } from "./runtime-schema.ts";
 
 async function graphFor(registry: GraphRegistry, assistant: Assistant): Promise<CompiledGraph> {
   return registry.get(assistant.graph_id, { ...(assistant.config as RunnableConfig), configurable: { ...assistant.config.configurable } });
@@ -16,7 +16,14 @@ export async function drawGraph(registry: GraphRegistry, assistant: Assistant, x
 
 export async function graphSchemas(registry: GraphRegistry, assistant: Assistant): Promise<GraphSchemas & { graph_id: string }> {
   const graph = await graphFor(registry, assistant);
-  return { graph_id: assistant.graph_id, ...(await extractRuntimeSchemas(graph)) };
+  return { graph_id: assistant.graph_id, ...(await extractSchemas(graph, registry.source(assistant.graph_id))) };
+}
+
+export interface SubgraphSchemas {
+  state: unknown;
+  input: unknown;
+  output: unknown;
+  config: unknown;
 }
 
 export async function graphSubgraphs(
@@ -24,11 +31,13 @@ export async function graphSubgraphs(
   assistant: Assistant,
   namespace: string | undefined,
   recurse: boolean,
-): Promise<Record<string, GraphSchemas>> {
+): Promise<Record<string, SubgraphSchemas>> {
   const graph = await graphFor(registry, assistant);
-  const out: Record<string, GraphSchemas> = {};
+  const out: Record<string, SubgraphSchemas> = {};
   for await (const [ns, subgraph] of graph.getSubgraphsAsync(namespace, recurse)) {
-    out[ns] = await extractRuntimeSchemas(subgraph as CompiledGraph);
+    const s = await extractSchemas(subgraph as CompiledGraph, registry.source(assistant.graph_id), ns);
+    // Subgraph entries use the bare keys, as the reference sends them.
+    out[ns] = { state: s.state_schema, input: s.input_schema, output: s.output_schema, config: s.config_schema };
   }
   return out;
 }

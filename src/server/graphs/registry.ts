@@ -9,6 +9,7 @@ import type { BaseCheckpointSaver, BaseStore } from "@langchain/langgraph-checkp
 import { uuid5 } from "@langchain/langgraph-checkpoint";
 import type { Pregel } from "@langchain/langgraph/pregel";
 import type { RunnableConfig } from "@langchain/core/runnables";
+import type { GraphSource } from "./runtime-schema.ts";
 
 // The graph's state, input and config types are the user's: unknown to us.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -53,6 +54,10 @@ export function describeEntryProblem(value: unknown): string | undefined {
 
 type Resolved = { kind: "static"; graph: CompiledGraph } | { kind: "factory"; factory: GraphFactory["factory"] };
 
+/** Where a manifest graph came from, for static schema extraction. */
+export const GRAPH_SOURCE = Symbol.for("skeino.graphSource");
+type WithSource = { [GRAPH_SOURCE]?: GraphSource };
+
 export class GraphRegistry {
   private resolved = new Map<string, Resolved>();
 
@@ -83,6 +88,11 @@ export class GraphRegistry {
         this.resolved.set(graphId, { kind: "static", graph });
       }
     }
+  }
+
+  source(graphId: string): GraphSource | undefined {
+    const entry = this.entries[graphId] as unknown as WithSource | undefined;
+    return entry?.[GRAPH_SOURCE];
   }
 
   ids(): string[] {

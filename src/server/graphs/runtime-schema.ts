@@ -1,6 +1,10 @@
-// JSON schemas of a graph read at runtime: the channel names of its state,
-// input and output (types are not recoverable from Annotation graphs at
-// runtime; zod-typed graphs would carry more, which we do not extract yet).
+// JSON schemas of a graph: read at runtime where the graph carries them
+// (zod / StateSchema graphs), else extracted from its TypeScript source with
+// LangGraph's own schema parser (@langchain/langgraph-api/schema, loaded only
+// when asked), else the bare channel names.
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import type { CompiledGraph } from "./registry.ts";
 
 export interface GraphSchemas {
@@ -11,26 +15,66 @@ export interface GraphSchemas {
   context_schema: unknown;
 }
 
+export interface GraphSource {
+  sourceFile: string;
+  exportSymbol: string;
+}
+
+interface ParsedSchema {
+  state?: unknown;
+  input?: unknown;
+  output?: unknown;
+  config?: unknown;
+}
+
+interface SchemaParser {
+  getRuntimeGraphSchema(graph: unknown): Promise<ParsedSchema | undefined>;
+  getStaticGraphSchema(spec: GraphSource, options?: { timeoutMs?: number }): Promise<Record<string, ParsedSchema>>;
+}
+
+let parser: Promise<SchemaParser | undefined> | undefined;
+const loadParser = () =>
+  (parser ??= import("@langchain/langgraph-api/schema").then(
+    (m) => m as unknown as SchemaParser,
+    () => undefined,
+  ));
+
+const staticCache = new Map<string, Promise<Record<string, ParsedSchema> | undefined>>();
+
+function staticSchemas(source: GraphSource): Promise<Record<string, ParsedSchema> | undefined> {
+  const key = `${source.sourceFile}:${source.exportSymbol}`;
+  let found = staticCache.get(key);
+  if (!found) {
+    found = loadParser().then((p) => p?.getStaticGraphSchema(source, { timeoutMs: 30_000 }).catch(() => undefined));
+    staticCache.set(key, found);
+  }
+  return found;
+}
+
+const toApi = (s: ParsedSchema): GraphSchemas => ({
+  input_schema: s.input ?? null,
+  output_schema: s.output ?? null,
+  state_schema: s.state ?? null,
+  config_schema: s.config ?? null,
+  // JS cannot tell config and context schemas apart; the reference sends both.
+  context_schema: s.config ?? null,
+});
+
 interface BuilderLike {
   _schemaDefinition?: Record<string, unknown>;
   _inputDefinition?: Record<string, unknown>;
   _outputDefinition?: Record<string, unknown>;
 }
 
-function objectSchema(title: string, keys: string[] | undefined): unknown {
-  if (!keys) return null;
-  return {
-    $schema: "http://json-schema.org/draft-07/schema#",
-    title,
-    type: "object",
-    properties: Object.fromEntries(keys.map((k) => [k, {}])),
-  };
-}
-
 const keysOf = (def: unknown): string[] | undefined =>
   typeof def === "object" && def !== null ? Object.keys(def).filter((k) => !k.startsWith("__")) : undefined;
 
-export async function extractRuntimeSchemas(graph: CompiledGraph): Promise<GraphSchemas> {
+function objectSchema(title: string, keys: string[] | undefined): unknown {
+  if (!keys) return null;
+  return { $schema: "http://json-schema.org/draft-07/schema#", title, type: "object", properties: Object.fromEntries(keys.map((k) => [k, {}])) };
+}
+
+function channelSchemas(graph: CompiledGraph): GraphSchemas {
   const builder = (graph as unknown as { builder?: BuilderLike }).builder;
   const state = keysOf(builder?._schemaDefinition) ?? keysOf(graph.channels);
   return {
@@ -40,4 +84,67 @@ export async function extractRuntimeSchemas(graph: CompiledGraph): Promise<Graph
     config_schema: null,
     context_schema: null,
   };
+}
+
+/**
+ * The zod metadata registry (withLangGraph's jsonSchemaExtra) is module state
+ * of the langgraph copy the graph was built with, which may not be ours: read
+ * it through that copy's own "@langchain/langgraph/zod/schema".
+ */
+async function zodSchemasFromGraphCopy(graph: CompiledGraph, source: GraphSource): Promise<ParsedSchema | undefined> {
+  const entry = resolvePackageExport(source.sourceFile, "@langchain/langgraph", "./zod/schema");
+  if (!entry) return undefined;
+  try {
+    const mod = (await import(pathToFileURL(entry).href)) as Record<string, (g: unknown) => unknown>;
+    const result: ParsedSchema = {
+      state: mod.getUpdateTypeSchema?.(graph),
+      input: mod.getInputTypeSchema?.(graph),
+      output: mod.getOutputTypeSchema?.(graph),
+      config: mod.getConfigTypeSchema?.(graph),
+    };
+    return Object.values(result).every((v) => v == null) ? undefined : result;
+  } catch {
+    return undefined;
+  }
+}
+
+/** ESM resolution of `pkg` + `subpath` as seen from `fromFile` (node_modules walk + "exports"). */
+function resolvePackageExport(fromFile: string, pkg: string, subpath: string): string | undefined {
+  let dir = dirname(fromFile);
+  for (;;) {
+    const pkgDir = join(dir, "node_modules", pkg);
+    const manifest = join(pkgDir, "package.json");
+    if (existsSync(manifest)) {
+      const exportsField = (JSON.parse(readFileSync(manifest, "utf-8")) as { exports?: Record<string, unknown> }).exports;
+      let target: unknown = exportsField?.[subpath];
+      while (target && typeof target === "object") {
+        const conditions = target as Record<string, unknown>;
+        target = conditions.import ?? conditions.default;
+      }
+      return typeof target === "string" ? join(pkgDir, target) : undefined;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+const isZodSchema = (value: unknown) => typeof value === "object" && value !== null && ("_def" in value || "_zod" in value);
+
+/** `namespace` selects a subgraph's entry in the static parse ("root|ns"). */
+export async function extractSchemas(graph: CompiledGraph, source?: GraphSource, namespace?: string): Promise<GraphSchemas> {
+  const definition = (graph as unknown as { builder?: { _schemaRuntimeDefinition?: unknown } }).builder?._schemaRuntimeDefinition;
+  if (source && isZodSchema(definition)) {
+    const fromCopy = await zodSchemasFromGraphCopy(graph, source);
+    if (fromCopy) return toApi(fromCopy);
+  }
+  const p = await loadParser();
+  const runtime = await p?.getRuntimeGraphSchema(graph).catch(() => undefined);
+  if (runtime) return toApi(runtime);
+  if (source) {
+    const parsed = await staticSchemas(source);
+    const root = parsed ? Object.keys(parsed).find((k) => !k.includes("|")) : undefined;
+    if (parsed && root) return toApi((namespace && parsed[`${root}|${namespace}`]) || parsed[root]);
+  }
+  return channelSchemas(graph);
 }

@@ -73,6 +73,7 @@ describe.each(BACKENDS)("assistants and meta (%s)", (backend) => {
   it("lists subgraphs and schemas", async () => {
     const subgraphs = await server.client.assistants.getSubgraphs("nested");
     expect(Object.keys(subgraphs)).toEqual(["child"]);
+    expect(Object.keys(subgraphs.child)).toEqual(["state", "input", "output", "config"]);
     const schemas = await server.client.assistants.getSchemas("simple");
     expect(schemas.graph_id).toBe("simple");
     expect(Object.keys((schemas.state_schema as { properties: object }).properties)).toEqual(expect.arrayContaining(["messages", "count"]));

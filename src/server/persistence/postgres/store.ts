@@ -19,4 +19,10 @@ export class SharedPoolPostgresStore extends PostgresStore {
 
   /** The pool belongs to the persistence layer, which ends it once. */
   override async stop(): Promise<void> {}
+
+  /** Empties the store (POST /internal/truncate for test suites). */
+  async truncate(): Promise<void> {
+    const pool = (this as unknown as { core: { pool: pg.Pool } }).core.pool;
+    await pool.query("DELETE FROM store");
+  }
 }
