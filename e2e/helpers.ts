@@ -4,9 +4,11 @@ import { expect, type Page } from "@playwright/test";
 /** Pick a graph in the toolbar, press New thread, and wait for the thread view. */
 export async function newThread(page: Page, graph: "review" | "counter"): Promise<string> {
   await page.getByLabel("Graph", { exact: true }).selectOption(graph);
-  await page.getByRole("button", { name: "New thread" }).click();
   const id = page.getByLabel("Thread ID");
+  const previous = (await id.count()) > 0 ? await id.textContent() : null;
+  await page.getByRole("button", { name: "New thread" }).click();
   await expect(id).toHaveText(/^[0-9a-f-]{36}$/);
+  if (previous) await expect(id).not.toHaveText(previous);
   return (await id.textContent())!;
 }
 

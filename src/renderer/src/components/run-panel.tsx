@@ -95,7 +95,14 @@ export function RunPanel({
       </div>
       <label className="field">
         <span>Input (JSON)</span>
-        <textarea aria-label="Input (JSON)" spellCheck={false} rows={4} value={input} onChange={(e) => setInput(e.target.value)} />
+        <textarea
+          aria-label="Input (JSON)"
+          spellCheck={false}
+          rows={4}
+          placeholder="empty: continue from the current checkpoint"
+          value={input}
+          onChange={(e) => setInput(e.target.value)}
+        />
       </label>
       <div className="row">
         <button type="button" className="btn primary" disabled={!client || running} onClick={() => void start("run")}>
