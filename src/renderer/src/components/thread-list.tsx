@@ -60,7 +60,8 @@ export function ThreadList({ graphId }: { graphId: string }) {
   });
 
   const create = useMutation({
-    mutationFn: () => client!.threads.create({ metadata: graphId ? { graph_id: graphId } : {} }),
+    // The SDK writes metadata.graph_id from `graphId` (and overwrites one passed in metadata).
+    mutationFn: () => client!.threads.create({ graphId: graphId || undefined }),
     onSuccess: async (thread) => {
       await queryClient.invalidateQueries({ queryKey: keys.threads.lists() });
       navigate({ threadId: thread.thread_id, tab: "state" });
