@@ -4,7 +4,6 @@ import { createRoot } from "react-dom/client";
 import { App } from "./components/app.tsx";
 import { HostProvider, resolveHost } from "./host/host-context.tsx";
 import "./styles.css";
-import "@xyflow/react/dist/style.css";
 
 const queryClient = new QueryClient({
   defaultOptions: {

@@ -1,17 +1,19 @@
 // The Studio's frame: toolbar (graph, durability, settings), threads on the
 // left, the selected thread (or the graph) in the middle, status bar and log.
 import { useQuery } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
 import { useServerClient } from "../host/host-context.tsx";
 import { serverKeys } from "../lib/query-keys.ts";
 import { useRoute } from "../lib/route.ts";
 import { DurabilityPanel } from "./durability-panel.tsx";
-import { GraphView } from "./graph-view.tsx";
 import { LogPanel } from "./log-panel.tsx";
 import { SettingsDialog } from "./settings-dialog.tsx";
 import { StatusBar } from "./status-bar.tsx";
 import { ThreadList } from "./thread-list.tsx";
 import { ThreadView } from "./thread-view.tsx";
+
+// React Flow and dagre are the largest part of the bundle; load them when a graph is shown.
+const GraphView = lazy(() => import("./graph-view.tsx").then((m) => ({ default: m.GraphView })));
 
 export function App() {
   const { client, bootId, status } = useServerClient();
@@ -82,7 +84,11 @@ export function App() {
                   assistant:
                 </p>
               </div>
-              {assistant && <GraphView assistantId={assistant.assistant_id} highlight={[]} />}
+              {assistant && (
+                <Suspense fallback={<p className="muted">Loading graph…</p>}>
+                  <GraphView assistantId={assistant.assistant_id} highlight={[]} />
+                </Suspense>
+              )}
             </div>
           )}
         </main>

@@ -5,6 +5,7 @@ import dagre from "@dagrejs/dagre";
 import { useQuery } from "@tanstack/react-query";
 import { Background, Controls, type Edge, MarkerType, type Node, ReactFlow } from "@xyflow/react";
 import { useMemo } from "react";
+import "@xyflow/react/dist/style.css";
 import { useServerClient } from "../host/host-context.tsx";
 import { errorMessage } from "../lib/format.ts";
 import { serverKeys } from "../lib/query-keys.ts";

@@ -2,15 +2,17 @@
 // and the run panel beside them.
 import type { Interrupt } from "@langchain/langgraph-sdk";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { lazy, Suspense } from "react";
 import { useServerClient } from "../host/host-context.tsx";
 import { errorMessage, timeAgo } from "../lib/format.ts";
 import { serverKeys } from "../lib/query-keys.ts";
 import { type ThreadTab, useRoute } from "../lib/route.ts";
-import { GraphView } from "./graph-view.tsx";
 import { HistoryTab } from "./history-tab.tsx";
 import { RunPanel } from "./run-panel.tsx";
 import { RunsTab } from "./runs-tab.tsx";
 import { StateTab } from "./state-tab.tsx";
+
+const GraphView = lazy(() => import("./graph-view.tsx").then((m) => ({ default: m.GraphView })));
 
 const TABS: { id: ThreadTab; label: string }[] = [
   { id: "state", label: "State" },
@@ -136,7 +138,11 @@ export function ThreadView({
             {tab === "state" && <StateTab threadId={threadId} state={state.data} loading={state.isLoading} error={state.error} />}
             {tab === "history" && <HistoryTab threadId={threadId} />}
             {tab === "runs" && <RunsTab threadId={threadId} />}
-            {tab === "graph" && <GraphView assistantId={assistantId} highlight={state.data?.next ?? []} />}
+            {tab === "graph" && (
+              <Suspense fallback={<p className="muted">Loading graph…</p>}>
+                <GraphView assistantId={assistantId} highlight={state.data?.next ?? []} />
+              </Suspense>
+            )}
           </div>
         </div>
         <RunPanel threadId={threadId} assistantId={assistantId} graphId={threadGraph} interrupts={interrupts} />
