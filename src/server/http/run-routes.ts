@@ -156,6 +156,21 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
     await pipeEvents(events, sse, reply);
   };
   app.get("/threads/:thread_id/runs/:run_id/stream", { schema: { params: threadRunParams } }, joinStream);
+
+  // threads.joinStream: the thread's active run, if any (useStream reconnects with it).
+  app.get<{ Params: { thread_id: string } }>("/threads/:thread_id/stream", { schema: { params: threadIdParams } }, async (request, reply) => {
+    const { thread_id } = request.params;
+    if (!(await store.threads.get(thread_id))) throw threadNotFound(thread_id);
+    const active = (await store.runs.active(thread_id)).find((r) => r.status === "running") ?? (await store.runs.active(thread_id))[0];
+    const sse = openSse(request, reply, { withIds: true });
+    if (!active) {
+      sse.end();
+      return;
+    }
+    const lastEventId = request.headers["last-event-id"];
+    const events = ctx.engine.broker.subscribe(active.run_id, { lastEventId: typeof lastEventId === "string" ? lastEventId : active.kwargs.resumable ? "-1" : undefined, signal: sse.closed });
+    await pipeEvents(events, sse, reply);
+  });
   app.get("/runs/:run_id/stream", { schema: { params: { type: "object", required: ["run_id"], properties: { run_id: uuid } } } }, joinStream);
 
   app.post<{ Params: { thread_id: string; run_id: string }; Querystring: { wait?: string; action?: string } }>(

@@ -24,7 +24,9 @@ export class RunEngine {
   private sleepers = new Set<() => void>();
   private loops: Promise<void>[] = [];
   private stopped = false;
+  private wakePending = false;
   private dueTimer?: NodeJS.Timeout;
+  private reaper?: NodeJS.Timeout;
   private active = 0;
   /** Ended runs' results, briefly, so a join that races the end still gets them. */
   private recent = new Map<string, RunEnded>();
@@ -33,17 +35,35 @@ export class RunEngine {
     private readonly persistence: Persistence,
     private readonly registry: GraphRegistry,
     private readonly log: Logger,
-    private readonly options: { workers: number; runTimeoutSeconds?: number },
+    private readonly options: { workers: number; runTimeoutSeconds?: number; reaperIntervalMs?: number },
   ) {}
 
   start(): void {
     for (let i = 0; i < this.options.workers; i++) this.loops.push(this.loop());
+    // Runs left running by a process that died while we were up (several
+    // processes on one database) are settled by whichever process notices.
+    this.reaper = setInterval(() => void this.reap(), this.options.reaperIntervalMs ?? 30_000);
+    this.reaper.unref();
+  }
+
+  private async reap(): Promise<void> {
+    try {
+      const settled = await this.persistence.metadata.runs.settleOrphaned("server stopped while the run was in progress");
+      for (const run of settled) this.release(run.run_id);
+      if (settled.length) {
+        this.log.warn("settled runs of a process that stopped", { runs: settled.map((r) => r.run_id) });
+        this.wake();
+      }
+    } catch (error) {
+      this.log.warn("reaper failed", { error: serializeError(error).message });
+    }
   }
 
   /** Stops claiming, cancels nothing: in-flight runs finish (drain) unless the grace period ends. */
   async stop(graceMs = 10_000): Promise<void> {
     this.stopped = true;
     clearTimeout(this.dueTimer);
+    clearInterval(this.reaper);
     this.wake();
     const drained = Promise.all(this.loops);
     const timer = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), graceMs).unref());
@@ -53,10 +73,25 @@ export class RunEngine {
     }
   }
 
+  /**
+   * Wakes one idle worker (all of them when stopping). A worker that claims a
+   * run wakes the next, so a burst of runs fans out without a thundering herd.
+   */
   wake(): void {
-    const sleepers = [...this.sleepers];
-    this.sleepers.clear();
-    for (const s of sleepers) s();
+    if (this.stopped) {
+      const sleepers = [...this.sleepers];
+      this.sleepers.clear();
+      for (const s of sleepers) s();
+      return;
+    }
+    const first = this.sleepers.values().next();
+    if (first.done) {
+      // Nobody asleep: the next worker about to sleep checks again instead.
+      this.wakePending = true;
+      return;
+    }
+    this.sleepers.delete(first.value);
+    first.value();
   }
 
   isRunningHere(runId: string): boolean {
@@ -99,6 +134,10 @@ export class RunEngine {
   }
 
   private async sleep(): Promise<void> {
+    if (this.wakePending) {
+      this.wakePending = false;
+      return;
+    }
     await new Promise<void>((resolve) => this.sleepers.add(resolve));
   }
 
@@ -128,6 +167,7 @@ export class RunEngine {
         await this.sleep();
         continue;
       }
+      this.wake();
       await this.execute(run);
     }
   }

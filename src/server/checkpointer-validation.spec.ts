@@ -1,0 +1,56 @@
+// The spec file `skeino validate-checkpointer ./file.ts:factory` runs under
+// vitest (see checkpointer-validation.ts): LangGraph's checkpoint validation
+// suite against the user's factory, one fresh checkpointer per test group.
+// The package's own CLI is broken in 1.1.1 and its specs use vitest globals,
+// so we expose the globals and call specTest ourselves (research §2).
+// Not matched by the repo's vitest include (test/**/*.test.ts): it only runs
+// through the command, which names this file in its own vitest config.
+import { pathToFileURL } from "node:url";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, test } from "vitest";
+import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
+import type { CheckpointSaverTestInitializer } from "@langchain/langgraph-checkpoint-validation";
+
+Object.assign(globalThis, { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, test });
+const { specTest, deltaChannelHistoryTests } = await import("@langchain/langgraph-checkpoint-validation");
+
+const file = process.env.SKEINO_VALIDATE_FILE;
+const exportName = process.env.SKEINO_VALIDATE_EXPORT || "default";
+if (!file) throw new Error("SKEINO_VALIDATE_FILE is not set: run this through `skeino validate-checkpointer ./file.ts:factory`");
+
+type Factory = () => BaseCheckpointSaver | Promise<BaseCheckpointSaver>;
+type Closable = BaseCheckpointSaver & { end?: () => unknown; close?: () => unknown };
+
+const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+if (!(exportName in mod)) {
+  throw new Error(`${file} has no export "${exportName}" (exports: ${Object.keys(mod).join(", ") || "none"})`);
+}
+const exported = await mod[exportName];
+if (typeof exported !== "function") {
+  // Each test group needs a checkpointer of its own (isolated state): an
+  // instance shared by all of them would make the suite test itself.
+  throw new Error(`${file}:${exportName} must be a function returning a new checkpointer (got ${typeof exported})`);
+}
+const factory = exported as Factory;
+
+const isSaver = (value: unknown): value is BaseCheckpointSaver =>
+  typeof value === "object" && value !== null &&
+  ["getTuple", "list", "put", "putWrites"].every((m) => typeof (value as Record<string, unknown>)[m] === "function");
+
+const initializer: CheckpointSaverTestInitializer<BaseCheckpointSaver> = {
+  checkpointerName: `${file}:${exportName}`,
+  async createCheckpointer() {
+    const saver = await factory();
+    if (!isSaver(saver)) {
+      throw new Error(`${file}:${exportName} returned something that is not a checkpointer (needs getTuple, list, put, putWrites)`);
+    }
+    return saver;
+  },
+  async destroyCheckpointer(saver) {
+    const closable = saver as Closable;
+    if (typeof closable.end === "function") await closable.end();
+    else if (typeof closable.close === "function") await closable.close();
+  },
+};
+
+specTest(initializer);
+deltaChannelHistoryTests(initializer);
