@@ -3,7 +3,7 @@
 // the verdict, the explanation, timings and one row per thread.
 import type { DurabilityReport, RestartMode } from "../../../shared/host-api.ts";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { useHost, useLive } from "../host/host-context.tsx";
 import { duration, errorMessage, shortId } from "../lib/format.ts";
 import { hostKeys } from "../lib/query-keys.ts";
@@ -22,6 +22,15 @@ export function DurabilityPanel() {
       await queryClient.invalidateQueries({ queryKey: hostKeys.status() });
     },
   });
+
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape" && !verify.isPending) setOpen(false);
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [open, verify.isPending]);
 
   return (
     <>

@@ -3,7 +3,7 @@
 // Subgraph nodes from xray ("research:gather") are grouped by their prefix.
 import dagre from "@dagrejs/dagre";
 import { useQuery } from "@tanstack/react-query";
-import { Background, Controls, type Edge, MarkerType, type Node, ReactFlow } from "@xyflow/react";
+import { Background, Controls, type Edge, Handle, MarkerType, type Node, type NodeProps, Position, ReactFlow } from "@xyflow/react";
 import { useMemo } from "react";
 import "@xyflow/react/dist/style.css";
 import { useServerClient } from "../host/host-context.tsx";
@@ -25,6 +25,23 @@ function nodeLabel(n: RawGraph["nodes"][number]): string {
   return n.name && !id.includes(":") ? n.name : id;
 }
 
+type GraphNode = Node<{ label: string }, "step">;
+
+/** A node with the usual top/bottom handles plus right-side ones for edges that loop back up. */
+function StepNode({ data }: NodeProps<GraphNode>) {
+  return (
+    <>
+      <Handle type="target" position={Position.Top} />
+      <Handle type="target" position={Position.Right} id="loop-in" style={{ top: "70%" }} />
+      {data.label}
+      <Handle type="source" position={Position.Bottom} />
+      <Handle type="source" position={Position.Right} id="loop-out" style={{ top: "30%" }} />
+    </>
+  );
+}
+
+const nodeTypes = { step: StepNode };
+
 export function layoutGraph(raw: RawGraph, highlight: string[]): { nodes: Node[]; edges: Edge[] } {
   const g = new dagre.graphlib.Graph();
   g.setGraph({ rankdir: "TB", nodesep: 30, ranksep: 46 });
@@ -33,13 +50,14 @@ export function layoutGraph(raw: RawGraph, highlight: string[]): { nodes: Node[]
   for (const e of raw.edges) g.setEdge(e.source, e.target);
   dagre.layout(g);
   const hot = new Set(highlight);
-  const nodes: Node[] = raw.nodes.map((n) => {
+  const nodes: GraphNode[] = raw.nodes.map((n) => {
     const id = String(n.id);
     const p = g.node(id);
     const terminal = id === "__start__" || id === "__end__";
     const isNext = hot.has(id) || hot.has(id.split(":")[0]!);
     return {
       id,
+      type: "step",
       position: { x: (p?.x ?? 0) - W / 2, y: (p?.y ?? 0) - H / 2 },
       data: { label: nodeLabel(n) },
       className: `gnode${terminal ? " terminal" : ""}${isNext ? " next" : ""}${id.includes(":") ? " sub" : ""}`,
@@ -48,17 +66,25 @@ export function layoutGraph(raw: RawGraph, highlight: string[]): { nodes: Node[]
       ariaLabel: `${nodeLabel(n)}${isNext ? " (next)" : ""}`,
     };
   });
-  const edges: Edge[] = raw.edges.map((e, i) => ({
-    id: `${e.source}->${e.target}-${i}`,
-    source: e.source,
-    target: e.target,
-    animated: hot.has(e.target),
-    type: e.conditional ? "smoothstep" : "default",
-    className: e.conditional ? "conditional" : undefined,
-    label: e.data,
-    markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
-    style: e.conditional ? { strokeDasharray: "5 4" } : undefined,
-  }));
+  const edges: Edge[] = raw.edges.map((e, i) => {
+    // An edge to a node drawn above its source (a loop, e.g. approve -> write) leaves and enters on
+    // the right, so it is not hidden behind the straight edges between them.
+    const loop = (g.node(e.target)?.y ?? 0) < (g.node(e.source)?.y ?? 0);
+    return {
+      id: `${e.source}->${e.target}-${i}`,
+      source: e.source,
+      target: e.target,
+      sourceHandle: loop ? "loop-out" : undefined,
+      targetHandle: loop ? "loop-in" : undefined,
+      animated: hot.has(e.target),
+      type: loop ? "smoothstep" : "default",
+      pathOptions: loop ? { offset: 28, borderRadius: 10 } : undefined,
+      className: e.conditional ? "conditional" : undefined,
+      label: e.data,
+      markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
+      style: e.conditional ? { strokeDasharray: "5 4" } : undefined,
+    };
+  });
   return { nodes, edges };
 }
 
@@ -81,6 +107,7 @@ export function GraphView({ assistantId, highlight }: { assistantId: string; hig
       <ReactFlow
         nodes={flow.nodes}
         edges={flow.edges}
+        nodeTypes={nodeTypes}
         fitView
         fitViewOptions={{ padding: 0.15 }}
         nodesDraggable={false}

@@ -69,6 +69,8 @@ export function RunPanel({
         const { event, data } = chunk as { event: string; data: unknown };
         if (event === "error") throw new Error(compactJson(data, 1000));
         if (event.startsWith("updates") && data && typeof data === "object" && "__interrupt__" in data) sawInterrupt = true;
+        // The run exists now: the list shows the thread as busy without waiting for the end.
+        if (event === "metadata") void queryClient.invalidateQueries({ queryKey: keys.threads.lists() });
         const line = { n: ++n, event, data };
         setLines((ls) => [...ls.slice(-499), line]);
       }
