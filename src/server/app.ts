@@ -13,6 +13,7 @@ import { createLogger, type Logger } from "./logger.ts";
 import type { ServerContext } from "./http/context.ts";
 import { installErrorHandler } from "./http/error-handler.ts";
 import { installCors } from "./http/cors.ts";
+import { installApiKeyAuth } from "./http/api-key.ts";
 import { metaRoutes } from "./http/meta-routes.ts";
 import { assistantRoutes } from "./http/assistant-routes.ts";
 import { threadRoutes } from "./http/thread-routes.ts";
@@ -107,6 +108,7 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
       context = { persistence, registry, engine, runs, threads, settings, log, bootId: randomUUID(), startedAt: new Date(), version: VERSION };
       installErrorHandler(fastify, log);
       installCors(fastify, settings.corsOrigins);
+      if (settings.apiKey) installApiKeyAuth(fastify, settings.apiKey);
       const ctx = context;
       await fastify.register(async (instance) => {
         await metaRoutes(instance, ctx);

@@ -3,7 +3,7 @@
 // a user's checkpointer factory, in a vitest child process with a config of
 // its own (the repo's vitest include does not match the spec file).
 import { existsSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
@@ -32,7 +32,8 @@ export async function runCheckpointerValidation(spec: string): Promise<number> {
   const root = fileURLToPath(new URL("../..", import.meta.url));
   const config = fileURLToPath(new URL("./checkpointer-validation.vitest.config.ts", import.meta.url));
   // vitest from skeino's own dependencies, whatever the user's cwd has.
-  const vitest = createRequire(import.meta.url).resolve("vitest/vitest.mjs");
+  // (its bin is not in the package's exports: resolve it next to package.json).
+  const vitest = join(dirname(createRequire(import.meta.url).resolve("vitest/package.json")), "vitest.mjs");
   return new Promise((done) => {
     const child = spawn(process.execPath, [vitest, "run", "--config", config, "--root", root], {
       stdio: "inherit",

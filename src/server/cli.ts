@@ -83,7 +83,9 @@ async function serve(args: string[]): Promise<number> {
   };
   const app = createApp({ graphs: manifest.graphs, settings });
   if (!["127.0.0.1", "localhost", "::1"].includes(host)) {
-    process.stderr.write(`skeino: warning: listening on ${host}, reachable beyond this machine\n`);
+    process.stderr.write(
+      `skeino: warning: listening on ${host}, reachable beyond this machine${app.settings.apiKey ? "" : "; set SKEINO_API_KEY to require an x-api-key header"}\n`,
+    );
   }
   const url = await app.listen({ port, host });
   const shown = new URL(url);

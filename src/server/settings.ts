@@ -36,6 +36,8 @@ export interface SkeinoSettings {
   corsOrigins?: string[] | "*";
   /** Run time limit in seconds; a run past it ends with status "timeout". Default none. */
   runTimeoutSeconds?: number;
+  /** Require this key in the x-api-key header (or SKEINO_API_KEY). Default: no auth (loopback use). */
+  apiKey?: string;
   /** Per graph id: config and context of its system assistant (LANGGRAPH_CONFIG, as the reference reads it). */
   assistantDefaults?: Record<string, AssistantDefaults>;
 }
@@ -53,6 +55,7 @@ export interface ResolvedSettings {
   bodyLimit: number;
   corsOrigins: string[] | "*";
   runTimeoutSeconds?: number;
+  apiKey?: string;
   assistantDefaults: Record<string, AssistantDefaults>;
 }
 
@@ -142,7 +145,8 @@ export function resolveSettings(settings: SkeinoSettings = {}, env: NodeJS.Proce
     internalTruncate: settings.internalTruncate ?? envFlag(env.SKEINO_INTERNAL_TRUNCATE) ?? false,
     bodyLimit: settings.bodyLimit ?? 64 * 1024 * 1024,
     corsOrigins: settings.corsOrigins ?? (corsEnv ? (corsEnv === "*" ? "*" : corsEnv.split(",")) : []),
-    runTimeoutSeconds: settings.runTimeoutSeconds,
+    runTimeoutSeconds: settings.runTimeoutSeconds ?? (env.SKEINO_RUN_TIMEOUT_SECONDS ? Number(env.SKEINO_RUN_TIMEOUT_SECONDS) : undefined),
+    apiKey: settings.apiKey ?? (env.SKEINO_API_KEY || undefined),
     assistantDefaults: settings.assistantDefaults ?? parseLangGraphConfig(env),
   };
 }
