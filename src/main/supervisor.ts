@@ -216,7 +216,10 @@ export class ServerSupervisor {
       settle.reject(new Error(message));
       return;
     }
-    if (gen !== this.generation) return;
+    if (gen !== this.generation) {
+      settle.reject(new Error("start superseded by a stop or restart"));
+      return;
+    }
     this.update({ state: "starting", error: null, url: null, bootId: null, scheme: null, readyAt: null });
     this.log("supervisor", `starting ${spec.entry} ${spec.args.join(" ")}`);
     const child = this.opts.launcher(spec.entry, spec.args, spec.env ?? process.env);
@@ -272,8 +275,12 @@ export class ServerSupervisor {
       clearTimeout(readyTimer);
       this.log("supervisor", `server exited (${signal ? `signal ${signal}` : `code ${code}`})`);
       if (this.child === child) this.child = null;
-      // Exits we caused (stop/restart) bump the generation first and are not crashes.
-      if (gen !== this.generation) return;
+      // Exits we caused (stop/restart) bump the generation first and are not crashes;
+      // whoever waited for this attempt to become ready learns it never will.
+      if (gen !== this.generation) {
+        if (!ready) settle.reject(new Error("start superseded by a stop or restart"));
+        return;
+      }
       this.onCrash(code, signal, ready, settle);
     });
   }

@@ -137,3 +137,20 @@ describe("ServerSupervisor", () => {
     });
   });
 });
+
+describe("ServerSupervisor: overlapping calls", () => {
+  it("a restart during a slow start settles the first start() instead of leaving it hanging", async () => {
+    let calls = 0;
+    const sup = make({
+      spec: async () => {
+        // The first start waits (like Local PostgreSQL booting); the restart's does not.
+        if (calls++ === 0) await new Promise((r) => setTimeout(r, 300));
+        return { entry: FAKE, args: [], env: { ...process.env, FAKE_MODE: "ok" } };
+      },
+    });
+    const first = sup.start();
+    const second = sup.restart("graceful");
+    await expect(first).rejects.toThrow(/superseded/);
+    await expect(second).resolves.toMatchObject({ state: "ready" });
+  });
+});
