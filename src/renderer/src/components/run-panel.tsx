@@ -40,6 +40,7 @@ export function RunPanel({
   const [error, setError] = useState<string | null>(null);
   const [outcome, setOutcome] = useState<string | null>(null);
   const abort = useRef<AbortController | null>(null);
+  const runId = useRef<string | null>(null);
 
   async function start(kind: "run" | "resume") {
     if (!client) return;
@@ -70,16 +71,21 @@ export function RunPanel({
         if (event === "error") throw new Error(compactJson(data, 1000));
         if (event.startsWith("updates") && data && typeof data === "object" && "__interrupt__" in data) sawInterrupt = true;
         // The run exists now: the list shows the thread as busy without waiting for the end.
-        if (event === "metadata") void queryClient.invalidateQueries({ queryKey: keys.threads.lists() });
+        if (event === "metadata") {
+          runId.current = (data as { run_id?: string } | null)?.run_id ?? null;
+          void queryClient.invalidateQueries({ queryKey: keys.threads.lists() });
+        }
         const line = { n: ++n, event, data };
         setLines((ls) => [...ls.slice(-499), line]);
       }
       setOutcome(sawInterrupt ? "Run paused at an interrupt: answer it below." : "Run finished.");
     } catch (err) {
-      if (!ctrl.signal.aborted) setError(errorMessage(err));
+      if (ctrl.signal.aborted) setOutcome("Run cancelled.");
+      else setError(errorMessage(err));
     } finally {
       setRunning(false);
       abort.current = null;
+      runId.current = null;
       await Promise.all([
         queryClient.invalidateQueries({ queryKey: keys.threads.detail(threadId) }),
         queryClient.invalidateQueries({ queryKey: keys.threads.lists() }),
@@ -111,8 +117,17 @@ export function RunPanel({
           Run
         </button>
         {running && (
-          <button type="button" className="btn" onClick={() => abort.current?.abort()}>
-            Stop streaming
+          <button
+            type="button"
+            className="btn danger"
+            onClick={() => {
+              const id = runId.current;
+              // Cancel on the server first; dropping the stream alone may leave the run going.
+              const cancel = id && client ? client.runs.cancel(threadId, id).catch((err: unknown) => setError(errorMessage(err))) : Promise.resolve();
+              void cancel.finally(() => abort.current?.abort());
+            }}
+          >
+            Cancel run
           </button>
         )}
         {running && <span className="spinner" aria-label="Streaming" />}
