@@ -34,13 +34,15 @@ const utilityLauncher: ChildLauncher = (entry, args, env) => {
   };
 };
 
-const safeStorageCodec: SecretCodec | undefined = safeStorage.isEncryptionAvailable()
-  ? {
-      name: "electron-safeStorage",
-      encrypt: (plain) => safeStorage.encryptString(plain).toString("base64"),
-      decrypt: (stored) => safeStorage.decryptString(Buffer.from(stored, "base64")),
-    }
-  : undefined;
+/** safeStorage answers only after app "ready" (on Linux it needs the keyring). */
+function safeStorageCodec(): SecretCodec | undefined {
+  if (!safeStorage.isEncryptionAvailable()) return undefined;
+  return {
+    name: "electron-safeStorage",
+    encrypt: (plain) => safeStorage.encryptString(plain).toString("base64"),
+    decrypt: (stored) => safeStorage.decryptString(Buffer.from(stored, "base64")),
+  };
+}
 
 function argValue(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -79,7 +81,7 @@ async function createWindow(projectDir: string | undefined): Promise<void> {
     dataDir,
     projectDir,
     launcher: utilityLauncher,
-    codec: safeStorageCodec,
+    codec: safeStorageCodec(),
     serverEnv: { SKEINO_CORS_ORIGINS: rendererUrl ? new URL(rendererUrl).origin : APP_ORIGIN },
   });
   const win = new BrowserWindow({
