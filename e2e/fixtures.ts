@@ -106,7 +106,8 @@ export const test = base.extend<
       test.skip(!meta.electronPath, `Electron binary absent: ${meta.skipReason}`);
       const app = await _electron.launch({
         executablePath: meta.electronPath,
-        args: [join(ROOT, "out", "main", "index.js"), "--data-dir", dataDir],
+        // Chromium refuses to start as root with its OS sandbox on (CI containers).
+        args: [...(process.getuid?.() === 0 ? ["--no-sandbox"] : []), join(ROOT, "out", "main", "index.js"), "--data-dir", dataDir],
         cwd: ROOT,
       });
       const page = await app.firstWindow();
