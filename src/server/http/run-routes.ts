@@ -20,7 +20,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
   async function streamRun(request: FastifyRequest, reply: FastifyReply, threadId: string | undefined, body: RunCreateBody): Promise<void> {
     const run = await ctx.runs.create(threadId, body, request.headers);
     const sse = openSse(request, reply, { contentLocation: location(run, threadId === undefined), withIds: threadId !== undefined });
-    const events = ctx.engine.broker.subscribe(run.run_id, { lastEventId: run.kwargs.resumable ? "-1" : undefined, signal: sse.closed });
+    const events = ctx.engine.subscribe(run.run_id, { lastEventId: run.kwargs.resumable ? "-1" : undefined, signal: sse.closed });
     if (body.on_disconnect === "cancel") {
       sse.closed.addEventListener("abort", () => {
         void ctx.runs.cancel(run.thread_id, [run.run_id], "interrupt").catch(() => undefined);
@@ -147,7 +147,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
       return;
     }
     const lastEventId = request.headers["last-event-id"];
-    const events = ctx.engine.broker.subscribe(run_id, { lastEventId: typeof lastEventId === "string" ? lastEventId : undefined, signal: sse.closed });
+    const events = ctx.engine.subscribe(run_id, { lastEventId: typeof lastEventId === "string" ? lastEventId : undefined, signal: sse.closed });
     if (truthy(request.query.cancel_on_disconnect)) {
       sse.closed.addEventListener("abort", () => {
         void ctx.runs.cancel(run.thread_id, [run_id], "interrupt").catch(() => undefined);
@@ -168,7 +168,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
       return;
     }
     const lastEventId = request.headers["last-event-id"];
-    const events = ctx.engine.broker.subscribe(active.run_id, { lastEventId: typeof lastEventId === "string" ? lastEventId : active.kwargs.resumable ? "-1" : undefined, signal: sse.closed });
+    const events = ctx.engine.subscribe(active.run_id, { lastEventId: typeof lastEventId === "string" ? lastEventId : active.kwargs.resumable ? "-1" : undefined, signal: sse.closed });
     await pipeEvents(events, sse, reply);
   });
   app.get("/runs/:run_id/stream", { schema: { params: { type: "object", required: ["run_id"], properties: { run_id: uuid } } } }, joinStream);
@@ -185,7 +185,8 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
       const { thread_id, run_id } = request.params;
       const action = (request.query.action ?? "interrupt") as "interrupt" | "rollback";
       const wait = truthy(request.query.wait);
-      const pendingEnd = ctx.engine.isRunningHere(run_id) ? ctx.engine.waitFor(run_id) : undefined;
+      const before = await store.runs.get(run_id, thread_id);
+      const pendingEnd = before && (before.status === "running" || before.status === "pending") ? ctx.engine.waitFor(run_id) : undefined;
       await ctx.runs.cancel(thread_id, [run_id], action);
       if (wait) {
         await pendingEnd;

@@ -209,8 +209,40 @@ export interface CheckpointAdmin {
   truncate(): Promise<void>;
 }
 
+/** What processes sharing one database tell each other. */
+export type BusMessage =
+  | { type: "run_created" }
+  | { type: "run_ended"; run_id: string; thread_id: string }
+  | { type: "cancel"; run_id: string; action: "interrupt" | "rollback" }
+  | { type: "events"; run_id: string };
+
+export interface StoredStreamEvent {
+  id: number;
+  event: string;
+  /** JSON text */
+  data: string;
+}
+
+/**
+ * Cross-process coordination for backends several server processes share.
+ * Notifications are not durable: every user also polls.
+ */
+export interface RunBus {
+  /** Sends to every other process on the database (not to this one). */
+  publish(message: BusMessage): Promise<void>;
+  subscribe(listener: (message: BusMessage) => void): () => void;
+  /** The run's stream, for subscribers in other processes and Last-Event-ID replay. */
+  appendEvents(runId: string, events: StoredStreamEvent[]): Promise<void>;
+  readEvents(runId: string, afterId: number, limit: number): Promise<StoredStreamEvent[]>;
+  /** Deletes event logs of runs that ended more than `olderThanMs` ago. */
+  pruneEvents(olderThanMs: number): Promise<number>;
+  close(): Promise<void>;
+}
+
 export interface Persistence {
   readonly scheme: "memory" | "postgres" | "custom";
+  /** Present when several processes may share the backend. */
+  readonly bus?: RunBus;
   readonly metadata: MetadataStore;
   readonly checkpointer: BaseCheckpointSaver;
   readonly checkpoints: CheckpointAdmin;

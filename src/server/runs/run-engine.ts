@@ -2,11 +2,16 @@
 // per thread), execute them, write statuses to the run and its thread, and
 // wake waiters. Push-based: creating a run wakes a worker at once; the only
 // timer is for runs scheduled with after_seconds.
+//
+// With a backend several processes share (persistence.bus), the engine also
+// tells other processes when runs are created, end or must be cancelled, and
+// appends every stream event to a shared log so clients of any process can
+// join any run. Notifications are not durable: waits also poll.
 import { randomUUID } from "node:crypto";
-import type { Persistence, Run, ThreadStatus } from "../persistence/types.ts";
+import type { BusMessage, Persistence, Run, RunBus, StoredStreamEvent, ThreadStatus } from "../persistence/types.ts";
 import type { GraphRegistry } from "../graphs/registry.ts";
 import type { Logger } from "../logger.ts";
-import { StreamBroker } from "./stream-broker.ts";
+import { StreamBroker, type StreamEvent, type SubscribeOptions } from "./stream-broker.ts";
 import { executeRun, TimeoutAbort, type CancelAction, type ExecutionResult } from "./executor.ts";
 import { serializeError } from "../serialize.ts";
 import { computeThreadFromState } from "./thread-state.ts";
@@ -30,13 +35,66 @@ export class RunEngine {
   private active = 0;
   /** Ended runs' results, briefly, so a join that races the end still gets them. */
   private recent = new Map<string, RunEnded>();
+  /** Subscribers waiting to learn whether a pending run starts here. */
+  private claimWaiters = new Map<string, Set<() => void>>();
+  /** Readers of the shared event log, woken when a run's log grows. */
+  private logReaders = new Map<string, Set<() => void>>();
+  private readonly bus?: RunBus;
+  private unsubscribeBus?: () => void;
 
   constructor(
     private readonly persistence: Persistence,
     private readonly registry: GraphRegistry,
     private readonly log: Logger,
-    private readonly options: { workers: number; runTimeoutSeconds?: number; reaperIntervalMs?: number },
-  ) {}
+    private readonly options: { workers: number; runTimeoutSeconds?: number; reaperIntervalMs?: number; pollIntervalMs?: number },
+  ) {
+    this.bus = persistence.bus;
+    this.unsubscribeBus = this.bus?.subscribe((message) => this.onBusMessage(message));
+  }
+
+  private get pollMs(): number {
+    return this.options.pollIntervalMs ?? 500;
+  }
+
+  private onBusMessage(message: BusMessage): void {
+    switch (message.type) {
+      case "run_created":
+        this.wake();
+        break;
+      case "run_ended":
+        // A run of another process ended: its waiters here, and the thread is free.
+        if (!this.controllers.has(message.run_id)) this.release(message.run_id);
+        this.notifyLog(message.run_id);
+        this.wake();
+        break;
+      case "cancel":
+        this.abort(message.run_id, message.action);
+        break;
+      case "events":
+        this.notifyLog(message.run_id);
+        break;
+    }
+  }
+
+  private notifyLog(runId: string): void {
+    const readers = this.logReaders.get(runId);
+    if (!readers) return;
+    this.logReaders.delete(runId);
+    for (const r of readers) r();
+  }
+
+  /** Tells idle workers of other processes that a run is waiting, when ours are all busy. */
+  announceCreated(): void {
+    if (!this.bus || this.sleepers.size > 0) return;
+    void this.bus.publish({ type: "run_created" }).catch((error: unknown) => this.log.warn("bus publish failed", { error: serializeError(error).message }));
+  }
+
+  /** Asks the process running a run elsewhere to abort it. */
+  async requestRemoteCancel(runId: string, action: CancelAction): Promise<boolean> {
+    if (!this.bus) return false;
+    await this.bus.publish({ type: "cancel", run_id: runId, action });
+    return true;
+  }
 
   start(): void {
     for (let i = 0; i < this.options.workers; i++) this.loops.push(this.loop());
@@ -48,8 +106,12 @@ export class RunEngine {
 
   private async reap(): Promise<void> {
     try {
+      await this.bus?.pruneEvents(5 * 60_000);
       const settled = await this.persistence.metadata.runs.settleOrphaned("server stopped while the run was in progress");
-      for (const run of settled) this.release(run.run_id);
+      for (const run of settled) {
+        this.release(run.run_id);
+        void this.bus?.publish({ type: "run_ended", run_id: run.run_id, thread_id: run.thread_id }).catch(() => undefined);
+      }
       if (settled.length) {
         this.log.warn("settled runs of a process that stopped", { runs: settled.map((r) => r.run_id) });
         this.wake();
@@ -64,6 +126,7 @@ export class RunEngine {
     this.stopped = true;
     clearTimeout(this.dueTimer);
     clearInterval(this.reaper);
+    this.unsubscribeBus?.();
     this.wake();
     const drained = Promise.all(this.loops);
     const timer = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), graceMs).unref());
@@ -106,11 +169,28 @@ export class RunEngine {
   waitFor(runId: string): Promise<RunEnded | undefined> {
     const ended = this.recent.get(runId);
     if (ended) return Promise.resolve(ended);
-    return new Promise((resolve) => {
+    const waiting = new Promise<RunEnded | undefined>((resolve) => {
       const list = this.waiters.get(runId) ?? [];
       list.push(resolve);
       this.waiters.set(runId, list);
     });
+    if (this.bus && !this.controllers.has(runId)) void this.pollUntilEnded(runId, waiting);
+    return waiting;
+  }
+
+  /** The run may end in another process and its notification may be lost: poll. */
+  private async pollUntilEnded(runId: string, ended: Promise<unknown>): Promise<void> {
+    let done = false;
+    void ended.then(() => (done = true));
+    while (!done && !this.stopped) {
+      await new Promise((r) => setTimeout(r, this.pollMs).unref());
+      if (done || this.controllers.has(runId)) return;
+      const run = await this.persistence.metadata.runs.get(runId).catch(() => undefined);
+      if (!run || (run.status !== "pending" && run.status !== "running")) {
+        this.release(runId);
+        return;
+      }
+    }
   }
 
   /** Aborts a run executing in this process. Returns false if it is not here. */
@@ -124,6 +204,7 @@ export class RunEngine {
   /** A pending run that will never execute (cancelled or deleted): release its waiters. */
   release(runId: string, ended?: RunEnded): void {
     this.broker.end(runId);
+    this.notifyClaim(runId);
     if (ended) {
       this.recent.set(runId, ended);
       setTimeout(() => this.recent.delete(runId), 30_000).unref();
@@ -182,15 +263,23 @@ export class RunEngine {
     }
     const { metadata } = this.persistence;
     this.broker.open(run.run_id, run.kwargs.resumable);
+    this.notifyClaim(run.run_id);
+    const log = this.bus ? new SharedEventLog(this.bus, run.run_id, () => this.notifyLog(run.run_id), this.log) : undefined;
     let result: ExecutionResult;
     const graphId = run.kwargs.config.configurable?.graph_id as string;
+    let seq = 0;
+    const publish = (event: string, data: string) => {
+      this.broker.publish(run.run_id, event, data);
+      log?.push({ id: seq++, event, data });
+    };
     try {
       const graph = await this.registry.get(graphId, run.kwargs.config, { temporary: run.kwargs.temporary });
-      result = await executeRun(run, graph, (event, data) => this.broker.publish(run.run_id, event, data), controller.signal);
+      result = await executeRun(run, graph, publish, controller.signal);
     } catch (error) {
       result = { outcome: "error", error };
     } finally {
       clearTimeout(timeout);
+      await log?.close();
     }
     try {
       await this.settle(run, result);
@@ -200,6 +289,7 @@ export class RunEngine {
       this.controllers.delete(run.run_id);
       this.active -= 1;
       this.release(run.run_id, { run, result });
+      void this.bus?.publish({ type: "run_ended", run_id: run.run_id, thread_id: run.thread_id }).catch(() => undefined);
       this.wake();
     }
   }
@@ -250,6 +340,78 @@ export class RunEngine {
     });
   }
 
+  private notifyClaim(runId: string): void {
+    const waiters = this.claimWaiters.get(runId);
+    if (!waiters) return;
+    this.claimWaiters.delete(runId);
+    for (const w of waiters) w();
+  }
+
+  private waitForSignal(map: Map<string, Set<() => void>>, runId: string, ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const set = map.get(runId) ?? new Set();
+      map.set(runId, set);
+      const done = () => {
+        clearTimeout(timer);
+        set.delete(done);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      set.add(done);
+      signal?.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  /**
+   * A run's stream for a client of this process: from the local broker when
+   * the run executes here (or there is no shared backend), else from the
+   * shared event log, whichever process runs it.
+   */
+  async *subscribe(runId: string, options: SubscribeOptions = {}): AsyncGenerator<StreamEvent> {
+    if (!this.bus) {
+      yield* this.broker.subscribe(runId, options);
+      return;
+    }
+    for (;;) {
+      if (options.signal?.aborted) return;
+      if (this.controllers.has(runId)) {
+        yield* this.broker.subscribe(runId, options);
+        return;
+      }
+      const run = await this.persistence.metadata.runs.get(runId);
+      if (!run) return;
+      if (this.controllers.has(runId)) continue;
+      if (run.status !== "pending") {
+        yield* this.readLog(runId, options);
+        return;
+      }
+      await this.waitForSignal(this.claimWaiters, runId, this.pollMs, options.signal);
+    }
+  }
+
+  private async *readLog(runId: string, options: SubscribeOptions): AsyncGenerator<StreamEvent> {
+    const bus = this.bus as RunBus;
+    const given = options.lastEventId !== undefined ? Number(options.lastEventId) : NaN;
+    let after = Number.isFinite(given) ? given : -1;
+    while (!options.signal?.aborted) {
+      const batch = await bus.readEvents(runId, after, 500);
+      for (const e of batch) {
+        after = e.id;
+        yield e;
+      }
+      if (batch.length === 500) continue;
+      const run = await this.persistence.metadata.runs.get(runId);
+      if (!run || (run.status !== "pending" && run.status !== "running")) {
+        // The owner flushes its log before it records the end: one last read.
+        const rest = await bus.readEvents(runId, after, 100_000);
+        for (const e of rest) yield e;
+        return;
+      }
+      await this.waitForSignal(this.logReaders, runId, this.pollMs, options.signal);
+    }
+  }
+
   private async callWebhook(run: Run, result: ExecutionResult): Promise<void> {
     const url = run.kwargs.webhook as string;
     try {
@@ -274,4 +436,47 @@ export class RunEngine {
 function toRunStatus(outcome: ExecutionResult["outcome"]): "success" | "error" | "interrupted" | "timeout" {
   if (outcome === "rollback") return "interrupted";
   return outcome;
+}
+
+/**
+ * Appends a run's events to the shared log in batches (one INSERT per ~20 ms
+ * of streaming), notifying readers in this process at once and in others
+ * through the bus.
+ */
+class SharedEventLog {
+  private buffer: StoredStreamEvent[] = [];
+  private timer?: NodeJS.Timeout;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly bus: RunBus,
+    private readonly runId: string,
+    private readonly notifyLocal: () => void,
+    private readonly log: Logger,
+  ) {}
+
+  push(event: StoredStreamEvent): void {
+    this.buffer.push(event);
+    this.timer ??= setTimeout(() => void this.flush(), 20);
+  }
+
+  private flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.buffer;
+    this.buffer = [];
+    if (batch.length === 0) return this.flushing;
+    this.flushing = this.flushing
+      .then(async () => {
+        await this.bus.appendEvents(this.runId, batch);
+        this.notifyLocal();
+        await this.bus.publish({ type: "events", run_id: this.runId });
+      })
+      .catch((error: unknown) => this.log.warn("could not append run events", { run_id: this.runId, error: serializeError(error).message }));
+    return this.flushing;
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+  }
 }

@@ -147,6 +147,7 @@ export class RunService {
       await this.cancel(id, inflight.map((r) => r.run_id), strategy);
     }
     this.engine.wake();
+    this.engine.announceCreated();
     return stored;
   }
 
@@ -167,8 +168,9 @@ export class RunService {
         }
         await this.engine.recomputeThread(run.thread_id, run, undefined);
         this.engine.release(runId);
-      } else {
-        // Running but not here: a run left by a process that is gone.
+      } else if (!(await this.engine.requestRemoteCancel(runId, action))) {
+        // Running, not here, and no other process can be running it: a run
+        // left by a process that is gone.
         await store.runs.finish(runId, "interrupted");
         await this.engine.recomputeThread(run.thread_id, run, undefined);
         this.engine.release(runId);

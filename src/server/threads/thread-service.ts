@@ -70,11 +70,14 @@ export class ThreadService {
     const { metadata, checkpoints } = this.persistence;
     if (!(await metadata.threads.get(threadId))) throw threadNotFound(threadId);
     const active = await metadata.runs.active(threadId);
+    const running = active.filter((r) => r.status === "running").map((r) => this.engine.waitFor(r.run_id));
     for (const run of active) {
       if (this.engine.abort(run.run_id, "interrupt")) continue;
+      if (run.status === "running" && (await this.engine.requestRemoteCancel(run.run_id, "interrupt"))) continue;
       this.engine.release(run.run_id);
     }
-    await Promise.all(active.filter((r) => this.engine.isRunningHere(r.run_id)).map((r) => this.engine.waitFor(r.run_id)));
+    // Bounded: a run whose process died is settled by the reaper, not awaited.
+    await Promise.race([Promise.all(running), new Promise((r) => setTimeout(r, 5_000).unref())]);
     await metadata.threads.delete(threadId);
     await checkpoints.deleteThread(threadId);
   }

@@ -17,7 +17,7 @@ import {
   redactUri,
 } from "../../../src/server/persistence/postgres/index.ts";
 import { describePostgresError, scrubSecrets } from "../../../src/server/persistence/postgres/errors.ts";
-import { REQUIRED_TABLES } from "../../../src/server/persistence/postgres/migrations.ts";
+import { MIGRATIONS, REQUIRED_TABLES } from "../../../src/server/persistence/postgres/migrations.ts";
 import {
   createTestDatabase,
   runAsAdmin,
@@ -298,7 +298,7 @@ describe("migrations", () => {
       const saver = await client.query("SELECT v FROM checkpoint_migrations ORDER BY v");
       const store = await client.query("SELECT count(*)::int AS n FROM store_migrations");
       await client.end();
-      expect(ours.rows.map((r) => r.version)).toEqual([1]);
+      expect(ours.rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
       expect(saver.rows.map((r) => r.v)).toEqual([0, 1, 2, 3, 4]);
       expect(store.rows[0].n).toBeGreaterThan(0);
       await Promise.all(boots.map((b) => (b.status === "fulfilled" ? b.value.close() : undefined)));

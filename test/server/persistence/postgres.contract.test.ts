@@ -26,7 +26,7 @@ afterAll(async () => {
 runMetadataStoreContract("postgres", async () => {
   const client = new pg.Client(db.uri);
   await client.connect();
-  await client.query("TRUNCATE app_runs, app_threads, app_assistant_versions, app_assistants");
+  await client.query("TRUNCATE app_runs, app_threads, app_assistant_versions, app_assistants CASCADE");
   await client.end();
   return { store: shared.metadata, cleanup: async () => {} };
 });

@@ -11,6 +11,7 @@ import { migrate, verifySchema, type MigrationResult } from "./migrations.ts";
 import { createOwnedPool, DEFAULT_CONNECTION_TIMEOUT_MS, type OwnedPool } from "./pool.ts";
 import { SkeinoPostgresSaver } from "./saver.ts";
 import { SharedPoolPostgresStore } from "./store.ts";
+import { PostgresRunBus } from "./run-bus.ts";
 
 export interface PostgresPersistenceOptions {
   uri: string;
@@ -76,9 +77,18 @@ export async function createPostgresPersistence(options: PostgresPersistenceOpti
     throw describePostgresError(error, options.uri, options.connectionTimeoutMillis ?? DEFAULT_CONNECTION_TIMEOUT_MS);
   }
   const metadata = new PostgresMetadataStore(pool, () => owned.connectDedicated());
+  const bus = new PostgresRunBus(pool, () => owned.connectDedicated(), options.onConnectionError);
+  try {
+    await bus.start();
+  } catch (error) {
+    await metadata.close().catch(() => {});
+    await owned.close().catch(() => {});
+    throw describePostgresError(error, options.uri, options.connectionTimeoutMillis ?? DEFAULT_CONNECTION_TIMEOUT_MS);
+  }
   let closing: Promise<void> | undefined;
   return {
     scheme: "postgres",
+    bus,
     metadata,
     checkpointer: new SkeinoPostgresSaver(pool),
     checkpoints: new PostgresCheckpointAdmin(pool),
@@ -86,6 +96,7 @@ export async function createPostgresPersistence(options: PostgresPersistenceOpti
     // Drain first (the caller stops its runs), then end the pool exactly once.
     close: () =>
       (closing ??= (async () => {
+        await bus.close();
         await metadata.close();
         await owned.close();
       })()),

@@ -359,7 +359,7 @@ export class PostgresMetadataStore implements MetadataStore {
     count: (filter) => this.countThreads(filter),
 
     truncate: async () => {
-      await this.pool.query("TRUNCATE app_runs, app_threads");
+      await this.pool.query("TRUNCATE app_runs, app_threads CASCADE");
     },
   };
 

@@ -99,12 +99,26 @@ CREATE INDEX app_runs_assistant ON app_runs (assistant_id);
 CREATE UNIQUE INDEX app_runs_one_running_per_thread ON app_runs (thread_id) WHERE status = 'running';
 `,
   },
+  {
+    version: 2,
+    name: "run event log for cross-process streams",
+    sql: `
+CREATE TABLE app_run_events (
+  run_id  text NOT NULL REFERENCES app_runs ON DELETE CASCADE,
+  id      integer NOT NULL,
+  event   text NOT NULL,
+  data    text NOT NULL,
+  PRIMARY KEY (run_id, id)
+);
+CREATE INDEX app_runs_ended ON app_runs (ended_at) WHERE ended_at IS NOT NULL;
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
 
 /** Tables skeino creates itself (the saver's and the store's come from their setup()). */
-export const APP_TABLES = ["skeino_migrations", "app_assistants", "app_assistant_versions", "app_threads", "app_runs"] as const;
+export const APP_TABLES = ["skeino_migrations", "app_assistants", "app_assistant_versions", "app_threads", "app_runs", "app_run_events"] as const;
 
 /** Every table a running skeino needs; setupSchema: false checks these. */
 export const REQUIRED_TABLES: readonly string[] = [...APP_TABLES, ...SAVER_TABLES, ...STORE_TABLES];
