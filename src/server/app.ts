@@ -102,7 +102,12 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
       }
       const settled = await persistence.metadata.runs.settleOrphaned("server stopped while the run was in progress");
       if (settled.length) log.warn("settled runs left running by a previous process", { runs: settled.map((r) => r.run_id) });
-      const engine = new RunEngine(persistence, registry, log, { workers: settings.workers, runTimeoutSeconds: settings.runTimeoutSeconds });
+      const engine = new RunEngine(persistence, registry, log, {
+        workers: settings.workers,
+        runTimeoutSeconds: settings.runTimeoutSeconds,
+        pollIntervalMs: settings.pollIntervalMs,
+        reaperIntervalMs: settings.reaperIntervalMs,
+      });
       const runs = new RunService(persistence, registry, engine);
       const threads = new ThreadService(persistence, registry, engine, runs);
       context = { persistence, registry, engine, runs, threads, settings, log, bootId: randomUUID(), startedAt: new Date(), version: VERSION };

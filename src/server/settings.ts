@@ -38,6 +38,10 @@ export interface SkeinoSettings {
   runTimeoutSeconds?: number;
   /** Require this key in the x-api-key header (or SKEINO_API_KEY). Default: no auth (loopback use). */
   apiKey?: string;
+  /** Several processes on one database: how often waits re-check runs (notifications are not durable). Default 500 ms. */
+  pollIntervalMs?: number;
+  /** How often a process settles runs of processes that died. Default 30 000 ms. */
+  reaperIntervalMs?: number;
   /** Per graph id: config and context of its system assistant (LANGGRAPH_CONFIG, as the reference reads it). */
   assistantDefaults?: Record<string, AssistantDefaults>;
 }
@@ -56,6 +60,8 @@ export interface ResolvedSettings {
   corsOrigins: string[] | "*";
   runTimeoutSeconds?: number;
   apiKey?: string;
+  pollIntervalMs: number;
+  reaperIntervalMs: number;
   assistantDefaults: Record<string, AssistantDefaults>;
 }
 
@@ -91,6 +97,11 @@ function parseLangGraphConfig(env: NodeJS.ProcessEnv): Record<string, AssistantD
     out[graphId] = { config, context: isRecord(context) ? context : undefined };
   }
   return out;
+}
+
+function positiveInt(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name} must be a positive integer (milliseconds), got ${String(value)}`);
+  return value;
 }
 
 export function isPostgresUri(uri: string | undefined): boolean {
@@ -147,6 +158,8 @@ export function resolveSettings(settings: SkeinoSettings = {}, env: NodeJS.Proce
     corsOrigins: settings.corsOrigins ?? (corsEnv ? (corsEnv === "*" ? "*" : corsEnv.split(",")) : []),
     runTimeoutSeconds: settings.runTimeoutSeconds ?? (env.SKEINO_RUN_TIMEOUT_SECONDS ? Number(env.SKEINO_RUN_TIMEOUT_SECONDS) : undefined),
     apiKey: settings.apiKey ?? (env.SKEINO_API_KEY || undefined),
+    pollIntervalMs: positiveInt("pollIntervalMs", settings.pollIntervalMs ?? (env.SKEINO_POLL_INTERVAL_MS ? Number(env.SKEINO_POLL_INTERVAL_MS) : 500)),
+    reaperIntervalMs: positiveInt("reaperIntervalMs", settings.reaperIntervalMs ?? (env.SKEINO_REAPER_INTERVAL_MS ? Number(env.SKEINO_REAPER_INTERVAL_MS) : 30_000)),
     assistantDefaults: settings.assistantDefaults ?? parseLangGraphConfig(env),
   };
 }
