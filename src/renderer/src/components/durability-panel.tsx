@@ -5,7 +5,7 @@ import type { DurabilityReport, RestartMode } from "../../../shared/host-api.ts"
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { useHost, useLive } from "../host/host-context.tsx";
-import { duration, errorMessage, shortId } from "../lib/format.ts";
+import { duration, errorMessage, shortId, tailId } from "../lib/format.ts";
 import { hostKeys } from "../lib/query-keys.ts";
 
 export function DurabilityPanel() {
@@ -120,7 +120,7 @@ function Report({ report }: { report: DurabilityReport }) {
             {report.threads.map((t) => (
               <tr key={t.threadId}>
                 <td>
-                  <code title={t.threadId}>{shortId(t.threadId)}</code>
+                  <code title={t.threadId}>{tailId(t.threadId)}</code>
                 </td>
                 <td>
                   <span className={`badge outcome-${t.outcome}`}>{t.outcome}</span>

@@ -3,7 +3,7 @@
 import type { Run } from "@langchain/langgraph-sdk";
 import { useQuery } from "@tanstack/react-query";
 import { useServerClient } from "../host/host-context.tsx";
-import { compactJson, duration, errorMessage, shortId, timeAgo } from "../lib/format.ts";
+import { compactJson, duration, errorMessage, tailId, timeAgo } from "../lib/format.ts";
 import { serverKeys } from "../lib/query-keys.ts";
 
 /** Fields the reference server sends that the SDK's Run type leaves out. */
@@ -44,7 +44,7 @@ export function RunsTab({ threadId }: { threadId: string }) {
           return (
             <tr key={r.run_id}>
               <td>
-                <code title={r.run_id}>{shortId(r.run_id)}</code>
+                <code title={r.run_id}>{tailId(r.run_id)}</code>
               </td>
               <td>
                 <span className={`badge run-${r.status}`}>{r.status}</span>

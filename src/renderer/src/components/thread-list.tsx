@@ -4,7 +4,7 @@ import type { Metadata, ThreadStatus } from "@langchain/langgraph-sdk";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useServerClient } from "../host/host-context.tsx";
-import { errorMessage, shortId, timeAgo } from "../lib/format.ts";
+import { errorMessage, tailId, timeAgo } from "../lib/format.ts";
 import { serverKeys, type ThreadFilters } from "../lib/query-keys.ts";
 import { useRoute } from "../lib/route.ts";
 
@@ -135,7 +135,7 @@ export function ThreadList({ graphId }: { graphId: string }) {
               >
                 <span className="row1">
                   <span className={`badge status-${t.status}`}>{t.status}</span>
-                  <code className="tid">{shortId(t.thread_id)}</code>
+                  <code className="tid">{tailId(t.thread_id)}</code>
                   <span className="ago">{timeAgo(t.updated_at)}</span>
                 </span>
                 <span className="row2 muted">

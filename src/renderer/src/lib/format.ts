@@ -4,6 +4,15 @@ export function shortId(id: string | null | undefined, n = 8): string {
   return id.length > n ? id.slice(0, n) : id;
 }
 
+/**
+ * Thread and run ids are UUIDv7: the first characters are a timestamp shared by
+ * everything created in the same moment, so show the random tail instead.
+ */
+export function tailId(id: string | null | undefined, n = 8): string {
+  if (!id) return "—";
+  return id.length > n ? `…${id.slice(-n)}` : id;
+}
+
 export function timeAgo(iso: string | null | undefined, now = Date.now()): string {
   if (!iso) return "—";
   const s = Math.max(0, Math.round((now - new Date(iso).getTime()) / 1000));
