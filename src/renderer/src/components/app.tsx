@@ -2,7 +2,7 @@
 // left, the selected thread (or the graph) in the middle, status bar and log.
 import { useQuery } from "@tanstack/react-query";
 import { lazy, Suspense, useEffect, useState } from "react";
-import { useServerClient } from "../host/host-context.tsx";
+import { useHost, useServerClient } from "../host/host-context.tsx";
 import { serverKeys } from "../lib/query-keys.ts";
 import { useRoute } from "../lib/route.ts";
 import { DurabilityPanel } from "./durability-panel.tsx";
@@ -67,7 +67,7 @@ export function App() {
         <ThreadList graphId={graphId} />
         <main className="main">
           {!client ? (
-            <ServerNotReady />
+            <ServerNotReady onOpenSettings={() => setSettingsOpen(true)} />
           ) : route.threadId ? (
             <ThreadView
               key={route.threadId}
@@ -85,7 +85,7 @@ export function App() {
                 </p>
               </div>
               {assistant && (
-                <Suspense fallback={<p className="muted">Loading graph…</p>}>
+                <Suspense fallback={<p className="muted loading">Loading graph…</p>}>
                   <GraphView assistantId={assistant.assistant_id} highlight={[]} />
                 </Suspense>
               )}
@@ -100,9 +100,11 @@ export function App() {
   );
 }
 
-function ServerNotReady() {
+function ServerNotReady({ onOpenSettings }: { onOpenSettings: () => void }) {
   const { status } = useServerClient();
+  const host = useHost();
   const state = status?.state ?? "starting";
+  const stuck = state === "error" || state === "stopped";
   return (
     <div className="empty">
       <div className={`big-dot state-${state}`} aria-hidden />
@@ -113,6 +115,16 @@ function ServerNotReady() {
         </p>
       ) : (
         <p className="muted">Waiting for the skeino server to report ready…</p>
+      )}
+      {stuck && (
+        <div className="row">
+          <button type="button" className="btn primary" onClick={() => void host.restartServer("graceful")}>
+            Retry
+          </button>
+          <button type="button" className="btn" onClick={onOpenSettings}>
+            Open settings
+          </button>
+        </div>
       )}
     </div>
   );

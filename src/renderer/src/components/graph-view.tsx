@@ -101,7 +101,7 @@ export function GraphView({ assistantId, highlight }: { assistantId: string; hig
   const flow = useMemo(() => (graph.data ? layoutGraph(graph.data, highlight) : null), [graph.data, key]); // eslint-disable-line react-hooks/exhaustive-deps
 
   if (graph.error) return <p role="alert" className="error-text">Graph: {errorMessage(graph.error)}</p>;
-  if (!flow) return <p className="muted">Loading graph…</p>;
+  if (!flow) return <p className="muted loading">Loading graph…</p>;
   return (
     <div className="graph" role="figure" aria-label="Graph view">
       <ReactFlow

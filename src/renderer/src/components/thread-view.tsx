@@ -139,7 +139,7 @@ export function ThreadView({
             {tab === "history" && <HistoryTab threadId={threadId} />}
             {tab === "runs" && <RunsTab threadId={threadId} />}
             {tab === "graph" && (
-              <Suspense fallback={<p className="muted">Loading graph…</p>}>
+              <Suspense fallback={<p className="muted loading">Loading graph…</p>}>
                 <GraphView assistantId={assistantId} highlight={state.data?.next ?? []} />
               </Suspense>
             )}
