@@ -4,7 +4,7 @@
 // signal instead of sleeps, and a bounded close. `postgres` is a worker-scoped
 // embedded PostgreSQL, started only by the specs that ask for it.
 import { type ChildProcess, spawn } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -57,9 +57,11 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 export const test = base.extend<
-  { studio: Studio },
+  { studio: Studio; initialSettings: Record<string, unknown> | null },
   { workerDir: string; postgres: E2EPostgres; lazyBrowser: () => Promise<Browser> }
 >({
+  /** settings.json content written before the Studio starts (a previous session's choice). */
+  initialSettings: [null, { option: true }],
   // Launched on first use, so the Electron project never starts a browser it does not need.
   lazyBrowser: [
     async ({ playwright, launchOptions }, use) => {
@@ -89,9 +91,10 @@ export const test = base.extend<
     },
     { scope: "worker", timeout: 120_000 },
   ],
-  studio: async ({ lazyBrowser, workerDir }, use, testInfo) => {
+  studio: async ({ lazyBrowser, workerDir, initialSettings }, use, testInfo) => {
     const dataDir = join(workerDir, `t${testInfo.testId}`);
     mkdirSync(dataDir, { recursive: true });
+    if (initialSettings) writeFileSync(join(dataDir, "settings.json"), JSON.stringify(initialSettings), { mode: 0o600 });
     const makeStudio = (page: Page): Studio => ({
       page,
       dataDir,
