@@ -4,13 +4,14 @@
 import type { DurabilityReport, RestartMode } from "../../../shared/host-api.ts";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
-import { useHost, useLive } from "../host/host-context.tsx";
+import { useHost, useLive, useServerStatus } from "../host/host-context.tsx";
 import { duration, errorMessage, shortId, tailId } from "../lib/format.ts";
 import { hostKeys } from "../lib/query-keys.ts";
 
 export function DurabilityPanel() {
   const host = useHost();
   const { progress } = useLive();
+  const serverReady = useServerStatus()?.state === "ready";
   const queryClient = useQueryClient();
   const [mode, setMode] = useState<RestartMode>("graceful");
   const [open, setOpen] = useState(false);
@@ -39,7 +40,7 @@ export function DurabilityPanel() {
           <option value="graceful">Graceful (SIGTERM)</option>
           <option value="kill">Kill (SIGKILL)</option>
         </select>
-        <button type="button" className="btn accent" disabled={verify.isPending} onClick={() => verify.mutate(mode)}>
+        <button type="button" className="btn accent" disabled={verify.isPending || !serverReady} onClick={() => verify.mutate(mode)}>
           Restart and verify durability
         </button>
       </div>
