@@ -1,0 +1,81 @@
+// Shared by the hardening tests: raw HTTP with full control over method,
+// body bytes and headers (the SDK would validate or reshape them), and a
+// snapshot of everything a request could change.
+import type { TestServer } from "../helpers/server.ts";
+
+export interface RawResponse {
+  status: number;
+  text: string;
+  headers: Headers;
+}
+
+export interface RawRequest {
+  method: string;
+  path: string;
+  /** JSON-encoded unless `raw` is given. */
+  body?: unknown;
+  /** Sent as-is (invalid JSON, oversized bodies). */
+  raw?: string;
+  headers?: Record<string, string>;
+}
+
+export async function send(baseUrl: string, req: RawRequest, timeoutMs = 10_000): Promise<RawResponse> {
+  const hasBody = req.raw !== undefined || req.body !== undefined;
+  const headers: Record<string, string> = hasBody ? { "content-type": "application/json", ...req.headers } : { ...req.headers };
+  const res = await fetch(`${baseUrl}${req.path}`, {
+    method: req.method,
+    headers,
+    body: req.raw !== undefined ? req.raw : req.body !== undefined ? JSON.stringify(req.body) : undefined,
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  return { status: res.status, text: await res.text(), headers: res.headers };
+}
+
+export interface DataSnapshot {
+  threads: number;
+  assistants: number;
+  runs: number;
+  storeItems: number;
+  /** JSON of one reference thread's state values, to catch in-place edits. */
+  referenceState: string;
+}
+
+/** Counts through the persistence interface (not HTTP), so a broken route cannot hide a change. */
+export async function snapshot(server: TestServer, referenceThreadId: string): Promise<DataSnapshot> {
+  const { metadata, store } = server.app.context.persistence;
+  const threads = await metadata.threads.search({ limit: 1000, offset: 0 });
+  let runs = 0;
+  for (const t of threads.items) runs += (await metadata.runs.list(t.thread_id, { limit: 1000, offset: 0 })).length;
+  // Per namespace: the Postgres store refuses an empty search prefix.
+  let storeItems = 0;
+  for (const namespace of await store.listNamespaces({ limit: 1000, offset: 0 })) {
+    storeItems += (await store.search(namespace, { limit: 1000, offset: 0 })).filter((i) => i.namespace.join(".") === namespace.join(".")).length;
+  }
+  const reference = await metadata.threads.get(referenceThreadId);
+  return {
+    threads: threads.total,
+    assistants: await metadata.assistants.count({}),
+    runs,
+    storeItems,
+    referenceState: JSON.stringify(reference?.values ?? null),
+  };
+}
+
+export async function isUp(baseUrl: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${baseUrl}/ok`, { signal: AbortSignal.timeout(5_000) });
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves once `check` holds, polling every `intervalMs`; rejects after `timeoutMs`. */
+export async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string, intervalMs = 50): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
