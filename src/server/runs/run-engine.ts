@@ -222,14 +222,31 @@ export class RunEngine {
     await new Promise<void>((resolve) => this.sleepers.add(resolve));
   }
 
+  private lastDueCheck = 0;
+  private dueAt = Infinity;
+
+  /** Wakes a worker when a delayed (after_seconds) run becomes due. */
+  scheduleAt(at: Date): void {
+    const when = at.getTime();
+    if (when >= this.dueAt && this.dueAt > Date.now()) return;
+    clearTimeout(this.dueTimer);
+    this.dueAt = when;
+    this.dueTimer = setTimeout(() => {
+      this.dueAt = Infinity;
+      this.wake();
+    }, Math.max(0, when - Date.now()) + 5);
+    this.dueTimer.unref();
+  }
+
+  /** Arms a timer for the next after_seconds run; at most one look-up per second across workers. */
   private async scheduleDue(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastDueCheck < 1000) return;
+    this.lastDueCheck = now;
     const due = await this.persistence.metadata.runs.nextDueAt();
     if (!due) return;
-    const delay = Math.max(0, due.getTime() - Date.now());
-    if (delay === 0) return;
-    clearTimeout(this.dueTimer);
-    this.dueTimer = setTimeout(() => this.wake(), delay + 5);
-    this.dueTimer.unref();
+    if (due.getTime() <= Date.now()) return;
+    this.scheduleAt(due);
   }
 
   private async loop(): Promise<void> {

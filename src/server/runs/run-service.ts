@@ -146,6 +146,7 @@ export class RunService {
     if ((strategy === "interrupt" || strategy === "rollback") && inflight.length > 0) {
       await this.cancel(id, inflight.map((r) => r.run_id), strategy);
     }
+    if ((body.after_seconds ?? 0) > 0) this.engine.scheduleAt(new Date(stored.created_at));
     this.engine.wake();
     this.engine.announceCreated();
     return stored;

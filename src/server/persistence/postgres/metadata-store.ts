@@ -517,8 +517,19 @@ export class PostgresMetadataStore implements MetadataStore {
     }
   }
 
-  private async holdWorker(workerId: string): Promise<void> {
-    if (this.closed) throw new Error("The PostgreSQL metadata store is closed");
+  private holding?: Promise<void>;
+
+  /** Serialized: the liveness connection runs one query at a time. */
+  private holdWorker(workerId: string): Promise<void> {
+    if (this.closed) return Promise.reject(new Error("The PostgreSQL metadata store is closed"));
+    if (this.locked.has(workerId) && this.liveness) return Promise.resolve();
+    const previous = this.holding ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.takeWorkerLock(workerId));
+    this.holding = next;
+    return next;
+  }
+
+  private async takeWorkerLock(workerId: string): Promise<void> {
     if (this.locked.has(workerId) && this.liveness) return;
     this.liveness ??= this.openLiveness();
     const client = await this.liveness;
