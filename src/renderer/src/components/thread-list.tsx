@@ -5,24 +5,12 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tansta
 import { useState } from "react";
 import { useServerClient } from "../host/host-context.tsx";
 import { errorMessage, tailId, timeAgo } from "../lib/format.ts";
+import { parseMetadataFilter } from "../lib/metadata-filter.ts";
 import { serverKeys, type ThreadFilters } from "../lib/query-keys.ts";
 import { useRoute } from "../lib/route.ts";
 
 const PAGE_SIZE = 50;
 const STATUSES: ThreadStatus[] = ["idle", "busy", "interrupted", "error"];
-
-/** `{"k":"v"}` or `k=v, k2=v2`; empty = no filter. */
-export function parseMetadataFilter(text: string): Metadata | undefined {
-  const t = text.trim();
-  if (!t) return undefined;
-  if (t.startsWith("{")) return JSON.parse(t) as Metadata;
-  const out: Record<string, string> = {};
-  for (const pair of t.split(",")) {
-    const [k, ...v] = pair.split("=");
-    if (k?.trim()) out[k.trim()] = v.join("=").trim();
-  }
-  return out;
-}
 
 export function ThreadList({ graphId }: { graphId: string }) {
   const { client, bootId } = useServerClient();
