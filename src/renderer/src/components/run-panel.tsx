@@ -17,6 +17,7 @@ interface StreamLine {
 const DEFAULT_INPUT: Record<string, string> = {
   review: '{ "topic": "durable agents" }',
   counter: '{ "by": 1 }',
+  chat: '{ "messages": [{ "role": "user", "content": "what time is it?" }] }',
 };
 
 export function RunPanel({

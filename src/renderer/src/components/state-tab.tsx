@@ -8,6 +8,7 @@ import { useServerClient } from "../host/host-context.tsx";
 import { errorMessage, parseJsonField } from "../lib/format.ts";
 import { serverKeys } from "../lib/query-keys.ts";
 import { JsonTree } from "./json-tree.tsx";
+import { asConversation, MessagesView } from "./messages-view.tsx";
 
 export function CheckpointFacts({ state }: { state: ThreadState }) {
   const interrupts = state.tasks.flatMap((t) => t.interrupts ?? []);
@@ -82,9 +83,19 @@ export function StateTab({
   if (loading) return <p className="muted">Loading state…</p>;
   if (error) return <p role="alert" className="error-text">{errorMessage(error)}</p>;
   if (!state) return null;
+  const conversation = asConversation((state.values as Record<string, unknown> | null)?.messages);
   return (
     <div className="state-tab">
       <CheckpointFacts state={state} />
+      {conversation && (
+        <>
+          <div className="section-head">
+            <h3>Messages</h3>
+            <span className="muted small">{conversation.length}</span>
+          </div>
+          <MessagesView messages={conversation} />
+        </>
+      )}
       <div className="section-head">
         <h3>Values</h3>
         {!editing && (

@@ -1,0 +1,24 @@
+import { newThread, run } from "./helpers.ts";
+import { expect, test } from "./fixtures.ts";
+
+test("a messages graph: the conversation with its tool call, then a follow-up turn", async ({ studio }) => {
+  const { page } = studio;
+  await studio.ready();
+  await newThread(page, "chat");
+  await run(page, '{ "messages": [{ "role": "user", "content": "what time is it?" }] }', /Run finished/);
+  const messages = page.getByRole("list", { name: "Messages" }).getByRole("listitem");
+  await expect(messages).toHaveCount(4);
+  await expect(messages.nth(0)).toContainText("what time is it?");
+  await expect(messages.nth(1)).toContainText("clock");
+  await expect(messages.nth(1)).toContainText('{"timezone":"UTC"}');
+  await expect(messages.nth(2)).toContainText(/\d\d:\d\d UTC/);
+  await expect(messages.nth(3)).toContainText("The clock tool says it is");
+
+  await run(page, '{ "messages": [{ "role": "user", "content": "thanks a lot" }] }', /Run finished/);
+  await expect(messages).toHaveCount(6);
+  await expect(messages.nth(5)).toContainText('You said "thanks a lot" (3 words)');
+  await page.getByRole("tab", { name: "Graph" }).click();
+  await expect(page.getByRole("figure", { name: "Graph view" }).getByText("tools", { exact: true })).toBeVisible();
+  await page.getByRole("tab", { name: "State" }).click();
+  await studio.shot("chat");
+});
