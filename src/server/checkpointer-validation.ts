@@ -27,13 +27,31 @@ export function parseValidationTarget(spec: string, cwd = process.cwd()): Valida
   return { file, exportName: hasExport ? spec.slice(at + 1) : "default" };
 }
 
+const require = createRequire(import.meta.url);
+
+/**
+ * vitest and the validation suite are development dependencies: resolved
+ * from skeino's location (a project's own node_modules is on that path), with
+ * the install command when they are missing. vitest's bin is not in its
+ * package exports, so we resolve its package.json and go from there.
+ */
+function resolveDevDependency(specifier: string): string {
+  try {
+    return require.resolve(specifier);
+  } catch {
+    throw new ConfigError(
+      "validate-checkpointer needs vitest and @langchain/langgraph-checkpoint-validation: " +
+        "npm install --save-dev vitest @langchain/langgraph-checkpoint-validation",
+    );
+  }
+}
+
 export async function runCheckpointerValidation(spec: string): Promise<number> {
   const { file, exportName } = parseValidationTarget(spec);
   const root = fileURLToPath(new URL("../..", import.meta.url));
   const config = fileURLToPath(new URL("./checkpointer-validation.vitest.config.ts", import.meta.url));
-  // vitest from skeino's own dependencies, whatever the user's cwd has.
-  // (its bin is not in the package's exports: resolve it next to package.json).
-  const vitest = join(dirname(createRequire(import.meta.url).resolve("vitest/package.json")), "vitest.mjs");
+  const vitest = join(dirname(resolveDevDependency("vitest/package.json")), "vitest.mjs");
+  resolveDevDependency("@langchain/langgraph-checkpoint-validation/package.json");
   return new Promise((done) => {
     const child = spawn(process.execPath, [vitest, "run", "--config", config, "--root", root], {
       stdio: "inherit",
