@@ -72,7 +72,6 @@ export const test = base.extend<
     { scope: "worker" },
   ],
   workerDir: [
-    // eslint-disable-next-line no-empty-pattern
     async ({}, use) => {
       const dir = mkdtempSync(join(tmpdir(), "skeino-e2e-"));
       // Local PostgreSQL (run as "postgres" when the tests run as root) must be able to enter it.
@@ -83,7 +82,6 @@ export const test = base.extend<
     { scope: "worker" },
   ],
   postgres: [
-    // eslint-disable-next-line no-empty-pattern
     async ({}, use) => {
       const pg = await startPostgres();
       await use(pg);

@@ -97,8 +97,9 @@ export function GraphView({ assistantId, highlight }: { assistantId: string; hig
     enabled: !!client && !!assistantId,
     staleTime: Infinity,
   });
-  const key = highlight.join(",");
-  const flow = useMemo(() => (graph.data ? layoutGraph(graph.data, highlight) : null), [graph.data, key]); // eslint-disable-line react-hooks/exhaustive-deps
+  // Keyed by the joined names: callers pass a fresh array on every render.
+  const hot = highlight.join(",");
+  const flow = useMemo(() => (graph.data ? layoutGraph(graph.data, hot ? hot.split(",") : []) : null), [graph.data, hot]);
 
   if (graph.error) return <p role="alert" className="error-text">Graph: {errorMessage(graph.error)}</p>;
   if (!flow) return <p className="muted loading">Loading graph…</p>;
