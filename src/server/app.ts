@@ -20,7 +20,7 @@ import { threadRoutes } from "./http/thread-routes.ts";
 import { runRoutes } from "./http/run-routes.ts";
 import { storeRoutes } from "./http/store-routes.ts";
 import { internalRoutes } from "./http/internal-routes.ts";
-import { badRequest } from "./errors.ts";
+import { parseJsonBody } from "./http/json-body.ts";
 import { serializeJson } from "./serialize.ts";
 
 const VERSION = (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
@@ -69,12 +69,12 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
   // Bodies: JSON, also when labelled text/plain (as the reference accepts);
   // an empty body is "no body" rather than an error.
   fastify.removeAllContentTypeParsers();
-  const parseJson = (_req: unknown, body: string, done: (err: Error | null, value?: unknown) => void) => {
-    if (body.trim() === "") return done(null, undefined);
+  const isFilterRoute = (url: string) => /\/(search|count|history)(\?|$)/.test(url);
+  const parseJson = (req: { url: string }, body: string, done: (err: Error | null, value?: unknown) => void) => {
     try {
-      done(null, JSON.parse(body));
+      done(null, parseJsonBody(body, { allowNul: isFilterRoute(req.url) }));
     } catch (error) {
-      done(badRequest(`Invalid JSON body: ${(error as Error).message}`));
+      done(error as Error);
     }
   };
   fastify.addContentTypeParser(["application/json", "text/plain"], { parseAs: "string" }, parseJson);

@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { v4 as uuid4 } from "uuid";
 import type { ServerContext } from "./context.ts";
 import type { Assistant, AssistantPatch, JsonObject, RunnableConfigRecord } from "../persistence/types.ts";
-import { assistantNotFound, notFound } from "../errors.ts";
+import { assistantNotFound, notFound, unprocessable } from "../errors.ts";
 import { config, ifExists, limit, obj, objOrNull, offset, sortOrder, uuid } from "./schemas.ts";
 import { drawGraph, graphSchemas, graphSubgraphs } from "../graphs/introspection.ts";
 
@@ -12,6 +12,11 @@ const idParams = { type: "object", required: ["assistant_id"], properties: { ass
 export async function assistantRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
   const store = ctx.persistence.metadata.assistants;
   const resolve = (id: string) => ctx.runs.resolveAssistantId(id);
+  const assertGraph = (graphId: string) => {
+    if (!ctx.registry.has(graphId)) {
+      throw unprocessable(`Graph "${graphId}" is not registered on this server (graphs: ${ctx.registry.ids().join(", ")})`);
+    }
+  };
   const load = async (id: string): Promise<Assistant> => {
     const assistant = await store.get(resolve(id));
     if (!assistant) throw assistantNotFound();
@@ -31,6 +36,7 @@ export async function assistantRoutes(app: FastifyInstance, ctx: ServerContext):
     },
     async (request) => {
       const b = request.body;
+      assertGraph(b.graph_id);
       return store.create({
         assistant_id: b.assistant_id ?? uuid4(),
         graph_id: b.graph_id,
@@ -88,6 +94,7 @@ export async function assistantRoutes(app: FastifyInstance, ctx: ServerContext):
       },
     },
     async (request) => {
+      if (request.body?.graph_id !== undefined) assertGraph(request.body.graph_id);
       const updated = await store.patch(resolve(request.params.assistant_id), request.body ?? {});
       if (!updated) throw assistantNotFound();
       return updated;

@@ -15,12 +15,22 @@ function describeValidation(error: FastifyError): string {
   return `Invalid ${where}: ${parts.join("; ")}`;
 }
 
+const GRAPH_INPUT_ERRORS = new Set(["InvalidUpdateError", "EmptyInputError", "InvalidNamespaceError"]);
+
+function isGraphInputError(error: Error): boolean {
+  return GRAPH_INPUT_ERRORS.has(error.name) || error.message.startsWith("Invalid namespace label");
+}
+
 export function installErrorHandler(app: FastifyInstance, log: Logger): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     let status = 500;
     let message = "Internal server error";
     if (error instanceof HttpError) {
       status = error.status;
+      message = error.message;
+    } else if (isGraphInputError(error)) {
+      // LangGraph rejecting what the client asked for (unknown node, bad update).
+      status = 422;
       message = error.message;
     } else if (error.validation) {
       status = 422;

@@ -20,6 +20,23 @@ export class SharedPoolPostgresStore extends PostgresStore {
   /** The pool belongs to the persistence layer, which ends it once. */
   override async stop(): Promise<void> {}
 
+  /**
+   * PostgresStore refuses an empty prefix; the API (and the SDK's
+   * searchItems([])) means "every namespace". Plain listing with an optional
+   * top-level equality filter; a semantic query needs a prefix.
+   */
+  override async search(namespacePrefix: string[], options: Parameters<PostgresStore["search"]>[1] = {}) {
+    if (namespacePrefix.length > 0) return super.search(namespacePrefix, options);
+    const pool = (this as unknown as { core: { pool: pg.Pool } }).core.pool;
+    const { rows } = await pool.query<{ namespace_path: string; key: string; value: Record<string, unknown>; created_at: Date; updated_at: Date }>(
+      `SELECT namespace_path, key, value, created_at, updated_at FROM store
+        WHERE (expires_at IS NULL OR expires_at > now()) AND ($1::jsonb IS NULL OR value @> $1::jsonb)
+        ORDER BY updated_at DESC LIMIT $2 OFFSET $3`,
+      [options.filter ? JSON.stringify(options.filter) : null, options.limit ?? 10, options.offset ?? 0],
+    );
+    return rows.map((r) => ({ namespace: r.namespace_path.split(":"), key: r.key, value: r.value, createdAt: r.created_at, updatedAt: r.updated_at }));
+  }
+
   /** Empties the store (POST /internal/truncate for test suites). */
   async truncate(): Promise<void> {
     const pool = (this as unknown as { core: { pool: pg.Pool } }).core.pool;
