@@ -15,6 +15,15 @@ function describeValidation(error: FastifyError): string {
   return `Invalid ${where}: ${parts.join("; ")}`;
 }
 
+// Connection-level failures of the database: refused, reset, shut down (57P*), cannot connect (08*).
+const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "57P01", "57P02", "57P03"]);
+
+function isDatabaseUnavailable(error: Error): boolean {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && (UNAVAILABLE_CODES.has(code) || code.startsWith("08"))) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(error.message);
+}
+
 const GRAPH_INPUT_ERRORS = new Set(["InvalidUpdateError", "EmptyInputError", "InvalidNamespaceError"]);
 
 function isGraphInputError(error: Error): boolean {
@@ -28,6 +37,9 @@ export function installErrorHandler(app: FastifyInstance, log: Logger): void {
     if (error instanceof HttpError) {
       status = error.status;
       message = error.message;
+    } else if (isDatabaseUnavailable(error)) {
+      status = 503;
+      message = `PostgreSQL is unavailable (${error.message}); skeino reconnects on its own: retry when the database is back`;
     } else if (isGraphInputError(error)) {
       // LangGraph rejecting what the client asked for (unknown node, bad update).
       status = 422;

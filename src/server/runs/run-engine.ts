@@ -326,7 +326,15 @@ export class RunEngine {
       await metadata.threads.delete(threadId);
       return;
     }
-    await this.recomputeThread(threadId, run, result);
+    try {
+      await this.recomputeThread(threadId, run, result);
+    } catch (error) {
+      // The run still ends: a thread whose state cannot be read is marked error.
+      this.log.error("could not read the thread's state after a run", { run_id: run.run_id, error: serializeError(error).message });
+      await metadata.threads
+        .update(threadId, { status: "error", error: { error: "StateError", message: `The thread's state cannot be read: ${serializeError(error).message}` } })
+        .catch(() => undefined);
+    }
     await metadata.runs.finish(run.run_id, toRunStatus(result.outcome));
     if (run.kwargs.webhook) void this.callWebhook(run, result);
   }

@@ -4,7 +4,7 @@
 import { v7 as uuid7 } from "uuid";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { JsonObject, Persistence, Thread } from "../persistence/types.ts";
-import { badRequest, conflict, threadNotFound } from "../errors.ts";
+import { HttpError, badRequest, conflict, threadNotFound } from "../errors.ts";
 import type { CompiledGraph, GraphRegistry } from "../graphs/registry.ts";
 import type { RunEngine } from "../runs/run-engine.ts";
 import type { RunService } from "../runs/run-service.ts";
@@ -21,6 +21,19 @@ export interface CheckpointSelector {
   checkpoint_id?: string;
   checkpoint_ns?: string;
   checkpoint_map?: JsonObject;
+}
+
+/**
+ * A checkpoint LangGraph cannot restore (a graph wrote a value its serializer
+ * cannot round-trip): say so instead of a bare TypeError. The database is fine.
+ */
+function unreadable(threadId: string, error: unknown): never {
+  if (error instanceof HttpError) throw error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError) {
+    throw new HttpError(422, `The state of thread ${threadId} cannot be read: a checkpoint holds a value its serializer cannot restore (${message})`);
+  }
+  throw error;
 }
 
 export class ThreadService {
@@ -122,7 +135,7 @@ export class ThreadService {
     if (typeof thread.metadata.graph_id !== "string") return EMPTY_THREAD_STATE;
     const graph = await this.graphOf(thread);
     const config = { configurable: { ...(options.checkpoint ?? {}), thread_id: threadId } };
-    const state = await graph.getState(config, { subgraphs: options.subgraphs ?? false });
+    const state = await graph.getState(config, { subgraphs: options.subgraphs ?? false }).catch((error: unknown) => unreadable(threadId, error));
     return toApiThreadState(state);
   }
 
@@ -157,9 +170,13 @@ export class ThreadService {
           : { configurable: { thread_id: threadId, ...options.before.configurable } };
     const out: ApiThreadState[] = [];
     const config = { configurable: { checkpoint_ns: "", ...(options.checkpoint ?? {}), thread_id: threadId } };
-    for await (const state of graph.getStateHistory(config, { limit: options.limit, before, filter: options.metadata })) {
-      out.push(toApiThreadState(state));
-      if (out.length >= options.limit) break;
+    try {
+      for await (const state of graph.getStateHistory(config, { limit: options.limit, before, filter: options.metadata })) {
+        out.push(toApiThreadState(state));
+        if (out.length >= options.limit) break;
+      }
+    } catch (error) {
+      unreadable(threadId, error);
     }
     return out;
   }
