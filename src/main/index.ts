@@ -2,6 +2,7 @@
 // in a utilityProcess (child_process.fork breaks when the RunAsNode fuse is
 // off, electron/electron#41255). Everything else lives in plain-Node modules.
 import { app, BrowserWindow, dialog, Menu, net, protocol, safeStorage, session, shell, utilityProcess } from "electron";
+import { existsSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import { StudioHost } from "./host.ts";
@@ -145,7 +146,7 @@ void app.whenReady().then(async () => {
   protocol.handle(SCHEME, async (request) => {
     const url = new URL(request.url);
     const file = resolve(rendererDir, `.${decodeURIComponent(url.pathname)}`);
-    if (url.host !== "app" || !file.startsWith(rendererDir + sep)) return new Response("not found", { status: 404 });
+    if (url.host !== "app" || !file.startsWith(rendererDir + sep) || !existsSync(file)) return new Response("not found", { status: 404 });
     const res = await net.fetch(pathToFileURL(file).href);
     const headers = new Headers(res.headers);
     headers.set("Content-Security-Policy", CSP);
