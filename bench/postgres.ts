@@ -6,7 +6,9 @@
 // queue, thread status). Starts its own embedded PostgreSQL on a free port
 // with durable settings (fsync and synchronous_commit on, as a user runs it)
 // and removes it afterwards. Prints numbers; not a test.
-//   node --import tsx bench/postgres.ts [--seconds 3]
+//   node --import tsx bench/postgres.ts [--seconds 3] [--no-fsync]
+// --no-fsync turns fsync and synchronous_commit off: what is left is CPU and
+// round trips, without the disk's flush latency on every commit.
 import { performance } from "node:perf_hooks";
 import { randomUUID } from "node:crypto";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -30,6 +32,7 @@ const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 4;
 const CONCURRENCY = 8;
 const WARMUP = 20;
 const PASSWORD = "bench-pw";
+const NO_FSYNC = process.argv.includes("--no-fsync");
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -59,7 +62,12 @@ async function startCluster(): Promise<Cluster> {
     authMethod: "scram-sha-256",
     persistent: false,
     createPostgresUser: userInfo().uid === 0,
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=100"],
+    postgresFlags: [
+      "-c", "listen_addresses=127.0.0.1",
+      "-c", "unix_socket_directories=",
+      "-c", "max_connections=100",
+      ...(NO_FSYNC ? ["-c", "fsync=off", "-c", "synchronous_commit=off"] : []),
+    ],
     onLog: () => {},
     onError: () => {},
   });
@@ -201,7 +209,7 @@ async function main(): Promise<void> {
     ];
     const width = Math.max(...rows.map(([k]) => k.length));
     console.log(
-      `skeino Postgres benchmark: node ${process.version}, ${cpus().length} cores, embedded PostgreSQL (fsync on), ` +
+      `skeino Postgres benchmark: node ${process.version}, ${cpus().length} cores, embedded PostgreSQL (${NO_FSYNC ? "fsync off" : "fsync on"}), ` +
         `${SECONDS} s per scenario after ${WARMUP} warm-up runs, load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}, ` +
         new Date().toISOString(),
     );
