@@ -9,6 +9,7 @@ import { GraphRegistry, systemAssistantId, type GraphEntry } from "./graphs/regi
 import { RunEngine } from "./runs/run-engine.ts";
 import { RunService } from "./runs/run-service.ts";
 import { ThreadService } from "./threads/thread-service.ts";
+import { ThreadStateCache } from "./threads/state-cache.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import type { ServerContext } from "./http/context.ts";
 import { installErrorHandler } from "./http/error-handler.ts";
@@ -109,7 +110,10 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
         reaperIntervalMs: settings.reaperIntervalMs,
       });
       const runs = new RunService(persistence, registry, engine);
-      const threads = new ThreadService(persistence, registry, engine, runs);
+      // One process owns memory and custom backends: their latest states can be cached.
+      const cache = persistence.bus ? undefined : new ThreadStateCache();
+      cache?.watch(persistence.checkpointer, persistence.checkpoints);
+      const threads = new ThreadService(persistence, registry, engine, runs, cache);
       context = { persistence, registry, engine, runs, threads, settings, log, bootId: randomUUID(), startedAt: new Date(), version: VERSION };
       installErrorHandler(fastify, log);
       installCors(fastify, settings.corsOrigins);

@@ -114,7 +114,10 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext): Pr
   app.get<{ Params: { thread_id: string }; Querystring: { subgraphs?: string } }>(
     "/threads/:thread_id/state",
     { schema: { params: threadIdParams } },
-    async (request) => ctx.threads.state(request.params.thread_id, { subgraphs: truthy(request.query.subgraphs) }),
+    async (request, reply) => {
+      if (truthy(request.query.subgraphs)) return ctx.threads.state(request.params.thread_id, { subgraphs: true });
+      return reply.type("application/json").serializer((payload: unknown) => payload as string).send(await ctx.threads.latestStateJson(request.params.thread_id));
+    },
   );
 
   app.get<{ Params: { thread_id: string; checkpoint_id: string }; Querystring: { subgraphs?: string } }>(

@@ -299,15 +299,32 @@ export class RunEngine {
       await log?.close();
     }
     try {
-      await this.settle(run, result);
-    } catch (error) {
-      this.log.error("could not record the end of a run", { run_id: run.run_id, error: serializeError(error).message, stack: (error as Error).stack });
+      await this.settleWithRetry(run, result);
     } finally {
       this.controllers.delete(run.run_id);
       this.active -= 1;
       this.release(run.run_id, { run, result });
       void this.bus?.publish({ type: "run_ended", run_id: run.run_id, thread_id: run.thread_id }).catch(() => undefined);
       this.wake();
+    }
+  }
+
+  /**
+   * The database may be down when a run ends (it may be why the run ended):
+   * keep the outcome and retry with back-off, so the run is recorded once the
+   * database is back instead of staying "running". Gives up only on shutdown;
+   * the next boot settles it then.
+   */
+  private async settleWithRetry(run: Run, result: ExecutionResult): Promise<void> {
+    for (let attempt = 0, delay = 250; ; attempt++, delay = Math.min(delay * 2, 5_000)) {
+      try {
+        await this.settle(run, result);
+        return;
+      } catch (error) {
+        this.log.error("could not record the end of a run; retrying", { run_id: run.run_id, attempt, error: serializeError(error).message });
+        if (this.stopped) return;
+        await new Promise((r) => setTimeout(r, delay));
+      }
     }
   }
 

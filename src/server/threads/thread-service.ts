@@ -9,6 +9,8 @@ import type { CompiledGraph, GraphRegistry } from "../graphs/registry.ts";
 import type { RunEngine } from "../runs/run-engine.ts";
 import type { RunService } from "../runs/run-service.ts";
 import { toCommand } from "../runs/executor.ts";
+import { serializeJson } from "../serialize.ts";
+import type { ThreadStateCache } from "./state-cache.ts";
 import { EMPTY_THREAD_STATE, toApiThreadState, computeThreadFromState, type ApiThreadState } from "../runs/thread-state.ts";
 
 export interface SuperstepUpdate {
@@ -42,7 +44,23 @@ export class ThreadService {
     private readonly registry: GraphRegistry,
     private readonly engine: RunEngine,
     private readonly runs: RunService,
+    private readonly cache?: ThreadStateCache,
   ) {}
+
+  /** The latest state as JSON text (cached where one process owns the data). */
+  async latestStateJson(threadId: string): Promise<string> {
+    const cached = this.cache?.get(threadId);
+    if (cached !== undefined) {
+      // The thread may have been deleted since: the cache must not resurrect it.
+      if (await this.persistence.metadata.threads.get(threadId)) return cached;
+      this.cache?.invalidate(threadId);
+    }
+    const token = this.cache?.token(threadId) ?? 0;
+    const state = await this.state(threadId, {});
+    const json = serializeJson(state);
+    this.cache?.set(threadId, json, token);
+    return json;
+  }
 
   async get(threadId: string): Promise<Thread> {
     const thread = await this.persistence.metadata.threads.get(threadId);

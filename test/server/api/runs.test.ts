@@ -254,6 +254,30 @@ describe.each(BACKENDS)("runs (%s)", (backend) => {
     expect(run.metadata).toMatchObject({ purpose: "audit" });
   });
 
+  it("calls the webhook with the finished run", async () => {
+    const { createServer } = await import("node:http");
+    const received: Array<{ run_id: string; status: string }> = [];
+    const hook = createServer((req, res) => {
+      let body = "";
+      req.on("data", (d: Buffer) => (body += d.toString()));
+      req.on("end", () => {
+        received.push(JSON.parse(body));
+        res.end("ok");
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, "127.0.0.1", () => r()));
+    try {
+      const port = (hook.address() as { port: number }).port;
+      const thread = await server.client.threads.create();
+      const run = await server.client.runs.create(thread.thread_id, "simple", { input: {}, webhook: `http://127.0.0.1:${port}/hook` });
+      for (let i = 0; i < 100 && received.length === 0; i++) await sleep(20);
+      expect(received).toHaveLength(1);
+      expect(received[0]).toMatchObject({ run_id: run.run_id, status: "success" });
+    } finally {
+      hook.close();
+    }
+  });
+
   it("deletes a run", async () => {
     const { client } = server;
     const thread = await client.threads.create();
