@@ -182,11 +182,23 @@ async function main(): Promise<void> {
     const serve = await startServe(cluster.uri);
     server = serve.child;
     const client = new Client({ apiUrl: serve.url, callerOptions: { maxRetries: 0 } });
+    // Where a sequential round goes: POST /threads vs POST /threads/{id}/runs/wait.
+    const split = { create: [] as number[], wait: [] as number[] };
+    let splitting = false;
     const viaSkeino = async () => {
+      const t0 = performance.now();
       const thread = await client.threads.create();
+      const t1 = performance.now();
       await client.runs.wait(thread.thread_id, "two", { input: { messages: ["x"] } });
+      if (splitting) {
+        split.create.push(t1 - t0);
+        split.wait.push(performance.now() - t1);
+      }
     };
+    splitting = true;
     const skeinoSeq = await measure(1, viaSkeino);
+    splitting = false;
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
     const skeinoConc = await measure(CONCURRENCY, viaSkeino);
     await stopChild(server);
     server = undefined;
@@ -196,6 +208,7 @@ async function main(): Promise<void> {
 
     const rows: Array<[string, string]> = [
       ["skeino serve, create-thread + runs.wait, sequential", fmt(skeinoSeq)],
+      ["  of which POST /threads, POST runs/wait (p50)", `${median(split.create).toFixed(1)} ms, ${median(split.wait).toFixed(1)} ms`],
       [`skeino serve, create-thread + runs.wait, ${CONCURRENCY} concurrent`, fmt(skeinoConc)],
       ["in-process invoke, SkeinoPostgresSaver, sequential", fmt(ours.seq)],
       [`in-process invoke, SkeinoPostgresSaver, ${CONCURRENCY} concurrent`, fmt(ours.conc)],
