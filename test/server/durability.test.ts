@@ -105,8 +105,14 @@ describe("durability of skeino serve on PostgreSQL", () => {
     expect(state.values.log).toEqual(["in", "first", "second"]);
     expect(state.next).toEqual(["nap"]);
 
-    // Settled at boot: the run is an error, the thread is not busy.
-    const settled = await c2.runs.get(thread.thread_id, run.run_id);
+    // Settled at boot (or, had PostgreSQL not yet noticed the dead process's
+    // connection, by the 30 s reaper): the run is an error, the thread is not busy.
+    const settled = await until(
+      "the orphaned run to be settled",
+      () => c2.runs.get(thread.thread_id, run.run_id),
+      (r) => r.status !== "running",
+      40_000,
+    );
     expect(settled.status).toBe("error");
     const settledThread = await c2.threads.get(thread.thread_id);
     expect(settledThread.status).toBe("error");
@@ -133,5 +139,5 @@ describe("durability of skeino serve on PostgreSQL", () => {
     const runs = await c2.runs.list(thread.thread_id);
     expect(runs.map((r) => r.status)).toEqual(["success", "error"]);
     await second.stop("SIGTERM");
-  }, 60_000);
+  }, 90_000);
 });
