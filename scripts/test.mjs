@@ -3,7 +3,7 @@
 // Playwright e2e against the browser shell) and ends with one line
 // "N passed, N failed" summing them all. Skipped tests are reported
 // separately and never counted as passed.
-//   node scripts/test.mjs [--only unit|e2e] [extra vitest args]
+//   node scripts/test.mjs [--only typecheck|unit|e2e] [extra vitest args]
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -81,6 +81,13 @@ function record(name, passed, failed, skipped) {
   lines.push(`${name}: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 }
 
+/** tsc over server, main, preload, renderer and the example project: one check. */
+async function typecheck() {
+  const code = await run(process.execPath, ["scripts/typecheck.mjs"]);
+  record("typecheck", code === 0 ? 1 : 0, code === 0 ? 0 : 1, 0);
+}
+
+if (!only || only === "typecheck") await typecheck();
 if (!only || only === "unit") await vitestSuite();
 if (!only || only === "e2e") await playwrightSuite();
 rmSync(reportDir, { recursive: true, force: true });
