@@ -125,8 +125,12 @@ export const test = base.extend<
       await page.goto(url);
       await use(makeStudio(page));
     } finally {
-      await context.close();
-      await stopChild(child);
+      // The shell and its server must go even if closing the context fails.
+      try {
+        await context.close();
+      } finally {
+        await stopChild(child);
+      }
     }
   },
 });
