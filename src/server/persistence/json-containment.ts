@@ -18,3 +18,25 @@ export function jsonContains(a: unknown, b: unknown): boolean {
   }
   return true;
 }
+
+/**
+ * A containment test compiled once for a filter and applied to many values:
+ * top-level primitive filters (the common metadata filter) compare directly.
+ */
+export function compileContainment(filter: unknown): (value: unknown) => boolean {
+  if (filter === null || typeof filter !== "object" || Array.isArray(filter)) return (value) => jsonContains(value, filter);
+  const entries = Object.entries(filter as Record<string, unknown>);
+  const simple = entries.filter(([, v]) => v === null || typeof v !== "object");
+  const nested = entries.filter(([, v]) => v !== null && typeof v === "object");
+  return (value) => {
+    if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+    const record = value as Record<string, unknown>;
+    for (const [k, v] of simple) {
+      if (record[k] !== v || !Object.prototype.hasOwnProperty.call(record, k)) return false;
+    }
+    for (const [k, v] of nested) {
+      if (!Object.prototype.hasOwnProperty.call(record, k) || !jsonContains(record[k], v)) return false;
+    }
+    return true;
+  };
+}

@@ -21,7 +21,7 @@ import type {
   ThreadSearch,
   ThreadUpdate,
 } from "../types.ts";
-import { jsonContains } from "../json-containment.ts";
+import { compileContainment, jsonContains } from "../json-containment.ts";
 import { conflict } from "../../errors.ts";
 
 const now = () => new Date().toISOString();
@@ -33,10 +33,11 @@ function compare(a: unknown, b: unknown): number {
   return (a as string) < (b as string) ? -1 : 1;
 }
 
-function sortPage<T>(items: T[], key: keyof T, order: "asc" | "desc", page: Page, seq: (t: T) => number): T[] {
+function sortPage<T extends object>(items: T[], key: keyof T, order: "asc" | "desc", page: Page, seq: (t: T) => number): T[] {
   const dir = order === "asc" ? 1 : -1;
-  const sorted = [...items].sort((x, y) => dir * (compare(x[key], y[key]) || seq(x) - seq(y)));
-  return sorted.slice(page.offset, page.offset + page.limit);
+  const decorated = items.map((item) => ({ item, k: item[key], s: seq(item) }));
+  decorated.sort((x, y) => dir * (compare(x.k, y.k) || x.s - y.s));
+  return decorated.slice(page.offset, page.offset + page.limit).map((d) => d.item);
 }
 
 export class MemoryMetadataStore implements MetadataStore {
@@ -220,13 +221,17 @@ export class MemoryMetadataStore implements MetadataStore {
   };
 
   private filterThreads(f: ThreadFilter): Thread[] {
-    const source = f.ids ? f.ids.map((id) => this.threadMap.get(id)).filter((t): t is Thread => !!t) : [...this.threadMap.values()];
-    return source.filter((t) => {
-      if (f.status !== undefined && t.status !== f.status) return false;
-      if (f.metadata && !jsonContains(t.metadata, f.metadata)) return false;
-      if (f.values && t.values != null && !jsonContains(t.values, f.values)) return false;
-      return true;
-    });
+    const source: Iterable<Thread> = f.ids ? f.ids.map((id) => this.threadMap.get(id)).filter((t): t is Thread => !!t) : this.threadMap.values();
+    const metadataMatches = f.metadata ? compileContainment(f.metadata) : undefined;
+    const valuesMatch = f.values ? compileContainment(f.values) : undefined;
+    const out: Thread[] = [];
+    for (const t of source) {
+      if (f.status !== undefined && t.status !== f.status) continue;
+      if (metadataMatches && !metadataMatches(t.metadata)) continue;
+      if (valuesMatch && t.values != null && !valuesMatch(t.values)) continue;
+      out.push(t);
+    }
+    return out;
   }
 
   private dropRun(runId: string): void {
