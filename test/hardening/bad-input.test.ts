@@ -285,6 +285,25 @@ const NUL_BODIES: Array<[string, string, string, unknown]> = [
 ];
 for (const [name, method, path, body] of NUL_BODIES) add(name, { method, path, body }, "4xx", /NUL|\\u0000|null character/i);
 
+// Lone UTF-16 surrogates: valid JSON text, but not Unicode; PostgreSQL's
+// jsonb refuses them, so both backends should (4xx naming the problem).
+const SURROGATE_BODIES: Array<[string, string, string, unknown]> = [
+  ["lone high surrogate in thread metadata", "POST", "/threads", { metadata: { s: "\ud800" } }],
+  ["lone low surrogate as a metadata key", "POST", "/threads", { metadata: { "\udc00": 1 } }],
+  ["lone surrogate in assistant name", "POST", "/assistants", { graph_id: "simple", name: "a\udfff" }],
+  ["lone surrogate in a store key", "PUT", "/store/items", { namespace: ["sur"], key: "\ud800", value: {} }],
+  ["lone surrogate in a store value", "PUT", "/store/items", { namespace: ["sur"], key: "k", value: { v: "\udfff" } }],
+  ["lone surrogate in run input", "POST", `/threads/${T}/runs/wait`, { assistant_id: "simple", input: { messages: ["\ud800"] } }],
+];
+for (const [name, method, path, body] of SURROGATE_BODIES) add(name, { method, path, body }, "4xx", /surrogate|unicode|UTF/i);
+
+// Numbers past what a date can hold.
+for (const path of runCreateRoutes) {
+  add(`POST ${path}: after_seconds 1e308`, { method: "POST", path, body: { assistant_id: "simple", after_seconds: 1e308 } }, 422, /after_seconds/);
+}
+// A batch is all or nothing: a bad item must not leave the good ones created.
+add("batch: a valid item then an unknown assistant", { method: "POST", path: "/runs/batch", body: [{ assistant_id: "simple", on_completion: "keep" }, { assistant_id: "nope" }] }, 404, /No assistant found for "nope"/);
+
 // Deeply nested JSON: refused with a 4xx (not a stack overflow and a 500).
 const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
 for (const [method, path, wrap] of [
@@ -388,6 +407,37 @@ describe.each<Backend>(["memory", "postgres"])("hostile but well-formed input is
   afterAll(async () => {
     await server?.close();
   });
+  // Reads whose selector carries a NUL: like filters, they may match nothing
+  // (200) or be refused with a 4xx naming the NUL; never a 5xx.
+  it.each([
+    ["a store key", "GET", "/store/items?namespace=a&key=k%00", undefined],
+    ["a store namespace", "GET", "/store/items?namespace=a%00b&key=k", undefined],
+    ["GET history's before", "GET", "/threads/{thread}/history?before=%00", undefined],
+    ["POST history's before.configurable.checkpoint_id", "POST", "/threads/{thread}/history", { before: { configurable: { checkpoint_id: "\u0000" } } }],
+    ["POST history's checkpoint.checkpoint_ns", "POST", "/threads/{thread}/history", { checkpoint: { checkpoint_ns: "\u0000" } }],
+  ] as const)("a NUL character in %s finds nothing or is a 4xx naming it", async (_what, method, path, body) => {
+    const thread = await server.client.threads.create();
+    await server.client.runs.wait(thread.thread_id, "simple", { input: {} });
+    const res = await send(server.url, { method, path: path.replace("{thread}", thread.thread_id), body });
+    if (res.status !== 200) {
+      expect({ status: res.status, text: res.text.slice(0, 200) }).toMatchObject({ status: expect.any(Number) });
+      expect(res.status).toBeLessThan(500);
+      expect(res.text).toMatch(/NUL|\\u0000|null character/i);
+      return;
+    }
+    expect(["null", "[]"]).toContain(res.text);
+  });
+
+  it("a lone surrogate in a metadata filter matches nothing (or is a 4xx naming it)", async () => {
+    const res = await send(server.url, { method: "POST", path: "/threads/search", body: { metadata: { owner: "\ud800" } } });
+    if (res.status !== 200) {
+      expect(res.status).toBeLessThan(500);
+      expect(res.text).toMatch(/surrogate|unicode|UTF/i);
+      return;
+    }
+    expect(JSON.parse(res.text)).toEqual([]);
+  });
+
   it("a NUL character in a metadata filter matches nothing", async () => {
     const res = await send(server.url, { method: "POST", path: "/threads/search", body: { metadata: { owner: "\u0000" } } });
     expect(res.status).toBe(200);
