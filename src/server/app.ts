@@ -15,6 +15,7 @@ import type { ServerContext } from "./http/context.ts";
 import { installErrorHandler } from "./http/error-handler.ts";
 import { installCors } from "./http/cors.ts";
 import { installApiKeyAuth } from "./http/api-key.ts";
+import { CustomAppFront, PROXY_SECRET_HEADER, type HonoLike } from "./http/custom-app.ts";
 import { metaRoutes } from "./http/meta-routes.ts";
 import { assistantRoutes } from "./http/assistant-routes.ts";
 import { threadRoutes } from "./http/thread-routes.ts";
@@ -30,7 +31,11 @@ export interface CreateAppOptions {
   graphs: Record<string, GraphEntry>;
   settings?: SkeinoSettings;
   logger?: Logger;
+  /** Custom routes: a Hono app mounted in front of the API (langgraph.json "http.app"). */
+  http?: { app: HonoLike };
 }
+
+const LOOPBACK_URL = Symbol.for("langgraph_api:url");
 
 export interface SkeinoApp {
   /** Connects persistence, builds graphs, registers routes. Rejects with a clear error on bad settings. */
@@ -65,6 +70,7 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
   let context: ServerContext | undefined;
   let persistence: Persistence | undefined;
   let readyPromise: Promise<void> | undefined;
+  const front = options.http ? new CustomAppFront(options.http.app) : undefined;
   let closePromise: Promise<void> | undefined;
 
   // Bodies: JSON, also when labelled text/plain (as the reference accepts);
@@ -116,6 +122,12 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
       const threads = new ThreadService(persistence, registry, engine, runs, cache);
       context = { persistence, registry, engine, runs, threads, settings, log, bootId: randomUUID(), startedAt: new Date(), version: VERSION };
       installErrorHandler(fastify, log);
+      if (front) {
+        // Behind the custom app, the API answers only the front's proxy.
+        fastify.addHook("onRequest", async (request, reply) => {
+          if (request.headers[PROXY_SECRET_HEADER] !== front.secret) await reply.status(403).type("text/plain; charset=utf-8").send("Forbidden");
+        });
+      }
       installCors(fastify, settings.corsOrigins);
       if (settings.apiKey) installApiKeyAuth(fastify, settings.apiKey);
       const ctx = context;
@@ -148,12 +160,26 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
     },
     async listen(opts = {}) {
       await app.ready();
-      return fastify.listen({ port: opts.port ?? settings.port, host: opts.host ?? settings.host });
+      const port = opts.port ?? settings.port;
+      const host = opts.host ?? settings.host;
+      let url: string;
+      if (front) {
+        const api = await fastify.listen({ port: 0, host: "127.0.0.1" });
+        url = await front.listen(port, host, api);
+      } else {
+        url = await fastify.listen({ port, host });
+      }
+      // `new Client()` without a URL inside a graph or custom route reaches this server.
+      const g = globalThis as Record<symbol, unknown>;
+      g[LOOPBACK_URL] ??= url;
+      app.context.engine.publicUrl = url;
+      return url;
     },
     close() {
       closePromise ??= (async () => {
         if (readyPromise) await readyPromise.catch(() => undefined);
         if (context) await context.engine.stop();
+        await front?.close();
         await fastify.close();
         if (persistence) await persistence.close();
       })();

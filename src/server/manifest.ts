@@ -10,6 +10,7 @@ import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { ConfigError } from "./errors.ts";
 import { describeEntryProblem, GRAPH_SOURCE, type GraphEntry, type GraphFactory } from "./graphs/registry.ts";
 import { isPostgresUri, type SkeinoSettings } from "./settings.ts";
+import { isHonoLike, type HonoLike } from "./http/custom-app.ts";
 
 export interface Manifest {
   /** Absolute path of the manifest file. */
@@ -19,6 +20,8 @@ export interface Manifest {
   settings: SkeinoSettings;
   /** Variables loaded from the manifest's env (already applied to process.env). */
   env: Record<string, string>;
+  /** Custom routes: "http": {"app": "./file.ts:app"} (a Hono app). */
+  http?: { app: HonoLike };
 }
 
 interface RawManifest {
@@ -174,5 +177,15 @@ export async function loadManifest(manifestPath: string, env: NodeJS.ProcessEnv 
     }
     settings.checkpointer = typeof factory === "function" ? async () => (await (factory as () => unknown)()) as BaseCheckpointSaver : (factory as BaseCheckpointSaver);
   }
-  return { path: file, graphs, settings, env: loadedEnv };
+  let http: Manifest["http"];
+  if (raw.http !== undefined && raw.http !== null) {
+    const spec = typeof raw.http === "object" ? (raw.http as { app?: unknown }).app : undefined;
+    if (spec !== undefined) {
+      if (typeof spec !== "string") throw new ConfigError(`${file}: "http.app" must be "./file.ts:app" (a Hono app)`);
+      const exported = await importExport(spec, baseDir, file, "http.app");
+      if (!isHonoLike(exported)) throw new ConfigError(`${file}: "http.app": ${spec} must export a Hono app (new Hono())`);
+      http = { app: exported };
+    }
+  }
+  return { path: file, graphs, settings, env: loadedEnv, http };
 }

@@ -24,6 +24,8 @@ export interface RunEnded {
 export class RunEngine {
   readonly workerId = randomUUID();
   readonly broker = new StreamBroker();
+  /** Where clients reach this server (relative webhooks resolve against it). */
+  publicUrl?: string;
   private controllers = new Map<string, AbortController>();
   private waiters = new Map<string, Array<(ended: RunEnded | undefined) => void>>();
   private sleepers = new Set<() => void>();
@@ -455,7 +457,8 @@ export class RunEngine {
   }
 
   private async callWebhook(run: Run, result: ExecutionResult): Promise<void> {
-    const url = run.kwargs.webhook as string;
+    const given = run.kwargs.webhook as string;
+    const url = given.startsWith("/") && this.publicUrl ? `${this.publicUrl}${given}` : given;
     try {
       const stored = await this.persistence.metadata.runs.get(run.run_id);
       await fetch(url, {

@@ -1,0 +1,78 @@
+// Custom routes: a user's Hono app (langgraph.json "http": {"app": ...})
+// mounted in front of the API, as LangGraph Platform does. Its routes answer
+// first; its middleware wraps every request, the API's too (it may add
+// headers, short-circuit, or rewrite a run's JSON body). Requests no user
+// route takes are proxied to the API server, which then listens privately
+// and only accepts requests carrying this process's proxy secret.
+import { randomBytes } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { Hono, type Context } from "hono";
+import { serve, type ServerType } from "@hono/node-server";
+
+/** What we need of the user's Hono app (it may come from another hono copy). */
+export interface HonoLike {
+  fetch(request: Request, ...rest: unknown[]): Response | Promise<Response>;
+  routes: unknown[];
+}
+
+export const PROXY_SECRET_HEADER = "x-skeino-proxy-secret";
+
+export function isHonoLike(value: unknown): value is HonoLike {
+  return typeof value === "object" && value !== null && typeof (value as HonoLike).fetch === "function" && Array.isArray((value as HonoLike).routes);
+}
+
+const HOP_BY_HOP = new Set(["host", "connection", "content-length", "transfer-encoding", "keep-alive"]);
+
+export class CustomAppFront {
+  readonly secret = randomBytes(24).toString("hex");
+  private server?: ServerType;
+
+  constructor(private readonly userApp: HonoLike) {}
+
+  /** Listens publicly; `apiUrl` is where the API server listens privately. */
+  async listen(port: number, host: string, apiUrl: string): Promise<string> {
+    const root = new Hono();
+    root.route("/", this.userApp as unknown as Hono);
+    root.all("*", (c) => this.proxy(c, apiUrl));
+    this.server = await new Promise<ServerType>((resolve, reject) => {
+      const server = serve({ fetch: root.fetch, port, hostname: host }, () => resolve(server));
+      server.once("error", reject);
+    });
+    const address = this.server.address() as AddressInfo;
+    return `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
+  }
+
+  private async proxy(c: Context, apiUrl: string): Promise<Response> {
+    const url = new URL(c.req.url);
+    const headers = new Headers();
+    c.req.raw.headers.forEach((value, key) => {
+      if (!HOP_BY_HOP.has(key)) headers.set(key, value);
+    });
+    headers.set(PROXY_SECRET_HEADER, this.secret);
+    let body: BodyInit | undefined;
+    if (c.req.method !== "GET" && c.req.method !== "HEAD") {
+      // Middleware that read (and changed) the JSON body left it in Hono's cache.
+      // (Hono caches the promises of the parsed body.)
+      const cache = (c.req as unknown as { bodyCache?: { json?: unknown; text?: unknown; arrayBuffer?: unknown } }).bodyCache;
+      if (cache?.json !== undefined) body = JSON.stringify(await cache.json);
+      else if (cache?.text !== undefined) body = String(await cache.text);
+      else if (cache?.arrayBuffer !== undefined) body = (await cache.arrayBuffer) as ArrayBuffer;
+      else body = await c.req.raw.arrayBuffer();
+    }
+    const upstream = await fetch(`${apiUrl}${url.pathname}${url.search}`, { method: c.req.method, headers, body, redirect: "manual" });
+    const out = new Headers(upstream.headers);
+    out.delete("content-length");
+    out.delete("transfer-encoding");
+    return new Response(upstream.body, { status: upstream.status, headers: out });
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      server.close(() => resolve());
+    });
+  }
+}
