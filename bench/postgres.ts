@@ -27,8 +27,8 @@ import { twoNodes } from "./postgres-project/graphs.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const secondsArg = process.argv.indexOf("--seconds");
-/** Measured time per scenario; six scenarios plus setup stay under 60 s. */
-const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 4;
+/** Measured time per scenario; ten scenarios plus setup stay under 60 s. */
+const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 3;
 const CONCURRENCY = 8;
 const WARMUP = 20;
 const PASSWORD = "bench-pw";
@@ -203,8 +203,15 @@ async function main(): Promise<void> {
     await stopChild(server);
     server = undefined;
 
-    const ours = await bare(cluster.uri, (pool) => new SkeinoPostgresSaver(pool));
-    const stock = await bare(cluster.uri, (pool) => new PostgresSaver(pool));
+    // ABBA order, best of two per saver: the machine's load drifts during
+    // the run, and whichever went first would otherwise pay for it.
+    const makeOurs = (pool: pg.Pool) => new SkeinoPostgresSaver(pool);
+    const makeStock = (pool: pg.Pool) => new PostgresSaver(pool);
+    const runs = [await bare(cluster.uri, makeOurs), await bare(cluster.uri, makeStock), await bare(cluster.uri, makeStock), await bare(cluster.uri, makeOurs)];
+    const best = (a: Measured, b: Measured) => (a.perSecond >= b.perSecond ? a : b);
+    const pick = (x: { seq: Measured; conc: Measured }, y: { seq: Measured; conc: Measured }) => ({ seq: best(x.seq, y.seq), conc: best(x.conc, y.conc) });
+    const ours = pick(runs[0] as { seq: Measured; conc: Measured }, runs[3] as { seq: Measured; conc: Measured });
+    const stock = pick(runs[1] as { seq: Measured; conc: Measured }, runs[2] as { seq: Measured; conc: Measured });
 
     const rows: Array<[string, string]> = [
       ["skeino serve, create-thread + runs.wait, sequential", fmt(skeinoSeq)],
