@@ -51,13 +51,13 @@ export class CustomAppFront {
     headers.set(PROXY_SECRET_HEADER, this.secret);
     let body: BodyInit | undefined;
     if (c.req.method !== "GET" && c.req.method !== "HEAD") {
-      // Middleware that read (and changed) the JSON body left it in Hono's cache.
-      // (Hono caches the promises of the parsed body.)
+      // A middleware that rewrote the body replaced c.req.raw (unread); one
+      // that only read it left the text in Hono's body cache (as promises).
       const cache = (c.req as unknown as { bodyCache?: { json?: unknown; text?: unknown; arrayBuffer?: unknown } }).bodyCache;
-      if (cache?.json !== undefined) body = JSON.stringify(await cache.json);
+      if (!c.req.raw.bodyUsed) body = await c.req.raw.arrayBuffer();
+      else if (cache?.json !== undefined) body = JSON.stringify(await cache.json);
       else if (cache?.text !== undefined) body = String(await cache.text);
       else if (cache?.arrayBuffer !== undefined) body = (await cache.arrayBuffer) as ArrayBuffer;
-      else body = await c.req.raw.arrayBuffer();
     }
     const upstream = await fetch(`${apiUrl}${url.pathname}${url.search}`, { method: c.req.method, headers, body, redirect: "manual" });
     const out = new Headers(upstream.headers);

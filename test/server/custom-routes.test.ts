@@ -1,0 +1,62 @@
+// langgraph.json "http.app": a Hono app in front of the API.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { Client } from "@langchain/langgraph-sdk";
+import { killAllCliChildren, startCli, type CliServer } from "../helpers/cli.ts";
+
+const manifest = join(import.meta.dirname, "../fixtures/custom-routes/langgraph.json");
+
+describe("custom routes (http.app)", () => {
+  let server: CliServer;
+  let client: Client;
+  beforeAll(async () => {
+    server = await startCli(["--config", manifest, "--port", "0"]);
+    client = new Client({ apiUrl: server.url, callerOptions: { maxRetries: 0 } });
+  });
+  afterAll(async () => {
+    await killAllCliChildren();
+  });
+
+  it("serves the app's routes and its errors", async () => {
+    const res = await fetch(`${server.url}/custom/hello?name=ann`);
+    expect(await res.json()).toEqual({ hello: "ann" });
+    expect(res.headers.get("x-wrapped")).toBe("yes");
+    expect((await fetch(`${server.url}/custom/fail`)).status).toBe(418);
+  });
+
+  it("wraps the API with the app's middleware, which may answer first", async () => {
+    const info = await fetch(`${server.url}/info`);
+    expect(info.status).toBe(200);
+    expect(info.headers.get("x-wrapped")).toBe("yes");
+    const stopped = await fetch(`${server.url}/info?maintenance`);
+    expect(stopped.status).toBe(503);
+    expect(await stopped.json()).toEqual({ status: "maintenance" });
+    expect((await fetch(`${server.url}/does/not/exist`)).status).toBe(404);
+  });
+
+  it("passes a body the middleware rewrote to the API, and streams through", async () => {
+    const thread = await client.threads.create();
+    const res = await fetch(`${server.url}/threads/${thread.thread_id}/runs/wait`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-team-override": "blue" },
+      body: JSON.stringify({ assistant_id: "echo", input: {} }),
+    });
+    expect(await res.json()).toEqual({ seen: "blue" });
+    const events = [];
+    for await (const e of client.runs.stream(thread.thread_id, "echo", { input: {} })) events.push(e.event);
+    expect(events[0]).toBe("metadata");
+    expect(events).toContain("values");
+  });
+
+  it("lets graphs and routes reach the server with new Client(), and resolves relative webhooks", async () => {
+    expect(await (await fetch(`${server.url}/custom/loopback`)).json()).toEqual({ result: { seen: "none" } });
+    const thread = await client.threads.create();
+    const run = await client.runs.create(thread.thread_id, "echo", { input: {}, webhook: "/custom/webhook" });
+    let payload: { run_id?: string; status?: string } | null = null;
+    for (let i = 0; i < 100 && !payload; i++) {
+      payload = (await (await fetch(`${server.url}/custom/webhook`)).json()) as typeof payload;
+      if (!payload) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(payload).toMatchObject({ run_id: run.run_id, status: "success" });
+  });
+});
