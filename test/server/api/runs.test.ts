@@ -278,6 +278,48 @@ describe.each(BACKENDS)("runs (%s)", (backend) => {
     }
   });
 
+  it("cancels many runs with POST /runs/cancel", async () => {
+    const { client } = server;
+    const thread = await client.threads.create();
+    const first = await client.runs.create(thread.thread_id, "slow", { input: { sleep: 5000 } });
+    const second = await client.runs.create(thread.thread_id, "slow", { input: { sleep: 5000 }, multitaskStrategy: "enqueue" });
+    await waitStatus(server, thread.thread_id, first.run_id, ["running"]);
+    const res = await fetch(`${server.url}/runs/cancel`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ thread_id: thread.thread_id, status: "all" }),
+    });
+    expect(res.status).toBe(204);
+    expect(await waitStatus(server, thread.thread_id, first.run_id, ["interrupted"])).toBe("interrupted");
+    expect(await waitStatus(server, thread.thread_id, second.run_id, ["interrupted"])).toBe("interrupted");
+  });
+
+  it("keeps a stateless run's thread with on_completion keep, and deletes it by default", async () => {
+    const { client } = server;
+    const kept = await client.runs.create(null, "simple", { input: {}, onCompletion: "keep" });
+    await client.runs.join(kept.thread_id, kept.run_id);
+    expect((await client.threads.getState<State>(kept.thread_id)).values.count).toBe(2);
+    const temporary = await client.runs.create(null, "simple", { input: {} });
+    for (let i = 0; i < 100; i++) {
+      try {
+        await client.threads.get(temporary.thread_id);
+      } catch {
+        break;
+      }
+      await sleep(20);
+    }
+    await expect(client.threads.get(temporary.thread_id)).rejects.toThrow("HTTP 404");
+  });
+
+  it("joins the thread's active run with GET /threads/{id}/stream", async () => {
+    const { client } = server;
+    const thread = await client.threads.create();
+    const run = await client.runs.create(thread.thread_id, "custom", { input: { count: 3 }, streamMode: ["custom"], streamResumable: true, afterSeconds: 0.3 });
+    const events = await collect(client.threads.joinStream(thread.thread_id, { lastEventId: "-1" }));
+    expect(events.filter((e) => e.event === "custom").map((e) => e.data)).toEqual([{ i: 0 }, { i: 1 }, { i: 2 }]);
+    expect((await client.runs.get(thread.thread_id, run.run_id)).status).toBe("success");
+  });
+
   it("deletes a run", async () => {
     const { client } = server;
     const thread = await client.threads.create();
