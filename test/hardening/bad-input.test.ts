@@ -501,3 +501,65 @@ describe.each<Backend>(["memory", "postgres"])("hostile but well-formed input is
     expect(JSON.stringify(JSON.parse(res.text))).toContain('"whole"');
   });
 });
+
+// The same conflicting request 20 times at once: exactly one wins, the rest
+// get the conflict the sequential case gets, and never a 5xx (a unique-key
+// violation or a check-then-insert race would show here).
+describe.each<Backend>(["memory", "postgres"])("concurrent conflicting requests (%s)", (backend) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(backend);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  const burst = (req: RawRequest, n = 20) => Promise.all(Array.from({ length: n }, () => send(server.url, req)));
+  const tally = (responses: Array<{ status: number }>) => {
+    const out: Record<number, number> = {};
+    for (const r of responses) out[r.status] = (out[r.status] ?? 0) + 1;
+    return out;
+  };
+
+  it("20 creates of one thread id: one 200, nineteen 409", async () => {
+    const id = "11111111-1111-4111-8111-111111111111";
+    const responses = await burst({ method: "POST", path: "/threads", body: { thread_id: id } });
+    expect(tally(responses)).toEqual({ 200: 1, 409: 19 });
+    expect(responses.filter((r) => r.status === 409).every((r) => /already exists/i.test(r.text))).toBe(true);
+  });
+
+  it("20 creates of one assistant id: one 200, nineteen 409", async () => {
+    const id = "22222222-2222-4222-8222-222222222222";
+    const responses = await burst({ method: "POST", path: "/assistants", body: { graph_id: "simple", assistant_id: id } });
+    expect(tally(responses)).toEqual({ 200: 1, 409: 19 });
+  });
+
+  it("20 runs at once on one thread with multitask_strategy reject: one accepted, nineteen 422", async () => {
+    const thread = await server.client.threads.create();
+    const responses = await burst({ method: "POST", path: `/threads/${thread.thread_id}/runs`, body: { assistant_id: "slow", input: { sleep: 300 } } });
+    expect(tally(responses)).toEqual({ 200: 1, 422: 19 });
+    expect(responses.filter((r) => r.status === 422).every((r) => /already running/.test(r.text))).toBe(true);
+    expect(await server.client.runs.list(thread.thread_id)).toHaveLength(1);
+  });
+
+  it("20 enqueued runs at once on a thread that does not exist yet (if_not_exists create): one thread, twenty runs", async () => {
+    const id = "33333333-3333-4333-8333-333333333333";
+    const responses = await burst({ method: "POST", path: `/threads/${id}/runs`, body: { assistant_id: "simple", if_not_exists: "create", multitask_strategy: "enqueue" } });
+    expect(tally(responses)).toEqual({ 200: 20 });
+    expect((await server.client.threads.search({ ids: [id] })).length).toBe(1);
+    expect(await server.client.runs.list(id, { limit: 100 })).toHaveLength(20);
+  });
+
+  it("delete, copy, state and run on one thread at once: no 5xx, and the server stays up", async () => {
+    const thread = await server.client.threads.create();
+    await server.client.runs.wait(thread.thread_id, "simple", { input: {} });
+    const path = `/threads/${thread.thread_id}`;
+    const responses = await Promise.all([
+      ...Array.from({ length: 5 }, () => send(server.url, { method: "DELETE", path })),
+      ...Array.from({ length: 5 }, () => send(server.url, { method: "POST", path: `${path}/copy` })),
+      ...Array.from({ length: 5 }, () => send(server.url, { method: "GET", path: `${path}/state` })),
+      ...Array.from({ length: 5 }, () => send(server.url, { method: "POST", path: `${path}/runs`, body: { assistant_id: "simple" } })),
+    ]);
+    expect(responses.filter((r) => r.status >= 500).map((r) => `${r.status} ${r.text.slice(0, 120)}`)).toEqual([]);
+    expect(await isUp(server.url)).toBe(true);
+  });
+});
