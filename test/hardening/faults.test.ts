@@ -9,6 +9,8 @@ import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { testGraphs } from "../fixtures/graphs.ts";
 import { hangs, ignoresAbort, nonSerializable, ticker } from "../fixtures/hardening/graphs.ts";
 import { isUp, send, startDedicatedPostgres, waitUntil, type DedicatedPostgres } from "./support.ts";
+import { killAllCliChildren, REPO_ROOT, startCli } from "../helpers/cli.ts";
+import { join } from "node:path";
 
 const graphs = { ...testGraphs, hangs, ignoresAbort, nonSerializable, ticker };
 const TERMINAL = ["success", "error", "timeout", "interrupted"];
@@ -258,6 +260,28 @@ describe("PostgreSQL stopped and started under a running server", () => {
     expect(logs.join("\n")).not.toContain(pg.password);
     expect(stderrLines.join("")).not.toContain(pg.password);
   });
+
+  it("the `skeino serve` process survives an outage and recovers (a separate process, as users run it)", async () => {
+    const cli = await startCli(["--config", join(REPO_ROOT, "test/fixtures/project/langgraph.json"), "--port", "0", "--postgres-uri", pg.uri]);
+    try {
+      const before = await send(cli.url, { method: "POST", path: "/threads", body: {} });
+      expect(before.status).toBe(200);
+      await pg.stop();
+      const during = await send(cli.url, { method: "POST", path: "/threads/search", body: {} });
+      expect(during.status).toBe(503);
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(cli.child.exitCode).toBeNull();
+      expect(await isUp(cli.url)).toBe(true);
+      await pg.start();
+      await waitUntil(async () => (await send(cli.url, { method: "POST", path: "/threads/search", body: {} })).status === 200, 20_000, "the CLI server to use PostgreSQL again", 250);
+      const thread = JSON.parse(before.text) as { thread_id: string };
+      expect((await send(cli.url, { method: "GET", path: `/threads/${thread.thread_id}` })).status).toBe(200);
+      expect(cli.stderr() + cli.stdout()).not.toContain(pg.password);
+    } finally {
+      await cli.stop("SIGTERM").catch(() => undefined);
+      await killAllCliChildren();
+    }
+  }, 60_000);
 
   it("startup with PostgreSQL down: ready() rejects with a clear message and no password", async () => {
     await pg.stop();
