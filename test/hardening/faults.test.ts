@@ -7,12 +7,12 @@ import { createLogger } from "../../src/server/logger.ts";
 import { createPostgresPersistence } from "../../src/server/persistence/postgres/index.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { testGraphs } from "../fixtures/graphs.ts";
-import { hangs, ignoresAbort, nonSerializable, ticker } from "../fixtures/hardening/graphs.ts";
+import { flood, hangs, ignoresAbort, nonSerializable, ticker } from "../fixtures/hardening/graphs.ts";
 import { isUp, send, startDedicatedPostgres, waitUntil, type DedicatedPostgres } from "./support.ts";
 import { killAllCliChildren, REPO_ROOT, startCli } from "../helpers/cli.ts";
 import { join } from "node:path";
 
-const graphs = { ...testGraphs, hangs, ignoresAbort, nonSerializable, ticker };
+const graphs = { ...testGraphs, flood, hangs, ignoresAbort, nonSerializable, ticker };
 const TERMINAL = ["success", "error", "timeout", "interrupted"];
 
 async function runStatus(server: { url: string }, threadId: string, runId: string): Promise<string> {
@@ -147,6 +147,35 @@ describe("clients that disconnect (memory)", () => {
     expect(await runStatus(server, thread.thread_id, runId)).toBe("success");
     const state = await server.client.threads.getState<{ steps: number }>(thread.thread_id);
     expect(state.values.steps).toBe(10);
+  });
+
+  it("a slow reader gets every event through back-pressure, without piling up listeners", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on("warning", onWarning);
+    try {
+      const thread = await server.client.threads.create();
+      const res = await fetch(`${server.url}/threads/${thread.thread_id}/runs/stream`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ assistant_id: "flood", input: {}, stream_mode: ["custom"] }),
+      });
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      let text = "";
+      const decoder = new TextDecoder();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      expect(text.match(/^event: custom$/gm)?.length).toBe(100);
+      // Node reports listener build-up on a signal as a MaxListenersExceededWarning.
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.filter((w) => w.startsWith("MaxListenersExceededWarning"))).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
   });
 
   it("a client that drops /runs/wait with on_disconnect cancel: the run ends interrupted", async () => {
