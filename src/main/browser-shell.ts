@@ -97,6 +97,12 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
         sendJson(res, 401, { error: "missing or wrong Studio token; open the URL the Studio printed" });
         return;
       }
+      // Even holding the token, a page of another origin must not drive the host.
+      const origin = req.headers.origin;
+      if (origin !== undefined && origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`) {
+        sendJson(res, 403, { error: `requests from ${origin} are refused: the Studio host API answers its own page only` });
+        return;
+      }
       if (url.pathname === WEB_ROUTES.events && req.method === "GET") {
         res.writeHead(200, {
           "content-type": "text/event-stream",
@@ -113,7 +119,13 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
         sendJson(res, 404, { error: `no such host method: ${url.pathname}` });
         return;
       }
-      const body = (await readBody(req)) as { args?: unknown[] };
+      let body: { args?: unknown[] };
+      try {
+        body = ((await readBody(req)) ?? {}) as { args?: unknown[] };
+      } catch (err) {
+        sendJson(res, 400, { error: `the request body is not valid JSON: ${err instanceof Error ? err.message : String(err)}` });
+        return;
+      }
       const args = Array.isArray(body.args) ? body.args : [];
       const fn = host[method] as (...a: unknown[]) => Promise<unknown>;
       try {

@@ -76,7 +76,7 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
   // Bodies: JSON, also when labelled text/plain (as the reference accepts);
   // an empty body is "no body" rather than an error.
   fastify.removeAllContentTypeParsers();
-  const isFilterRoute = (url: string) => /\/(search|count|history)(\?|$)/.test(url);
+  const isFilterRoute = (url: string) => /\/(search|count)(\?|$)/.test(url);
   const parseJson = (req: { url: string }, body: string, done: (err: Error | null, value?: unknown) => void) => {
     try {
       done(null, parseJsonBody(body, { allowNul: isFilterRoute(req.url) }));

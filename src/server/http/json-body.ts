@@ -1,7 +1,7 @@
 // Request bodies: JSON (also when labelled text/plain, as the reference
 // accepts), with limits that keep hostile input from reaching code that
-// recurses: nesting depth, and NUL characters (PostgreSQL's jsonb cannot
-// hold \u0000, so both backends refuse them the same way).
+// recurses: nesting depth; and text PostgreSQL's jsonb cannot hold (NUL
+// characters, lone UTF-16 surrogates), refused the same way by both backends.
 import { HttpError, badRequest } from "../errors.ts";
 
 export const MAX_JSON_DEPTH = 100;
@@ -9,17 +9,25 @@ export const MAX_JSON_DEPTH = 100;
 // An escaped NUL not preceded by an escaped backslash.
 const ESCAPED_NUL = /(?:^|[^\\])(?:\\\\)*\\u0000/;
 
-function depthExceeds(value: unknown, limit: number): boolean {
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Why a parsed body cannot be accepted, walking it once without recursion. */
+function problemIn(value: unknown, limit: number): string | undefined {
   const stack: Array<[unknown, number]> = [[value, 1]];
   while (stack.length) {
     const [current, depth] = stack.pop() as [unknown, number];
+    if (typeof current === "string") {
+      if (LONE_SURROGATE.test(current)) return "Invalid body: a string holds a lone UTF-16 surrogate (\\ud800-\\udfff unpaired)";
+      continue;
+    }
     if (current === null || typeof current !== "object") continue;
-    if (depth > limit) return true;
-    for (const child of Object.values(current as Record<string, unknown>)) {
-      if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+    if (depth > limit) return `Invalid body: JSON nested deeper than ${limit} levels`;
+    for (const [key, child] of Object.entries(current as Record<string, unknown>)) {
+      if (LONE_SURROGATE.test(key)) return "Invalid body: a key holds a lone UTF-16 surrogate (\\ud800-\\udfff unpaired)";
+      stack.push([child, depth + 1]);
     }
   }
-  return false;
+  return undefined;
 }
 
 /**
@@ -37,8 +45,7 @@ export function parseJsonBody(text: string, options: { allowNul?: boolean } = {}
   } catch (error) {
     throw badRequest(`Invalid JSON body: ${(error as Error).message}`);
   }
-  if (depthExceeds(value, MAX_JSON_DEPTH)) {
-    throw new HttpError(422, `Invalid body: JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
-  }
+  const problem = problemIn(value, MAX_JSON_DEPTH);
+  if (problem) throw new HttpError(422, problem);
   return value;
 }

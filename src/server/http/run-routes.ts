@@ -205,6 +205,8 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
   app.post<{ Body: RunCreateBody }>("/runs/stream", { schema: { body: runCreate } }, async (request, reply) => streamRun(request, reply, undefined, request.body));
   app.post<{ Body: RunCreateBody }>("/runs/wait", { schema: { body: runCreate } }, async (request, reply) => waitRun(request, reply, undefined, request.body));
   app.post<{ Body: RunCreateBody[] }>("/runs/batch", { schema: { body: { type: "array", minItems: 1, maxItems: 1000, items: runCreate } } }, async (request) => {
+    // All or nothing: check every item before creating any.
+    for (const body of request.body) await ctx.runs.assertAssistant(body.assistant_id);
     const out: Run[] = [];
     for (const body of request.body) out.push(await ctx.runs.create(undefined, body, request.headers));
     return out;

@@ -72,7 +72,7 @@ export const runCreate = {
     stream_mode: streamMode,
     stream_subgraphs: { type: "boolean" },
     stream_resumable: { type: "boolean" },
-    after_seconds: { type: "number", minimum: 0 },
+    after_seconds: { type: "number", minimum: 0, maximum: 31_536_000 },
     if_not_exists: { type: "string", enum: ["reject", "create"] },
     on_completion: { type: "string", enum: ["delete", "keep"] },
     feedback_keys: { anyOf: [{ type: "string" }, strArray] },

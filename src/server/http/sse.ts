@@ -51,8 +51,13 @@ export async function pipeEvents(events: AsyncIterable<StreamEvent>, sse: Return
     if (!sse.write(e)) {
       if (sse.closed.aborted || reply.raw.destroyed) break;
       await new Promise<void>((resolve) => {
-        reply.raw.once("drain", resolve);
-        sse.closed.addEventListener("abort", () => resolve(), { once: true });
+        const done = () => {
+          reply.raw.off("drain", done);
+          sse.closed.removeEventListener("abort", done);
+          resolve();
+        };
+        reply.raw.once("drain", done);
+        sse.closed.addEventListener("abort", done, { once: true });
       });
     }
   }

@@ -38,6 +38,9 @@ export async function storeRoutes(app: FastifyInstance, ctx: ServerContext): Pro
     "/store/items",
     { schema: { querystring: { type: "object", required: ["key"], properties: { namespace: { type: "string" }, key: { type: "string", minLength: 1 } } } } },
     async (request, reply) => {
+      for (const field of ["namespace", "key"] as const) {
+        if (request.query[field]?.includes("\u0000")) throw unprocessable(`Invalid querystring: '${field}' contains a NUL character`);
+      }
       const namespace = request.query.namespace ? request.query.namespace.split(".") : [];
       checkNamespace(namespace);
       const item = await store.get(namespace, request.query.key);

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import type { ServerContext } from "./context.ts";
 import type { JsonObject, Thread, ThreadStatus } from "../persistence/types.ts";
-import { badRequest } from "../errors.ts";
+import { badRequest, unprocessable } from "../errors.ts";
 import { checkpointSelector, command, ifExists, limit, obj, objOrNull, offset, sortOrder, threadIdParams, uuid } from "./schemas.ts";
 import type { CheckpointSelector, SuperstepUpdate } from "../threads/thread-service.ts";
 
@@ -151,6 +151,7 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext): Pr
       const rawLimit = request.query.limit;
       const parsed = rawLimit === undefined ? 10 : Number(rawLimit);
       if (!Number.isInteger(parsed) || parsed < 1 || parsed > 1000) throw badRequest("Invalid querystring: 'limit' must be an integer between 1 and 1000");
+      if (request.query.before?.includes("\u0000")) throw unprocessable("Invalid querystring: 'before' contains a NUL character");
       return ctx.threads.history(request.params.thread_id, { limit: parsed, before: request.query.before });
     },
   );

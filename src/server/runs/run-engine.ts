@@ -27,6 +27,8 @@ export class RunEngine {
   /** Where clients reach this server (relative webhooks resolve against it). */
   publicUrl?: string;
   private controllers = new Map<string, AbortController>();
+  /** run id -> thread id of the runs executing here. */
+  private runningThreads = new Map<string, string>();
   private waiters = new Map<string, Array<(ended: RunEnded | undefined) => void>>();
   private sleepers = new Set<() => void>();
   private loops: Promise<void>[] = [];
@@ -195,6 +197,17 @@ export class RunEngine {
     }
   }
 
+  /** Aborts every run of a thread executing here and waits (bounded) for them to end. */
+  async abortThread(threadId: string, graceMs = 5_000): Promise<void> {
+    const ending: Promise<unknown>[] = [];
+    for (const [runId, tid] of this.runningThreads) {
+      if (tid !== threadId) continue;
+      ending.push(this.waitFor(runId));
+      this.abort(runId, "interrupt");
+    }
+    if (ending.length) await Promise.race([Promise.all(ending), new Promise((r) => setTimeout(r, graceMs).unref())]);
+  }
+
   /** Aborts a run executing in this process. Returns false if it is not here. */
   abort(runId: string, action: CancelAction): boolean {
     const controller = this.controllers.get(runId);
@@ -275,6 +288,7 @@ export class RunEngine {
   private async execute(run: Run): Promise<void> {
     const controller = new AbortController();
     this.controllers.set(run.run_id, controller);
+    this.runningThreads.set(run.run_id, run.thread_id);
     this.active += 1;
     let timeout: NodeJS.Timeout | undefined;
     if (this.options.runTimeoutSeconds) {
@@ -304,6 +318,7 @@ export class RunEngine {
       await this.settleWithRetry(run, result);
     } finally {
       this.controllers.delete(run.run_id);
+      this.runningThreads.delete(run.run_id);
       this.active -= 1;
       this.release(run.run_id, { run, result });
       void this.bus?.publish({ type: "run_ended", run_id: run.run_id, thread_id: run.thread_id }).catch(() => undefined);

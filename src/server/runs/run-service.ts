@@ -1,7 +1,7 @@
 // Run creation and control as the API defines them: assistant and thread
 // resolution, config merging, multitask strategies, cancel, join.
 import { v7 as uuid7 } from "uuid";
-import type { JsonObject, MultitaskStrategy, Persistence, Run, RunnableConfigRecord } from "../persistence/types.ts";
+import type { Assistant, JsonObject, MultitaskStrategy, Persistence, Run, RunnableConfigRecord } from "../persistence/types.ts";
 import { notFound, runNotFound, threadNotFound, unprocessable } from "../errors.ts";
 import type { GraphRegistry } from "../graphs/registry.ts";
 import { systemAssistantId } from "../graphs/registry.ts";
@@ -45,16 +45,38 @@ export class RunService {
     return this.registry.has(id) ? systemAssistantId(id) : id;
   }
 
-  async create(threadId: string | undefined, body: RunCreateBody, headers: Record<string, string | string[] | undefined>): Promise<Run> {
-    const { metadata: store } = this.persistence;
-    const assistantId = this.resolveAssistantId(body.assistant_id);
-    const assistant = await store.assistants.get(assistantId);
+  /** The assistant a run would use, or the 404 it would answer. */
+  async assertAssistant(idOrGraph: string): Promise<Assistant> {
+    const assistantId = this.resolveAssistantId(idOrGraph);
+    const assistant = await this.persistence.metadata.assistants.get(assistantId);
     if (!assistant) {
-      throw notFound(`No assistant found for "${body.assistant_id}". Make sure the assistant ID is for a valid assistant or a valid graph ID.`);
+      throw notFound(`No assistant found for "${idOrGraph}". Make sure the assistant ID is for a valid assistant or a valid graph ID.`);
     }
     if (!this.registry.has(assistant.graph_id)) {
       throw notFound(`Graph "${assistant.graph_id}" of assistant ${assistantId} is not registered on this server`);
     }
+    return assistant;
+  }
+
+  /** Creation is serialized per thread in this process, so "reject" sees every earlier run. */
+  private creating = new Map<string, Promise<unknown>>();
+
+  async create(threadId: string | undefined, body: RunCreateBody, headers: Record<string, string | string[] | undefined>): Promise<Run> {
+    if (threadId === undefined) return this.createUnlocked(threadId, body, headers);
+    const previous = this.creating.get(threadId) ?? Promise.resolve();
+    const mine = previous.catch(() => undefined).then(() => this.createUnlocked(threadId, body, headers));
+    this.creating.set(threadId, mine);
+    try {
+      return await mine;
+    } finally {
+      if (this.creating.get(threadId) === mine) this.creating.delete(threadId);
+    }
+  }
+
+  private async createUnlocked(threadId: string | undefined, body: RunCreateBody, headers: Record<string, string | string[] | undefined>): Promise<Run> {
+    const { metadata: store } = this.persistence;
+    const assistant = await this.assertAssistant(body.assistant_id);
+    const assistantId = assistant.assistant_id;
     const streamMode = Array.isArray(body.stream_mode) ? [...body.stream_mode] : body.stream_mode != null ? [body.stream_mode] : [];
     if (streamMode.length === 0) streamMode.push("values");
     const strategy = body.multitask_strategy ?? "reject";

@@ -101,15 +101,14 @@ export class ThreadService {
     const { metadata, checkpoints } = this.persistence;
     if (!(await metadata.threads.get(threadId))) throw threadNotFound(threadId);
     const active = await metadata.runs.active(threadId);
-    const running = active.filter((r) => r.status === "running").map((r) => this.engine.waitFor(r.run_id));
-    for (const run of active) {
-      if (this.engine.abort(run.run_id, "interrupt")) continue;
-      if (run.status === "running" && (await this.engine.requestRemoteCancel(run.run_id, "interrupt"))) continue;
-      this.engine.release(run.run_id);
-    }
-    // Bounded: a run whose process died is settled by the reaper, not awaited.
-    await Promise.race([Promise.all(running), new Promise((r) => setTimeout(r, 5_000).unref())]);
+    // The record (and, cascading, its runs) first: no worker can claim them after this.
     await metadata.threads.delete(threadId);
+    for (const run of active) {
+      if (!this.engine.isRunningHere(run.run_id) && run.status === "running") await this.engine.requestRemoteCancel(run.run_id, "interrupt");
+      if (!this.engine.isRunningHere(run.run_id)) this.engine.release(run.run_id);
+    }
+    // Runs executing here may still write checkpoints: stop them, then delete those.
+    await this.engine.abortThread(threadId);
     await checkpoints.deleteThread(threadId);
   }
 
