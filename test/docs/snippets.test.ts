@@ -282,12 +282,7 @@ async function runProvisioningSql(snippet: Snippet, cleanups: Array<() => Promis
  * Type errors the guides' TypeScript currently has because of a bug outside
  * the docs, by snippet id. When the bug is fixed the test fails: remove the entry.
  */
-const KNOWN_TYPE_ERRORS: Record<string, RegExp> = {
-  // src/server/graphs/registry.ts: CompiledGraph is Pregel<any x 7>, and a
-  // compiled StateGraph of @langchain/langgraph 1.7 does not fit its 8th
-  // (streamTransformers) parameter, so a builder returning one is TS2322.
-  builders: /error TS2322/,
-};
+const KNOWN_TYPE_ERRORS: Record<string, RegExp> = {};
 
 describe("the guides' TypeScript", () => {
   const dir = join(REPO_ROOT, "test/docs", `.typecheck-${randomBytes(4).toString("hex")}`);

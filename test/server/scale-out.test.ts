@@ -99,7 +99,8 @@ describe("several skeino processes on one database", () => {
           if (i === 150 && !killedPid) {
             const victim = procs[2];
             // Kill it while it is running something.
-            for (let w = 0; w < 50; w++) {
+            // (Up to 10 s: on a loaded machine the victim may be between runs for a while.)
+            for (let w = 0; w < 1000; w++) {
               const { rows } = await sql.query("SELECT count(*)::int AS n FROM node_exec WHERE pid = $1 AND ended_at IS NULL", [victim.child.pid]);
               if (rows[0].n > 0) break;
               await sleep(10);

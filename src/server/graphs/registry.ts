@@ -11,9 +11,31 @@ import type { Pregel } from "@langchain/langgraph/pregel";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { GraphSource } from "./runtime-schema.ts";
 
-// The graph's state, input and config types are the user's: unknown to us.
+// The graph's state, input, config and stream types are the user's: unknown to us.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type CompiledGraph = Pregel<any, any, any, any, any, any, any>;
+export type CompiledGraph = Pregel<any, any, any, any, any, any, any, any, any, any, any>;
+
+/** Compiled graphs already wired by a skeino app in this process, with its saver. */
+const wiredBy = new WeakMap<object, BaseCheckpointSaver>();
+
+/**
+ * Attaches our checkpointer and store. A graph object another app in this
+ * process already wired (tests, several servers in one process) gets a view of
+ * its own instead, so the apps never write into each other's savers.
+ */
+function wire(graph: CompiledGraph, checkpointer: BaseCheckpointSaver, store: BaseStore): CompiledGraph {
+  const owner = wiredBy.get(graph);
+  if (owner && owner !== checkpointer) {
+    const view = Object.create(graph) as CompiledGraph;
+    view.checkpointer = checkpointer;
+    view.store = store;
+    return view;
+  }
+  wiredBy.set(graph, checkpointer);
+  graph.checkpointer = checkpointer;
+  graph.store = store;
+  return graph;
+}
 
 /** A StateGraph not yet compiled (from any langgraph copy: matched by shape). */
 export interface UncompiledGraph {
@@ -83,9 +105,7 @@ export class GraphRegistry {
         this.resolved.set(graphId, { kind: "static", graph });
       } else {
         const graph = isUncompiled(entry) ? compileGraph(entry, { checkpointer: this.checkpointer, store: this.store }) : entry;
-        graph.checkpointer = this.checkpointer;
-        graph.store = this.store;
-        this.resolved.set(graphId, { kind: "static", graph });
+        this.resolved.set(graphId, { kind: "static", graph: wire(graph, this.checkpointer, this.store) });
       }
     }
   }
