@@ -296,7 +296,8 @@ describe.each(BACKENDS)("runs (%s)", (backend) => {
 
   it("keeps a stateless run's thread with on_completion keep, and deletes it by default", async () => {
     const { client } = server;
-    const kept = await client.runs.create(null, "simple", { input: {}, onCompletion: "keep" });
+    // The SDK types on_completion as "complete" | "continue"; servers take "delete" | "keep".
+    const kept = await client.runs.create(null, "simple", { input: {}, onCompletion: "keep" as unknown as "complete" });
     await client.runs.join(kept.thread_id, kept.run_id);
     expect((await client.threads.getState<State>(kept.thread_id)).values.count).toBe(2);
     const temporary = await client.runs.create(null, "simple", { input: {} });
