@@ -316,6 +316,48 @@ describe("PostgreSQL stopped and started under a running server", () => {
     }
   }, 60_000);
 
+  it("close() after an outage leaves no connection to PostgreSQL behind", async () => {
+    // A database of its own, so the describe's shared server's connections are not counted.
+    const { default: pgModule } = await import("pg");
+    const admin = new pgModule.Client({ connectionString: pg.uri });
+    admin.on("error", () => undefined);
+    await admin.connect();
+    const database = `close_check_${Date.now()}`;
+    try {
+      await admin.query(`CREATE DATABASE ${database}`);
+      // Not connected while PostgreSQL is stopped below.
+      await admin.end();
+      const uri = new URL(pg.uri);
+      uri.pathname = `/${database}`;
+      const local = createApp({ graphs, settings: { checkpointerScheme: "postgres", checkpointerUri: uri.toString(), checkpointerOptions: { connectionTimeoutMillis: 2_000 }, logLevel: "silent" } });
+      try {
+        const localUrl = await local.listen({ port: 0, host: "127.0.0.1" });
+        await pg.stop();
+        expect((await send(localUrl, { method: "POST", path: "/threads/search", body: {} })).status).toBe(503);
+        // Long enough for the run bus to retry its LISTEN connection (every 1 s).
+        await new Promise((r) => setTimeout(r, 2_500));
+        await pg.start();
+        await waitUntil(async () => (await send(localUrl, { method: "POST", path: "/threads/search", body: {} })).status === 200, 20_000, "recovery", 100);
+      } finally {
+        await local.close();
+      }
+      const check = new pgModule.Client({ connectionString: pg.uri });
+      check.on("error", () => undefined);
+      await check.connect();
+      try {
+        const left = async () =>
+          (await check.query<{ pid: number; query: string }>("SELECT pid, left(query, 80) AS query FROM pg_stat_activity WHERE datname = $1", [database])).rows;
+        await waitUntil(async () => (await left()).length === 0, 3_000, "the closed app's connections to go").catch(() => undefined);
+        expect((await left()).map((r) => `${r.pid}: ${r.query}`)).toEqual([]);
+        await check.query(`DROP DATABASE ${database} WITH (FORCE)`);
+      } finally {
+        await check.end();
+      }
+    } finally {
+      await admin.end().catch(() => undefined);
+    }
+  });
+
   it("startup with PostgreSQL down: ready() rejects with a clear message and no password", async () => {
     await pg.stop();
     const down = createApp({ graphs, settings: { checkpointerScheme: "postgres", checkpointerUri: pg.uri, logLevel: "silent" } });
