@@ -5,4 +5,6 @@ import { register } from "tsx/esm/api";
 
 register();
 const { main } = await import("../src/server/cli.ts");
-process.exitCode = await main(process.argv.slice(2));
+// Exit explicitly: after a graceful close nothing we own is left, and a
+// leftover handle of a user's graph must not keep the process alive.
+process.exit(await main(process.argv.slice(2)));

@@ -180,8 +180,10 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
         if (readyPromise) await readyPromise.catch(() => undefined);
         if (context) await context.engine.stop();
         await front?.close();
-        await fastify.close();
-        if (persistence) await persistence.close();
+        // Streams still open (a client that never hangs up) must not hold the shutdown.
+        await Promise.race([fastify.close(), new Promise((r) => setTimeout(r, 5_000).unref())]);
+        // A connection stuck in a query after a database outage must not either.
+        if (persistence) await Promise.race([persistence.close(), new Promise((r) => setTimeout(r, 5_000).unref())]);
       })();
       return closePromise;
     },

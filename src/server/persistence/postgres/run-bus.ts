@@ -34,6 +34,11 @@ export class PostgresRunBus implements RunBus {
   private listen(): Promise<void> {
     this.connecting ??= (async () => {
       const client = await this.connectDedicated();
+      if (this.closed) {
+        // close() ran while we were connecting: this connection is nobody's.
+        await client.end().catch(() => {});
+        return;
+      }
       const lost = () => {
         if (this.client !== client) return;
         this.client = undefined;
@@ -55,8 +60,13 @@ export class PostgresRunBus implements RunBus {
         if (envelope.from === this.origin) return;
         for (const l of this.listeners) l(envelope.message);
       });
-      await client.query(`LISTEN ${CHANNEL}`);
       this.client = client;
+      await client.query(`LISTEN ${CHANNEL}`);
+      if (this.closed) {
+        this.client = undefined;
+        await client.end().catch(() => {});
+        return;
+      }
       // We may have missed messages while disconnected: let everyone re-check.
       for (const l of this.listeners) l({ type: "run_created" });
     })().catch((error: Error) => {
