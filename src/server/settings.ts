@@ -13,6 +13,8 @@ export interface CheckpointerOptions {
   poolSize?: number;
   /** Default 10 000 ms. */
   connectionTimeoutMillis?: number;
+  /** Keep retrying this long while PostgreSQL is not up yet (started together). Default 0 (SKEINO_POSTGRES_STARTUP_RETRY_MS). */
+  startupRetryMillis?: number;
 }
 
 export type CustomCheckpointer = BaseCheckpointSaver | (() => Promise<BaseCheckpointSaver> | BaseCheckpointSaver);
@@ -147,6 +149,7 @@ export function resolveSettings(settings: SkeinoSettings = {}, env: NodeJS.Proce
       setupSchema: settings.checkpointerOptions?.setupSchema ?? true,
       poolSize: settings.checkpointerOptions?.poolSize ?? 10,
       connectionTimeoutMillis: settings.checkpointerOptions?.connectionTimeoutMillis ?? 10_000,
+      startupRetryMillis: settings.checkpointerOptions?.startupRetryMillis ?? (env.SKEINO_POSTGRES_STARTUP_RETRY_MS ? Number(env.SKEINO_POSTGRES_STARTUP_RETRY_MS) : 0),
     },
     checkpointer: settings.checkpointer,
     host: settings.host ?? "127.0.0.1",

@@ -21,6 +21,7 @@ async function createBackend(settings: ResolvedSettings): Promise<Persistence> {
       setupSchema: settings.checkpointerOptions.setupSchema,
       poolSize: settings.checkpointerOptions.poolSize,
       connectionTimeoutMillis: settings.checkpointerOptions.connectionTimeoutMillis,
+      startupRetryMillis: settings.checkpointerOptions.startupRetryMillis,
     });
   }
   const memory = createMemoryPersistence();
