@@ -9,7 +9,7 @@
 // join any run. Notifications are not durable: waits also poll.
 import { randomUUID } from "node:crypto";
 import type { BusMessage, Persistence, Run, RunBus, StoredStreamEvent, ThreadStatus } from "../persistence/types.ts";
-import type { GraphRegistry } from "../graphs/registry.ts";
+import type { CompiledGraph, GraphRegistry } from "../graphs/registry.ts";
 import type { Logger } from "../logger.ts";
 import { StreamBroker, type StreamEvent, type SubscribeOptions } from "./stream-broker.ts";
 import { executeRun, TimeoutAbort, type CancelAction, type ExecutionResult } from "./executor.ts";
@@ -382,10 +382,15 @@ export class RunEngine {
     let hasNext = false;
     if (graphId && this.registry.has(graphId)) {
       const graph = await this.registry.get(graphId, thread.config);
-      const state = await graph.getState({ configurable: { thread_id: threadId } });
-      const computed = computeThreadFromState(state);
-      hasNext = computed.hasNext;
-      update = { values: computed.values, interrupts: computed.interrupts };
+      if (run && result && endedWithoutPause(graph, run, result)) {
+        // The stream's last values are the state: no checkpoint read needed.
+        update = { values: result.lastValues as Record<string, unknown>, interrupts: {} };
+      } else {
+        const state = await graph.getState({ configurable: { thread_id: threadId } });
+        const computed = computeThreadFromState(state);
+        hasNext = computed.hasNext;
+        update = { values: computed.values, interrupts: computed.interrupts };
+      }
     }
     const others = (await metadata.runs.active(threadId)).filter((r) => r.run_id !== run?.run_id);
     let status: ThreadStatus = "idle";
@@ -491,6 +496,24 @@ export class RunEngine {
       this.log.warn("webhook failed", { run_id: run.run_id, url, error: serializeError(error).message });
     }
   }
+}
+
+const sameList = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+const noNodes = (v: unknown) => v === undefined || v === null || (Array.isArray(v) && v.length === 0);
+
+/**
+ * True when a run surely ended at END with its last `values` event equal to
+ * the thread's state: it succeeded, nothing paused it (no interrupt in the
+ * last values, no interrupt_before/after), and the graph streams every state
+ * channel as its values (no narrower output schema).
+ */
+function endedWithoutPause(graph: CompiledGraph, run: Run, result: ExecutionResult): boolean {
+  const last = result.lastValues;
+  if (result.outcome !== "success" || last === null || typeof last !== "object" || Array.isArray(last)) return false;
+  if ("__interrupt__" in last) return false;
+  if (!noNodes(run.kwargs.interrupt_before) || !noNodes(run.kwargs.interrupt_after)) return false;
+  if (!noNodes(graph.interruptBefore) || !noNodes(graph.interruptAfter)) return false;
+  return sameList(graph.outputChannels, graph.streamChannelsAsIs);
 }
 
 function toRunStatus(outcome: ExecutionResult["outcome"]): "success" | "error" | "interrupted" | "timeout" {
