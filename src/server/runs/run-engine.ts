@@ -114,6 +114,8 @@ export class RunEngine {
       const settled = await this.persistence.metadata.runs.settleOrphaned("server stopped while the run was in progress");
       for (const run of settled) {
         this.release(run.run_id);
+        // If its owner is alive after all (only its liveness connection dropped), it stops the graph.
+        void this.bus?.publish({ type: "cancel", run_id: run.run_id, action: "interrupt" }).catch(() => undefined);
         void this.bus?.publish({ type: "run_ended", run_id: run.run_id, thread_id: run.thread_id }).catch(() => undefined);
       }
       if (settled.length) {
