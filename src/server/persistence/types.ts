@@ -177,8 +177,11 @@ export interface MetadataStore {
     truncate(): Promise<void>;
   };
   readonly runs: {
-    /** Inserts a pending run. `notBefore` is when it may start (after_seconds). */
-    create(run: Run): Promise<Run>;
+    /**
+     * Inserts a pending run; with `thread`, also applies that update to the
+     * run's thread, atomically (one commit on Postgres).
+     */
+    create(run: Run, thread?: ThreadUpdate): Promise<Run>;
     get(runId: string, threadId?: string): Promise<Run | undefined>;
     list(threadId: string, options: RunListOptions): Promise<Run[]>;
     /** Pending and running runs of a thread, oldest first. */
@@ -189,8 +192,12 @@ export interface MetadataStore {
      * whose thread has no running run, marks it running and its thread busy.
      */
     claimNext(workerId: string): Promise<Run | undefined>;
-    /** Guarded write: only from pending|running. Returns false if the run had already ended or vanished. */
-    finish(runId: string, status: RunOutcome): Promise<boolean>;
+    /**
+     * Guarded write: only from pending|running. Returns false if the run had
+     * already ended or vanished. With `thread`, also applies that update to
+     * the thread, atomically (one commit on Postgres).
+     */
+    finish(runId: string, status: RunOutcome, thread?: { threadId: string; update: ThreadUpdate }): Promise<boolean>;
     /** Earliest created_at of a pending run that is not yet due, for timers. */
     nextDueAt(): Promise<Date | undefined>;
     /** Marks runs left running by a dead process per the recovery policy; returns them. */

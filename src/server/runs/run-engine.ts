@@ -8,7 +8,7 @@
 // appends every stream event to a shared log so clients of any process can
 // join any run. Notifications are not durable: waits also poll.
 import { randomUUID } from "node:crypto";
-import type { BusMessage, Persistence, Run, RunBus, StoredStreamEvent, ThreadStatus } from "../persistence/types.ts";
+import type { BusMessage, Persistence, Run, RunBus, StoredStreamEvent, ThreadStatus, ThreadUpdate } from "../persistence/types.ts";
 import type { CompiledGraph, GraphRegistry } from "../graphs/registry.ts";
 import type { Logger } from "../logger.ts";
 import { StreamBroker, type StreamEvent, type SubscribeOptions } from "./stream-broker.ts";
@@ -362,25 +362,31 @@ export class RunEngine {
       await metadata.threads.delete(threadId);
       return;
     }
+    let update: ThreadUpdate | undefined;
     try {
-      await this.recomputeThread(threadId, run, result);
+      update = await this.threadUpdateAfter(threadId, run, result);
     } catch (error) {
       // The run still ends: a thread whose state cannot be read is marked error.
       this.log.error("could not read the thread's state after a run", { run_id: run.run_id, error: serializeError(error).message });
-      await metadata.threads
-        .update(threadId, { status: "error", error: { error: "StateError", message: `The thread's state cannot be read: ${serializeError(error).message}` } })
-        .catch(() => undefined);
+      update = { status: "error", error: { error: "StateError", message: `The thread's state cannot be read: ${serializeError(error).message}` } };
     }
-    await metadata.runs.finish(run.run_id, toRunStatus(result.outcome));
+    // The thread's new state and the run's end in one write.
+    await metadata.runs.finish(run.run_id, toRunStatus(result.outcome), update ? { threadId, update } : undefined);
     if (run.kwargs.webhook) void this.callWebhook(run, result);
   }
 
   async recomputeThread(threadId: string, run: Run | undefined, result: ExecutionResult | undefined): Promise<void> {
+    const update = await this.threadUpdateAfter(threadId, run, result);
+    if (update) await this.persistence.metadata.threads.update(threadId, update);
+  }
+
+  /** What a thread becomes once `run` ended with `result` (undefined if the thread is gone). */
+  private async threadUpdateAfter(threadId: string, run: Run | undefined, result: ExecutionResult | undefined): Promise<ThreadUpdate | undefined> {
     const { metadata } = this.persistence;
     const thread = await metadata.threads.get(threadId);
-    if (!thread) return;
+    if (!thread) return undefined;
     const graphId = (thread.metadata.graph_id as string | undefined) ?? (run?.kwargs.config.configurable?.graph_id as string | undefined);
-    let update = {};
+    let update: ThreadUpdate = {};
     let hasNext = false;
     if (graphId && this.registry.has(graphId)) {
       const graph = await this.registry.get(graphId, thread.config);
@@ -399,11 +405,11 @@ export class RunEngine {
     if (result?.outcome === "error" || result?.outcome === "timeout") status = "error";
     else if (hasNext) status = "interrupted";
     else if (others.length > 0) status = "busy";
-    await metadata.threads.update(threadId, {
+    return {
       ...update,
       status,
       ...(result?.outcome === "error" || result?.outcome === "timeout" ? { error: serializeError(result.error) } : { error: undefined }),
-    });
+    };
   }
 
   private notifyClaim(runId: string): void {

@@ -117,12 +117,9 @@ export class RunService {
       ...runConfig,
       configurable: { ...assistant.config.configurable, ...thread.config.configurable, ...runConfigurable },
     };
-    thread =
-      (await store.threads.update(id, {
-        status: "busy",
-        metadata: { graph_id: assistant.graph_id, assistant_id: assistantId },
-        config: threadConfig,
-      })) ?? thread;
+    // Written together with the run below (one commit).
+    const threadUpdate = { status: "busy" as const, metadata: { graph_id: assistant.graph_id, assistant_id: assistantId }, config: threadConfig };
+    thread = { ...thread, ...threadUpdate, metadata: { ...thread.metadata, ...threadUpdate.metadata } };
 
     const runId = uuid7();
     const configurable: JsonObject = {
@@ -164,7 +161,7 @@ export class RunService {
     };
     // Open the stream before the run can start, so no event is missed.
     this.engine.broker.open(runId, run.kwargs.resumable);
-    const stored = await store.runs.create(run);
+    const stored = await store.runs.create(run, threadUpdate);
     if ((strategy === "interrupt" || strategy === "rollback") && inflight.length > 0) {
       await this.cancel(id, inflight.map((r) => r.run_id), strategy);
     }

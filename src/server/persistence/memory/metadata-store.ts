@@ -22,7 +22,7 @@ import type {
   ThreadUpdate,
 } from "../types.ts";
 import { compileContainment, jsonContains } from "../json-containment.ts";
-import { conflict } from "../../errors.ts";
+import { conflict, threadNotFound } from "../../errors.ts";
 
 const now = () => new Date().toISOString();
 
@@ -247,7 +247,8 @@ export class MemoryMetadataStore implements MetadataStore {
   }
 
   readonly runs: MetadataStore["runs"] = {
-    create: async (run: Run) => {
+    create: async (run: Run, thread?: ThreadUpdate) => {
+      if (thread && !(await this.threads.update(run.thread_id, thread))) throw threadNotFound(run.thread_id);
       const stored = this.stamp({ ...run });
       this.setRun(stored);
       if (stored.status === "pending") this.pending.add(stored.run_id);
@@ -299,7 +300,8 @@ export class MemoryMetadataStore implements MetadataStore {
       if (thread && thread.status !== "busy") await this.threads.update(thread.thread_id, { status: "busy" });
       return claimed;
     },
-    finish: async (runId, status: RunOutcome) => {
+    finish: async (runId, status: RunOutcome, thread) => {
+      if (thread) await this.threads.update(thread.threadId, thread.update);
       const run = this.runMap.get(runId);
       if (!run || (run.status !== "pending" && run.status !== "running")) return false;
       this.setRun(this.stamp({ ...run, status, updated_at: now() }, run));

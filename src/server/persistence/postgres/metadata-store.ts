@@ -322,17 +322,7 @@ export class PostgresMetadataStore implements MetadataStore {
 
     update: async (threadId, update: ThreadUpdate) => {
       const p = new Params();
-      const sets = ["updated_at = clock_timestamp()"];
-      if (update.status !== undefined) sets.push(`status = ${p.add(update.status)}`);
-      if (update.metadata !== undefined) sets.push(`metadata = metadata || ${p.json(update.metadata)}`);
-      if ("values" in update) sets.push(`"values" = ${p.json(update.values)}`);
-      if ("interrupts" in update) sets.push(`interrupts = ${p.json(update.interrupts)}`);
-      if (update.config !== undefined) sets.push(`config = ${p.json(update.config)}`);
-      if ("error" in update) sets.push(`error = ${p.json(update.error)}`);
-      const { rows } = await this.pool.query<ThreadRow>(
-        `UPDATE app_threads SET ${sets.join(", ")} WHERE thread_id = ${p.add(threadId)} RETURNING ${THREAD_COLUMNS}`,
-        p.values,
-      );
+      const { rows } = await this.pool.query<ThreadRow>(`${threadUpdateSql(threadId, update, p)} RETURNING ${THREAD_COLUMNS}`, p.values);
       return rows[0] ? toThread(rows[0]) : undefined;
     },
 
@@ -374,11 +364,13 @@ export class PostgresMetadataStore implements MetadataStore {
 
   // --------------------------------------------------------------------- runs
   readonly runs: MetadataStore["runs"] = {
-    create: async (run: Run) => {
+    create: async (run: Run, thread?: ThreadUpdate) => {
       const p = new Params();
+      // With a thread update: one statement, so one commit (one fsync) for both.
+      const withThread = thread ? `WITH thread_update AS (${threadUpdateSql(run.thread_id, thread, p)} RETURNING 1) ` : "";
       try {
         const { rows } = await this.pool.query<RunRow>(
-          `INSERT INTO app_runs (run_id, thread_id, assistant_id, created_at, updated_at, status, metadata, multitask_strategy, kwargs)
+          `${withThread}INSERT INTO app_runs (run_id, thread_id, assistant_id, created_at, updated_at, status, metadata, multitask_strategy, kwargs)
            VALUES (${p.add(run.run_id)}, ${p.add(run.thread_id)}, ${p.add(run.assistant_id)}, ${p.add(run.created_at)},
                    ${p.add(run.updated_at)}, ${p.add(run.status)}, ${p.json(run.metadata ?? {})},
                    ${p.add(run.multitask_strategy)}, ${p.json(run.kwargs)})
@@ -440,11 +432,13 @@ export class PostgresMetadataStore implements MetadataStore {
       return undefined;
     },
 
-    finish: async (runId, status: RunOutcome) => {
+    finish: async (runId, status: RunOutcome, thread) => {
+      const p = new Params();
+      const withThread = thread ? `WITH thread_update AS (${threadUpdateSql(thread.threadId, thread.update, p)} RETURNING 1) ` : "";
       const { rowCount } = await this.pool.query(
-        `UPDATE app_runs SET status = $2, updated_at = clock_timestamp(), ended_at = clock_timestamp()
-          WHERE run_id = $1 AND status IN ('pending', 'running')`,
-        [runId, status],
+        `${withThread}UPDATE app_runs SET status = ${p.add(status)}, updated_at = clock_timestamp(), ended_at = clock_timestamp()
+          WHERE run_id = ${p.add(runId)} AND status IN ('pending', 'running')`,
+        p.values,
       );
       return (rowCount ?? 0) > 0;
     },
@@ -607,6 +601,18 @@ WITH candidate AS (
     FROM claimed c WHERE t.thread_id = c.thread_id
 )
 SELECT * FROM claimed`;
+
+/** UPDATE app_threads for a ThreadUpdate (no RETURNING), parameters added to `p`. */
+function threadUpdateSql(threadId: string, update: ThreadUpdate, p: Params): string {
+  const sets = ["updated_at = clock_timestamp()"];
+  if (update.status !== undefined) sets.push(`status = ${p.add(update.status)}`);
+  if (update.metadata !== undefined) sets.push(`metadata = metadata || ${p.json(update.metadata)}`);
+  if ("values" in update) sets.push(`"values" = ${p.json(update.values)}`);
+  if ("interrupts" in update) sets.push(`interrupts = ${p.json(update.interrupts)}`);
+  if (update.config !== undefined) sets.push(`config = ${p.json(update.config)}`);
+  if ("error" in update) sets.push(`error = ${p.json(update.error)}`);
+  return `UPDATE app_threads SET ${sets.join(", ")} WHERE thread_id = ${p.add(threadId)}`;
+}
 
 function assistantWhere(filter: AssistantFilter, p: Params): string {
   const conditions: string[] = [];
