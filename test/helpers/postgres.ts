@@ -27,7 +27,8 @@ export interface TestCluster {
 /** Password of the embedded cluster's superuser: distinctive so tests can assert it is never printed. */
 export const TEST_CLUSTER_PASSWORD = "sk3ino-Test-pw";
 
-async function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1 (nothing listens on it once this resolves). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
