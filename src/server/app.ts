@@ -119,7 +119,7 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
       // One process owns memory and custom backends: their latest states can be cached.
       const cache = persistence.bus ? undefined : new ThreadStateCache();
       cache?.watch(persistence.checkpointer, persistence.checkpoints);
-      const threads = new ThreadService(persistence, registry, engine, runs, cache);
+      const threads = new ThreadService(persistence, registry, engine, cache);
       context = { persistence, registry, engine, runs, threads, settings, log, bootId: randomUUID(), startedAt: new Date(), version: VERSION };
       installErrorHandler(fastify, log);
       if (front) {

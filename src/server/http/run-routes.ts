@@ -19,7 +19,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
 
   async function streamRun(request: FastifyRequest, reply: FastifyReply, threadId: string | undefined, body: RunCreateBody): Promise<void> {
     const run = await ctx.runs.create(threadId, body, request.headers);
-    const sse = openSse(request, reply, { contentLocation: location(run, threadId === undefined), withIds: threadId !== undefined });
+    const sse = openSse(reply, { contentLocation: location(run, threadId === undefined), withIds: threadId !== undefined });
     const events = ctx.engine.subscribe(run.run_id, { lastEventId: run.kwargs.resumable ? "-1" : undefined, signal: sse.closed });
     if (body.on_disconnect === "cancel") {
       sse.closed.addEventListener("abort", () => {
@@ -140,7 +140,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
     const { thread_id, run_id } = request.params;
     if (thread_id && !(await store.threads.get(thread_id))) throw threadNotFound(thread_id);
     const run = await store.runs.get(run_id, thread_id);
-    const sse = openSse(request, reply, { withIds: true });
+    const sse = openSse(reply, { withIds: true });
     if (!run) {
       sse.write({ id: 0, event: "error", data: serializeJson("Run not found") });
       sse.end();
@@ -161,8 +161,9 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
   app.get<{ Params: { thread_id: string } }>("/threads/:thread_id/stream", { schema: { params: threadIdParams } }, async (request, reply) => {
     const { thread_id } = request.params;
     if (!(await store.threads.get(thread_id))) throw threadNotFound(thread_id);
-    const active = (await store.runs.active(thread_id)).find((r) => r.status === "running") ?? (await store.runs.active(thread_id))[0];
-    const sse = openSse(request, reply, { withIds: true });
+    const runs = await store.runs.active(thread_id);
+    const active = runs.find((r) => r.status === "running") ?? runs[0];
+    const sse = openSse(reply, { withIds: true });
     if (!active) {
       sse.end();
       return;

@@ -1,6 +1,6 @@
 // Server-sent events on a raw Node response, framed as the reference server
 // frames them: `event:`, `data:`, then `id:` (when ids are on), blank line.
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyReply } from "fastify";
 import type { StreamEvent } from "../runs/stream-broker.ts";
 
 export interface SseOptions {
@@ -8,7 +8,7 @@ export interface SseOptions {
   withIds: boolean;
 }
 
-export function openSse(request: FastifyRequest, reply: FastifyReply, options: SseOptions): { write(e: StreamEvent): boolean; end(): void; closed: AbortSignal } {
+export function openSse(reply: FastifyReply, options: SseOptions): { write(e: StreamEvent): boolean; end(): void; closed: AbortSignal } {
   reply.hijack();
   const res = reply.raw;
   const headers: Record<string, string> = {

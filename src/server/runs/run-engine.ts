@@ -36,7 +36,6 @@ export class RunEngine {
   private wakePending = false;
   private dueTimer?: NodeJS.Timeout;
   private reaper?: NodeJS.Timeout;
-  private active = 0;
   /** Ended runs' results, briefly, so a join that races the end still gets them. */
   private recent = new Map<string, RunEnded>();
   /** Subscribers waiting to learn whether a pending run starts here. */
@@ -167,10 +166,6 @@ export class RunEngine {
     return this.controllers.has(runId);
   }
 
-  runningCount(): number {
-    return this.active;
-  }
-
   /** Resolves when the run ends (undefined if it was deleted before it ended). */
   waitFor(runId: string): Promise<RunEnded | undefined> {
     const ended = this.recent.get(runId);
@@ -291,12 +286,10 @@ export class RunEngine {
     const controller = new AbortController();
     this.controllers.set(run.run_id, controller);
     this.runningThreads.set(run.run_id, run.thread_id);
-    this.active += 1;
     let timeout: NodeJS.Timeout | undefined;
     if (this.options.runTimeoutSeconds) {
       timeout = setTimeout(() => controller.abort(new TimeoutAbort()), this.options.runTimeoutSeconds * 1000);
     }
-    const { metadata } = this.persistence;
     this.broker.open(run.run_id, run.kwargs.resumable);
     this.notifyClaim(run.run_id);
     const log = this.bus ? new SharedEventLog(this.bus, run.run_id, () => this.notifyLog(run.run_id), this.log) : undefined;
@@ -321,7 +314,6 @@ export class RunEngine {
     } finally {
       this.controllers.delete(run.run_id);
       this.runningThreads.delete(run.run_id);
-      this.active -= 1;
       this.release(run.run_id, { run, result });
       void this.bus?.publish({ type: "run_ended", run_id: run.run_id, thread_id: run.thread_id }).catch(() => undefined);
       this.wake();

@@ -7,7 +7,6 @@ import type { JsonObject, Persistence, Thread } from "../persistence/types.ts";
 import { HttpError, badRequest, conflict, threadNotFound } from "../errors.ts";
 import type { CompiledGraph, GraphRegistry } from "../graphs/registry.ts";
 import type { RunEngine } from "../runs/run-engine.ts";
-import type { RunService } from "../runs/run-service.ts";
 import { toCommand } from "../runs/executor.ts";
 import { serializeJson } from "../serialize.ts";
 import type { ThreadStateCache } from "./state-cache.ts";
@@ -43,7 +42,6 @@ export class ThreadService {
     private readonly persistence: Persistence,
     private readonly registry: GraphRegistry,
     private readonly engine: RunEngine,
-    private readonly runs: RunService,
     private readonly cache?: ThreadStateCache,
   ) {}
 
@@ -196,14 +194,5 @@ export class ThreadService {
       unreadable(threadId, error);
     }
     return out;
-  }
-
-  /** Runs of a thread need the thread: a shared 404 for every run route. */
-  async assertExists(threadId: string): Promise<void> {
-    await this.get(threadId);
-  }
-
-  get runService(): RunService {
-    return this.runs;
   }
 }

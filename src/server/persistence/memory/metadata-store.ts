@@ -9,7 +9,6 @@ import type {
   AssistantPatch,
   AssistantSearch,
   AssistantVersion,
-  JsonObject,
   MetadataStore,
   Page,
   Run,
@@ -330,4 +329,3 @@ export class MemoryMetadataStore implements MetadataStore {
   async close(): Promise<void> {}
 }
 
-export type { JsonObject };
