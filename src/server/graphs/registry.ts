@@ -58,7 +58,16 @@ export type GraphEntry = CompiledGraph | UncompiledGraph | GraphBuilder | GraphF
 
 /** The namespace the reference server uses for system assistant ids. */
 export const GRAPH_NAMESPACE = "6ba7b821-9dad-11d1-80b4-00c04fd430c8";
-export const systemAssistantId = (graphId: string) => uuid5(graphId, GRAPH_NAMESPACE);
+const systemIds = new Map<string, string>();
+/** uuid5 of the graph id; memoized because every run resolves it. */
+export const systemAssistantId = (graphId: string): string => {
+  let id = systemIds.get(graphId);
+  if (id === undefined) {
+    id = uuid5(graphId, GRAPH_NAMESPACE);
+    if (systemIds.size < 10_000) systemIds.set(graphId, id);
+  }
+  return id;
+};
 
 const isCompiled = (value: unknown): value is CompiledGraph =>
   typeof value === "object" && value !== null && typeof (value as CompiledGraph).getState === "function" && typeof (value as CompiledGraph).stream === "function";

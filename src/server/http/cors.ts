@@ -6,9 +6,11 @@ const LOOPBACK = /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/;
 
 export function installCors(app: FastifyInstance, allowed: string[] | "*"): void {
   const allows = (origin: string) => allowed === "*" || LOOPBACK.test(origin) || allowed.includes(origin);
-  app.addHook("onRequest", async (request, reply) => {
+  // A callback hook, not an async one: it runs on every request, and most
+  // requests (no Origin header) need nothing from it.
+  app.addHook("onRequest", (request, reply, done) => {
     const origin = request.headers.origin;
-    if (!origin || !allows(origin)) return;
+    if (!origin || !allows(origin)) return done();
     reply.header("access-control-allow-origin", allowed === "*" ? "*" : origin);
     reply.header("vary", "Origin");
     reply.header("access-control-expose-headers", "content-location, x-pagination-total, x-pagination-next");
@@ -16,7 +18,9 @@ export function installCors(app: FastifyInstance, allowed: string[] | "*"): void
       reply.header("access-control-allow-methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
       reply.header("access-control-allow-headers", request.headers["access-control-request-headers"] ?? "content-type, x-api-key, last-event-id");
       reply.header("access-control-max-age", "600");
-      await reply.status(204).send();
+      void reply.status(204).send();
+      return;
     }
+    done();
   });
 }

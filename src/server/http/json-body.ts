@@ -30,6 +30,26 @@ function problemIn(value: unknown, limit: number): string | undefined {
   return undefined;
 }
 
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+const RAW_SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * Whether the parsed value could be refused, read from the text alone, so
+ * that the common body skips the walk: a lone surrogate in a string needs a
+ * `\uD8xx`-style escape or a raw surrogate in the text, and nesting deeper
+ * than `limit` needs more than `limit` opening brackets.
+ */
+function mayHoldProblem(text: string, limit: number): boolean {
+  if (SURROGATE_ESCAPE.test(text) || RAW_SURROGATE.test(text)) return true;
+  if (text.length <= limit) return false;
+  let open = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c === 0x7b || c === 0x5b) && ++open > limit) return true; // { [
+  }
+  return false;
+}
+
 /**
  * `allowNul`: filters (search, count, history) may carry NUL; they match
  * nothing stored, since nothing stored can contain it.
@@ -45,7 +65,7 @@ export function parseJsonBody(text: string, options: { allowNul?: boolean } = {}
   } catch (error) {
     throw badRequest(`Invalid JSON body: ${(error as Error).message}`);
   }
-  const problem = problemIn(value, MAX_JSON_DEPTH);
+  const problem = mayHoldProblem(text, MAX_JSON_DEPTH) ? problemIn(value, MAX_JSON_DEPTH) : undefined;
   if (problem) throw new HttpError(422, problem);
   return value;
 }

@@ -57,10 +57,8 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
 
   async function waitRun(request: FastifyRequest, reply: FastifyReply, threadId: string | undefined, body: RunCreateBody): Promise<void> {
     const run = await ctx.runs.create(threadId, body, request.headers);
-    const closed = new AbortController();
-    reply.raw.on("close", () => closed.abort());
     if (body.on_disconnect === "cancel") {
-      closed.signal.addEventListener("abort", () => {
+      reply.raw.once("close", () => {
         if (!reply.raw.writableFinished) void ctx.runs.cancel(run.thread_id, [run.run_id], "interrupt").catch(() => undefined);
       });
     }

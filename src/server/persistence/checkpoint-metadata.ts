@@ -16,11 +16,24 @@ export function recordRunMetadata(saver: BaseCheckpointSaver): BaseCheckpointSav
   target[PATCHED] = true;
   const put = saver.put.bind(saver);
   saver.put = (config, checkpoint, metadata, newVersions) => {
-    const fromConfigurable = Object.fromEntries(
-      Object.entries(config.configurable ?? {}).filter(([k, v]) => !k.startsWith("__") && !EXCLUDED.has(k) && isPrimitive(v)),
-    );
-    const fromMetadata = Object.fromEntries(Object.entries(config.metadata ?? {}).filter(([k, v]) => !k.startsWith("__") && (isPrimitive(v) || (typeof v === "object" && v !== null))));
-    return put(config, checkpoint, { ...fromConfigurable, ...fromMetadata, ...metadata }, newVersions);
+    // Plain loops: this runs for every checkpoint of every run.
+    const merged: Record<string, unknown> = {};
+    const configurable = config.configurable;
+    if (configurable) {
+      for (const k in configurable) {
+        const v: unknown = configurable[k];
+        if (isPrimitive(v) && !k.startsWith("__") && !EXCLUDED.has(k)) merged[k] = v;
+      }
+    }
+    const runMetadata = config.metadata as Record<string, unknown> | undefined;
+    if (runMetadata) {
+      for (const k in runMetadata) {
+        const v = runMetadata[k];
+        if ((isPrimitive(v) || (typeof v === "object" && v !== null)) && !k.startsWith("__")) merged[k] = v;
+      }
+    }
+    for (const k in metadata) merged[k] = (metadata as Record<string, unknown>)[k];
+    return put(config, checkpoint, merged as typeof metadata, newVersions);
   };
   return saver;
 }

@@ -425,10 +425,16 @@ export function runMetadataStoreContract(name: string, make: () => Promise<Contr
         expect(await store.runs.delete(r1!.run_id)).toBe(true);
         expect(await store.runs.delete(r1!.run_id)).toBe(false);
         expect(await store.runs.get(r1!.run_id)).toBeUndefined();
+        expect((await store.runs.list("t1", page())).map((r) => r.run_id)).toEqual([r2!.run_id]);
+        expect((await store.runs.active("t1")).map((r) => r.run_id)).toEqual([r2!.run_id]);
         await store.runs.truncate();
         expect(await store.runs.get(r2!.run_id)).toBeUndefined();
+        expect(await store.runs.list("t1", page())).toEqual([]);
+        expect(await store.runs.active("t1")).toEqual([]);
         expect(await store.threads.get("t1")).toBeDefined();
         expect(await store.runs.claimNext("w1")).toBeUndefined();
+        const [r3] = await createRuns("t1", 1);
+        expect((await store.runs.list("t1", page())).map((r) => r.run_id)).toEqual([r3!.run_id]);
       });
     });
   });

@@ -44,6 +44,9 @@ export class MemoryMetadataStore implements MetadataStore {
   private versionMap = new Map<string, AssistantVersion[]>();
   private threadMap = new Map<string, Thread>();
   private runMap = new Map<string, Run>();
+  // Run ids per thread, in creation order: per-thread lookups must not scan
+  // every run the server has ever held.
+  private runsByThread = new Map<string, Set<string>>();
   private pending = new Set<string>(); // run ids, insertion order
   private runningByThread = new Map<string, string>();
   private seqs = new WeakMap<object, number>();
@@ -182,25 +185,21 @@ export class MemoryMetadataStore implements MetadataStore {
     update: async (id, update: ThreadUpdate) => {
       const current = this.threadMap.get(id);
       if (!current) return undefined;
-      const next: Thread = this.stamp(
-        {
-          ...current,
-          ...(update.status !== undefined ? { status: update.status } : {}),
-          ...(update.metadata !== undefined ? { metadata: { ...current.metadata, ...update.metadata } } : {}),
-          ...("values" in update ? { values: update.values } : {}),
-          ...("interrupts" in update ? { interrupts: update.interrupts } : {}),
-          ...(update.config !== undefined ? { config: update.config } : {}),
-          ...("error" in update ? { error: update.error } : {}),
-          updated_at: now(),
-        },
-        current,
-      );
+      // Assigned field by field: every run updates its thread twice.
+      const fields: Thread = { ...current, updated_at: now() };
+      if (update.status !== undefined) fields.status = update.status;
+      if (update.metadata !== undefined) fields.metadata = { ...current.metadata, ...update.metadata };
+      if ("values" in update) fields.values = update.values;
+      if ("interrupts" in update) fields.interrupts = update.interrupts;
+      if (update.config !== undefined) fields.config = update.config;
+      if ("error" in update) fields.error = update.error;
+      const next: Thread = this.stamp(fields, current);
       this.threadMap.set(id, next);
       return next;
     },
     delete: async (id) => {
       if (!this.threadMap.delete(id)) return false;
-      for (const run of [...this.runMap.values()]) if (run.thread_id === id) this.dropRun(run.run_id);
+      for (const runId of [...(this.runsByThread.get(id) ?? [])]) this.dropRun(runId);
       return true;
     },
     search: async (query: ThreadSearch) => {
@@ -214,6 +213,7 @@ export class MemoryMetadataStore implements MetadataStore {
     truncate: async () => {
       this.threadMap.clear();
       this.runMap.clear();
+      this.runsByThread.clear();
       this.pending.clear();
       this.runningByThread.clear();
     },
@@ -237,12 +237,27 @@ export class MemoryMetadataStore implements MetadataStore {
     const run = this.runMap.get(runId);
     if (!run) return;
     this.runMap.delete(runId);
+    const ofThread = this.runsByThread.get(run.thread_id);
+    ofThread?.delete(runId);
+    if (ofThread?.size === 0) this.runsByThread.delete(run.thread_id);
     this.pending.delete(runId);
     if (this.runningByThread.get(run.thread_id) === runId) this.runningByThread.delete(run.thread_id);
   }
 
   private setRun(run: Run): void {
     this.runMap.set(run.run_id, run);
+    let ofThread = this.runsByThread.get(run.thread_id);
+    if (!ofThread) this.runsByThread.set(run.thread_id, (ofThread = new Set()));
+    ofThread.add(run.run_id);
+  }
+
+  private runsOf(threadId: string, keep: (run: Run) => boolean): Run[] {
+    const out: Run[] = [];
+    for (const runId of this.runsByThread.get(threadId) ?? []) {
+      const run = this.runMap.get(runId);
+      if (run && keep(run)) out.push(run);
+    }
+    return out;
   }
 
   readonly runs: MetadataStore["runs"] = {
@@ -259,16 +274,12 @@ export class MemoryMetadataStore implements MetadataStore {
       return run;
     },
     list: async (threadId, options: RunListOptions) => {
-      const runs = [...this.runMap.values()].filter(
-        (r) => r.thread_id === threadId && (options.status === undefined || r.status === options.status),
-      );
+      const runs = this.runsOf(threadId, (r) => options.status === undefined || r.status === options.status);
       runs.sort((a, b) => compare(b.created_at, a.created_at) || this.seq(b) - this.seq(a));
       return runs.slice(options.offset, options.offset + options.limit);
     },
     active: async (threadId) => {
-      const runs = [...this.runMap.values()].filter(
-        (r) => r.thread_id === threadId && (r.status === "pending" || r.status === "running"),
-      );
+      const runs = this.runsOf(threadId, (r) => r.status === "pending" || r.status === "running");
       return runs.sort((a, b) => compare(a.created_at, b.created_at) || this.seq(a) - this.seq(b));
     },
     delete: async (runId) => {
@@ -321,6 +332,7 @@ export class MemoryMetadataStore implements MetadataStore {
     settleOrphaned: async () => [],
     truncate: async () => {
       this.runMap.clear();
+      this.runsByThread.clear();
       this.pending.clear();
       this.runningByThread.clear();
     },
