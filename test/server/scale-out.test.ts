@@ -98,13 +98,20 @@ describe("several skeino processes on one database", () => {
           const i = next++;
           if (i === 150 && !killedPid) {
             const victim = procs[2];
-            // Kill it while it is running something.
-            // (Up to 10 s: on a loaded machine the victim may be between runs for a while.)
-            for (let w = 0; w < 1000; w++) {
-              const { rows } = await sql.query("SELECT count(*)::int AS n FROM node_exec WHERE pid = $1 AND ended_at IS NULL", [victim.child.pid]);
-              if (rows[0].n > 0) break;
-              await sleep(10);
+            // Kill it while it is surely running something: nine long runs on
+            // threads of their own run at once on 3 x 4 workers, so the victim
+            // holds at least one (9 > 2 x 4), and it cannot end in the moment
+            // between seeing it and the kill. (The short runs can.)
+            const longThreads = await Promise.all(Array.from({ length: 9 }, () => procs[0].client.threads.create({ metadata: { scale: "long" } })));
+            const longRuns = await Promise.all(longThreads.map((t, k) => procs[k % 3].client.runs.create(t.thread_id, "counted", { input: { sleep: 4000 } })));
+            const longIds = longRuns.map((r) => r.run_id);
+            let holding = 0;
+            for (let w = 0; w < 2000 && holding === 0; w++) {
+              const { rows } = await sql.query("SELECT count(*)::int AS n FROM node_exec WHERE pid = $1 AND ended_at IS NULL AND run_id = ANY($2)", [victim.child.pid, longIds]);
+              holding = rows[0].n;
+              if (holding === 0) await sleep(10);
             }
+            expect(holding, "the victim never started one of the long runs").toBeGreaterThan(0);
             victim.child.kill("SIGKILL");
             victim.alive = false;
             killedPid = victim.child.pid as number;

@@ -18,7 +18,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
   const location = (run: Run, stateless: boolean) => (stateless ? `/runs/${run.run_id}` : `/threads/${run.thread_id}/runs/${run.run_id}`);
 
   async function streamRun(request: FastifyRequest, reply: FastifyReply, threadId: string | undefined, body: RunCreateBody): Promise<void> {
-    const run = await ctx.runs.create(threadId, body, request.headers);
+    const run = await ctx.runs.create(threadId, body, request.headers, { streamed: true });
     const sse = openSse(reply, { contentLocation: location(run, threadId === undefined), withIds: threadId !== undefined });
     const events = ctx.engine.subscribe(run.run_id, { lastEventId: run.kwargs.resumable ? "-1" : undefined, signal: sse.closed });
     if (body.on_disconnect === "cancel") {

@@ -48,6 +48,8 @@ export async function executeRun(
   graph: CompiledGraph,
   publish: (event: string, data: string) => void,
   signal: AbortSignal,
+  /** Awaited once the run's first event is published, before the graph starts. */
+  started?: () => Promise<void> | undefined,
 ): Promise<ExecutionResult> {
   const kwargs = run.kwargs;
   const userModes = kwargs.stream_mode.length ? kwargs.stream_mode : ["values"];
@@ -56,6 +58,7 @@ export async function executeRun(
     if (out) publish(out.event, serializeJson(out.data));
   };
   publish("metadata", serializeJson({ run_id: run.run_id, attempt: 1 }));
+  await started?.();
 
   const config = kwargs.config;
   const input = kwargs.command != null ? toCommand(kwargs.command) : (kwargs.input ?? null);

@@ -15,6 +15,7 @@ import { StreamBroker, type StreamEvent, type SubscribeOptions } from "./stream-
 import { executeRun, TimeoutAbort, type CancelAction, type ExecutionResult } from "./executor.ts";
 import { serializeError } from "../serialize.ts";
 import { computeThreadFromState } from "./thread-state.ts";
+import { fenceRunWrites } from "../persistence/checkpoint-metadata.ts";
 
 export interface RunEnded {
   run: Run;
@@ -302,7 +303,13 @@ export class RunEngine {
     };
     try {
       const graph = await this.registry.get(graphId, run.kwargs.config, { temporary: run.kwargs.temporary });
-      result = await executeRun(run, graph, publish, controller.signal);
+      // A reader is waiting: let the first event leave before the graph
+      // starts. Node flushes response writes on process.nextTick, which does
+      // not run until the microtask queue drains, and a graph whose awaits
+      // all resolve at once (memory checkpointer, no I/O) is one long
+      // microtask chain: its first event would leave with its last.
+      const started = () => (this.broker.hasReaders(run.run_id) ? new Promise<void>((resolve) => setImmediate(resolve)) : undefined);
+      result = await executeRun(run, graph, publish, controller.signal, started);
     } catch (error) {
       result = { outcome: "error", error };
     } finally {
@@ -344,6 +351,7 @@ export class RunEngine {
     const { metadata, checkpoints } = this.persistence;
     const threadId = run.thread_id;
     if (result.outcome === "rollback") {
+      await fenceRunWrites(this.persistence.checkpointer, run.run_id);
       await checkpoints.deleteRun(threadId, run.run_id);
       await metadata.runs.delete(run.run_id);
       await this.recomputeThread(threadId, run, undefined);

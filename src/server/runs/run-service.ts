@@ -61,10 +61,11 @@ export class RunService {
   /** Creation is serialized per thread in this process, so "reject" sees every earlier run. */
   private creating = new Map<string, Promise<unknown>>();
 
-  async create(threadId: string | undefined, body: RunCreateBody, headers: Record<string, string | string[] | undefined>): Promise<Run> {
-    if (threadId === undefined) return this.createUnlocked(threadId, body, headers);
+  /** `options.streamed`: the caller streams the run's events from its start. */
+  async create(threadId: string | undefined, body: RunCreateBody, headers: Record<string, string | string[] | undefined>, options: { streamed?: boolean } = {}): Promise<Run> {
+    if (threadId === undefined) return this.createUnlocked(threadId, body, headers, options);
     const previous = this.creating.get(threadId) ?? Promise.resolve();
-    const mine = previous.catch(() => undefined).then(() => this.createUnlocked(threadId, body, headers));
+    const mine = previous.catch(() => undefined).then(() => this.createUnlocked(threadId, body, headers, options));
     this.creating.set(threadId, mine);
     try {
       return await mine;
@@ -73,7 +74,12 @@ export class RunService {
     }
   }
 
-  private async createUnlocked(threadId: string | undefined, body: RunCreateBody, headers: Record<string, string | string[] | undefined>): Promise<Run> {
+  private async createUnlocked(
+    threadId: string | undefined,
+    body: RunCreateBody,
+    headers: Record<string, string | string[] | undefined>,
+    options: { streamed?: boolean },
+  ): Promise<Run> {
     const { metadata: store } = this.persistence;
     const assistant = await this.assertAssistant(body.assistant_id);
     const assistantId = assistant.assistant_id;
@@ -160,7 +166,7 @@ export class RunService {
       },
     };
     // Open the stream before the run can start, so no event is missed.
-    this.engine.broker.open(runId, run.kwargs.resumable);
+    this.engine.broker.open(runId, run.kwargs.resumable, options.streamed === true);
     const stored = await store.runs.create(run, threadUpdate);
     if ((strategy === "interrupt" || strategy === "rollback") && inflight.length > 0) {
       await this.cancel(id, inflight.map((r) => r.run_id), strategy);

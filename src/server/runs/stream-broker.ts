@@ -18,7 +18,11 @@ class RunStream {
   done = false;
   waiters = new Set<() => void>();
   cleanupTimer?: NodeJS.Timeout;
-  constructor(readonly resumable: boolean) {}
+  constructor(
+    readonly resumable: boolean,
+    /** A streaming request created the run and will read it from the start. */
+    readonly awaited: boolean,
+  ) {}
 
   notify(): void {
     const waiters = [...this.waiters];
@@ -37,12 +41,18 @@ export class StreamBroker {
 
   constructor(private readonly retentionMs = 60_000) {}
 
-  open(runId: string, resumable: boolean): void {
-    if (!this.streams.has(runId)) this.streams.set(runId, new RunStream(resumable));
+  open(runId: string, resumable: boolean, awaited = false): void {
+    if (!this.streams.has(runId)) this.streams.set(runId, new RunStream(resumable, awaited));
   }
 
   has(runId: string): boolean {
     return this.streams.has(runId);
+  }
+
+  /** Whether someone reads this run's events as they come (a streaming request, or a joined reader). */
+  hasReaders(runId: string): boolean {
+    const stream = this.streams.get(runId);
+    return stream !== undefined && (stream.awaited || stream.waiters.size > 0);
   }
 
   publish(runId: string, event: string, data: string): void {
