@@ -23,4 +23,10 @@ test("verify durability in memory: threads are lost, and the report explains why
   await expect(page.locator(".statusbar").getByTitle(/boot_id/)).not.toHaveAttribute("title", bootBefore!);
   // The list re-derives from the new (empty) server without a reload.
   await expect(page.getByRole("list", { name: "Thread list" })).toContainText("No threads yet");
+  // The thread that was open is gone: the panel says why, not the raw 404.
+  await expect(page.getByRole("heading", { name: "This thread is not on the server" })).toBeVisible();
+  await expect(page.getByRole("alert").filter({ hasText: "keeps threads in memory" })).toBeVisible();
+  await expect(page.getByText("HTTP 404")).toHaveCount(0);
+  await page.getByRole("button", { name: "Back to the graph" }).click();
+  await expect(page.getByRole("heading", { name: "This thread is not on the server" })).toHaveCount(0);
 });

@@ -31,7 +31,7 @@ export function ThreadView({
   graphId: string;
   assistantFor: (graphId: string) => string;
 }) {
-  const { client, bootId } = useServerClient();
+  const { client, bootId, status } = useServerClient();
   const keys = serverKeys(bootId);
   const queryClient = useQueryClient();
   const [route, navigate] = useRoute();
@@ -65,12 +65,24 @@ export function ThreadView({
   });
 
   if (thread.error) {
+    const missing = errorMessage(thread.error).startsWith("HTTP 404");
     return (
       <div className="empty">
-        <h2>Thread not available</h2>
-        <p role="alert" className="error-text">
-          {errorMessage(thread.error)}
-        </p>
+        <h2>{missing ? "This thread is not on the server" : "Thread not available"}</h2>
+        {missing ? (
+          <p role="alert">
+            {status?.scheme === "memory"
+              ? "The server keeps threads in memory, so a restart loses them. Choose PostgreSQL in Settings to keep threads across restarts."
+              : "It was deleted, or it belongs to another database."}{" "}
+            <span className="muted small">
+              <code>{threadId}</code>
+            </span>
+          </p>
+        ) : (
+          <p role="alert" className="error-text">
+            {errorMessage(thread.error)}
+          </p>
+        )}
         <button type="button" className="btn" onClick={() => navigate({ threadId: null })}>
           Back to the graph
         </button>
