@@ -1,4 +1,6 @@
 // createApp: settings -> persistence -> graph registry -> run engine -> routes.
+import { bundleAllUi, type UiDefinitions } from "./ui/bundle.ts";
+import { uiRoutes } from "./http/ui-routes.ts";
 import Fastify, { type FastifyInstance } from "fastify";
 import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
@@ -15,7 +17,7 @@ import type { ServerContext } from "./http/context.ts";
 import { installErrorHandler } from "./http/error-handler.ts";
 import { installCors } from "./http/cors.ts";
 import { installApiKeyAuth } from "./http/api-key.ts";
-import { CustomAppFront, PROXY_SECRET_HEADER, type HonoLike } from "./http/custom-app.ts";
+import { CustomAppFront, FORWARDED_HOST_HEADER, PROXY_SECRET_HEADER, type HonoLike } from "./http/custom-app.ts";
 import { metaRoutes } from "./http/meta-routes.ts";
 import { assistantRoutes } from "./http/assistant-routes.ts";
 import { threadRoutes } from "./http/thread-routes.ts";
@@ -33,6 +35,8 @@ export interface CreateAppOptions {
   logger?: Logger;
   /** Custom routes: a Hono app mounted in front of the API (langgraph.json "http.app"). */
   http?: { app: HonoLike };
+  /** Generative UI components to bundle and serve under /ui (langgraph.json "ui"). */
+  ui?: UiDefinitions;
 }
 
 const LOOPBACK_URL = Symbol.for("langgraph_api:url");
@@ -95,6 +99,7 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
     try {
       const registry = new GraphRegistry(options.graphs, persistence.checkpointer, persistence.store);
       await registry.init();
+      const uiBundles = options.ui && Object.keys(options.ui.defs).length > 0 ? await bundleAllUi(options.ui) : undefined;
       for (const graphId of registry.ids()) {
         const defaults = settings.assistantDefaults[graphId] ?? {};
         await persistence.metadata.assistants.create({
@@ -125,7 +130,13 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
       if (front) {
         // Behind the custom app, the API answers only the front's proxy.
         fastify.addHook("onRequest", async (request, reply) => {
-          if (request.headers[PROXY_SECRET_HEADER] !== front.secret) await reply.status(403).type("text/plain; charset=utf-8").send("Forbidden");
+          if (request.headers[PROXY_SECRET_HEADER] !== front.secret) {
+            await reply.status(403).type("text/plain; charset=utf-8").send("Forbidden");
+            return;
+          }
+          // The front is trusted (it holds the secret): routes see the Host the client used.
+          const forwarded = request.headers[FORWARDED_HOST_HEADER];
+          if (typeof forwarded === "string") request.headers.host = forwarded;
         });
       }
       installCors(fastify, settings.corsOrigins);
@@ -137,6 +148,7 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
         await threadRoutes(instance, ctx);
         await runRoutes(instance, ctx);
         await storeRoutes(instance, ctx);
+        if (uiBundles) await uiRoutes(instance, uiBundles);
         if (settings.internalTruncate) await internalRoutes(instance, ctx);
       });
       await fastify.ready();

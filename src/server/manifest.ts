@@ -10,6 +10,7 @@ import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { ConfigError } from "./errors.ts";
 import { describeEntryProblem, GRAPH_SOURCE, type GraphEntry, type GraphFactory } from "./graphs/registry.ts";
 import { isPostgresUri, type SkeinoSettings } from "./settings.ts";
+import type { UiDefinitions } from "./ui/bundle.ts";
 import { isHonoLike, type HonoLike } from "./http/custom-app.ts";
 
 export interface Manifest {
@@ -22,6 +23,8 @@ export interface Manifest {
   env: Record<string, string>;
   /** Custom routes: "http": {"app": "./file.ts:app"} (a Hono app). */
   http?: { app: HonoLike };
+  /** Generative UI: "ui": {"name": "./file.tsx"}, with "ui_config": {"shared": [...]}. */
+  ui?: UiDefinitions;
 }
 
 interface RawManifest {
@@ -187,5 +190,20 @@ export async function loadManifest(manifestPath: string, env: NodeJS.ProcessEnv 
       http = { app: exported };
     }
   }
-  return { path: file, graphs, settings, env: loadedEnv, http };
+  let ui: UiDefinitions | undefined;
+  if (raw.ui !== undefined && raw.ui !== null) {
+    if (typeof raw.ui !== "object" || Array.isArray(raw.ui)) throw new ConfigError(`${file}: "ui" must map names to component files, e.g. {"agent": "./src/ui.tsx"}`);
+    const defs: Record<string, string> = {};
+    for (const [name, spec] of Object.entries(raw.ui as Record<string, unknown>)) {
+      if (typeof spec !== "string" || spec === "") throw new ConfigError(`${file}: "ui"."${name}" must be a file path such as "./src/ui.tsx"`);
+      defs[name] = spec;
+    }
+    const config = raw.ui_config;
+    const shared = config && typeof config === "object" ? (config as { shared?: unknown }).shared : undefined;
+    if (shared !== undefined && !(Array.isArray(shared) && shared.every((x) => typeof x === "string"))) {
+      throw new ConfigError(`${file}: "ui_config.shared" must be a list of package names`);
+    }
+    ui = { defs, cwd: baseDir, shared: shared as string[] | undefined, source: file };
+  }
+  return { path: file, graphs, settings, env: loadedEnv, http, ui };
 }

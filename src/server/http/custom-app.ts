@@ -16,6 +16,8 @@ export interface HonoLike {
 }
 
 export const PROXY_SECRET_HEADER = "x-skeino-proxy-secret";
+/** The Host the client sent to the front, forwarded to the API (which the front calls by its own address). */
+export const FORWARDED_HOST_HEADER = "x-skeino-forwarded-host";
 
 export function isHonoLike(value: unknown): value is HonoLike {
   return typeof value === "object" && value !== null && typeof (value as HonoLike).fetch === "function" && Array.isArray((value as HonoLike).routes);
@@ -49,6 +51,9 @@ export class CustomAppFront {
       if (!HOP_BY_HOP.has(key)) headers.set(key, value);
     });
     headers.set(PROXY_SECRET_HEADER, this.secret);
+    // fetch() sets Host to the API's own address; the API needs the one the client used.
+    const host = c.req.header("host");
+    if (host) headers.set(FORWARDED_HOST_HEADER, host);
     let body: BodyInit | undefined;
     if (c.req.method !== "GET" && c.req.method !== "HEAD") {
       // A middleware that rewrote the body replaced c.req.raw (unread); one
