@@ -18,6 +18,8 @@ export const badRequest = (message: string) => new HttpError(400, message);
 export const threadNotFound = (threadId: string) => notFound(`Thread with ID ${threadId} not found`);
 export const assistantNotFound = () => notFound("Assistant not found");
 export const runNotFound = () => notFound("Run not found");
+/** Multitask strategy "reject" on a thread with a pending or running run. */
+export const threadBusy = () => unprocessable("Thread is already running a task. Wait for it to finish or choose a different multitask strategy.");
 
 /** A configuration problem found at startup: the CLI prints it and exits non-zero. */
 export class ConfigError extends Error {

@@ -179,9 +179,11 @@ export interface MetadataStore {
   readonly runs: {
     /**
      * Inserts a pending run; with `thread`, also applies that update to the
-     * run's thread, atomically (one commit on Postgres).
+     * run's thread, atomically (one commit on Postgres). `ifIdle` (multitask
+     * "reject"): only if the thread is not busy at that moment, else a 422,
+     * exact across processes sharing the database.
      */
-    create(run: Run, thread?: ThreadUpdate): Promise<Run>;
+    create(run: Run, thread?: ThreadUpdate, options?: { ifIdle?: boolean }): Promise<Run>;
     get(runId: string, threadId?: string): Promise<Run | undefined>;
     list(threadId: string, options: RunListOptions): Promise<Run[]>;
     /** Pending and running runs of a thread, oldest first. */

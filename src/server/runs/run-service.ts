@@ -2,7 +2,7 @@
 // resolution, config merging, multitask strategies, cancel, join.
 import { v7 as uuid7 } from "uuid";
 import type { Assistant, JsonObject, MultitaskStrategy, Persistence, Run, RunnableConfigRecord } from "../persistence/types.ts";
-import { notFound, runNotFound, threadNotFound, unprocessable } from "../errors.ts";
+import { notFound, runNotFound, threadBusy, threadNotFound } from "../errors.ts";
 import type { GraphRegistry } from "../graphs/registry.ts";
 import { systemAssistantId } from "../graphs/registry.ts";
 import type { RunEngine, RunEnded } from "./run-engine.ts";
@@ -114,7 +114,7 @@ export class RunService {
 
     const inflight = await store.runs.active(id);
     if (strategy === "reject" && inflight.length > 0) {
-      throw unprocessable("Thread is already running a task. Wait for it to finish or choose a different multitask strategy.");
+      throw threadBusy();
     }
 
     const threadConfig: RunnableConfigRecord = {
@@ -167,7 +167,9 @@ export class RunService {
     };
     // Open the stream before the run can start, so no event is missed.
     this.engine.broker.open(runId, run.kwargs.resumable, options.streamed === true);
-    const stored = await store.runs.create(run, threadUpdate);
+    // "reject" is checked again where the run is written: another process may
+    // have created a run on this thread since the read above.
+    const stored = await store.runs.create(run, threadUpdate, { ifIdle: strategy === "reject" });
     if ((strategy === "interrupt" || strategy === "rollback") && inflight.length > 0) {
       await this.cancel(id, inflight.map((r) => r.run_id), strategy);
     }

@@ -420,6 +420,26 @@ export function runMetadataStoreContract(name: string, make: () => Promise<Contr
         expect((await store.runs.get(claimed!.run_id))?.status).toBe("running");
       });
 
+      it("creates with ifIdle only on a thread that is not busy (multitask reject)", async () => {
+        const busy = { status: "busy" as const };
+        const first = await store.runs.create(makeRun("t1"), busy, { ifIdle: true });
+        expect((await store.threads.get("t1"))?.status).toBe("busy");
+        await expect(store.runs.create(makeRun("t1"), busy, { ifIdle: true })).rejects.toMatchObject({ status: 422 });
+        await expect(store.runs.create(makeRun("t1"), undefined, { ifIdle: true })).rejects.toMatchObject({ status: 422 });
+        expect((await store.runs.active("t1")).map((r) => r.run_id)).toEqual([first.run_id]);
+        // Other strategies still queue behind it.
+        await store.runs.create(makeRun("t1"), busy);
+        expect(await store.runs.active("t1")).toHaveLength(2);
+        // Interrupted and error threads take new runs; so does an idle one without an update.
+        await store.threads.update("t1", { status: "interrupted" });
+        await store.runs.create(makeRun("t1"), busy, { ifIdle: true });
+        await store.threads.update("t1", { status: "error" });
+        await store.runs.create(makeRun("t1"), busy, { ifIdle: true });
+        const plain = await store.runs.create(makeRun("t2"), undefined, { ifIdle: true });
+        expect((await store.runs.get(plain.run_id))?.status).toBe("pending");
+        await expect(store.runs.create(makeRun("no-such-thread"), busy, { ifIdle: true })).rejects.toMatchObject({ status: 404 });
+      });
+
       it("delete and truncate remove runs", async () => {
         const [r1, r2] = await createRuns("t1", 2);
         expect(await store.runs.delete(r1!.run_id)).toBe(true);

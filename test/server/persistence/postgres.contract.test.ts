@@ -59,6 +59,29 @@ describe("PostgreSQL metadata store", () => {
     }
   });
 
+  it("lets exactly one of many concurrent ifIdle creations, from separate pools, onto an idle thread", async () => {
+    const others = await Promise.all([1, 2, 3].map(() => createPostgresPersistence({ uri: db.uri, onConnectionError: quiet })));
+    try {
+      const stores = [shared, ...others].map((p) => p.metadata);
+      for (let round = 0; round < 5; round++) {
+        const threadId = `reject-race-${round}`;
+        await shared.metadata.threads.create({ thread_id: threadId });
+        const results = await Promise.allSettled(
+          stores.flatMap((store) => [0, 1].map(() => store.runs.create(makeRun(threadId), { status: "busy" }, { ifIdle: true }))),
+        );
+        const won = results.filter((r) => r.status === "fulfilled");
+        const refused = results.filter((r) => r.status === "rejected");
+        expect(won).toHaveLength(1);
+        expect(refused).toHaveLength(7);
+        for (const r of refused) expect((r as PromiseRejectedResult).reason).toMatchObject({ status: 422 });
+        expect(await shared.metadata.runs.active(threadId)).toHaveLength(1);
+      }
+    } finally {
+      await shared.metadata.runs.truncate();
+      await Promise.all(others.map((p) => p.close()));
+    }
+  });
+
   it("strips NUL characters JSONB cannot hold", async () => {
     const created = await shared.metadata.threads.create({ thread_id: "nul", metadata: { note: "a\u0000b" } });
     expect(created).not.toBe("exists");

@@ -21,7 +21,7 @@ import type {
   ThreadUpdate,
 } from "../types.ts";
 import { compileContainment, jsonContains } from "../json-containment.ts";
-import { conflict, threadNotFound } from "../../errors.ts";
+import { conflict, threadBusy, threadNotFound } from "../../errors.ts";
 
 const now = () => new Date().toISOString();
 
@@ -261,7 +261,12 @@ export class MemoryMetadataStore implements MetadataStore {
   }
 
   readonly runs: MetadataStore["runs"] = {
-    create: async (run: Run, thread?: ThreadUpdate) => {
+    create: async (run: Run, thread?: ThreadUpdate, options?: { ifIdle?: boolean }) => {
+      if (options?.ifIdle) {
+        const current = this.threadMap.get(run.thread_id);
+        if (!current) throw threadNotFound(run.thread_id);
+        if (current.status === "busy") throw threadBusy();
+      }
       if (thread && !(await this.threads.update(run.thread_id, thread))) throw threadNotFound(run.thread_id);
       const stored = this.stamp({ ...run });
       this.setRun(stored);

@@ -25,7 +25,7 @@ import type {
   ThreadStatus,
   ThreadUpdate,
 } from "../types.ts";
-import { conflict, threadNotFound } from "../../errors.ts";
+import { conflict, threadBusy, threadNotFound } from "../../errors.ts";
 import { Params, inTransaction, iso, likeEscape, pgCode, toJsonb } from "./sql.ts";
 
 interface AssistantRow {
@@ -364,19 +364,42 @@ export class PostgresMetadataStore implements MetadataStore {
 
   // --------------------------------------------------------------------- runs
   readonly runs: MetadataStore["runs"] = {
-    create: async (run: Run, thread?: ThreadUpdate) => {
+    create: async (run: Run, thread?: ThreadUpdate, options?: { ifIdle?: boolean }) => {
       const p = new Params();
       // With a thread update: one statement, so one commit (one fsync) for both.
-      const withThread = thread ? `WITH thread_update AS (${threadUpdateSql(run.thread_id, thread, p)} RETURNING 1) ` : "";
+      // ifIdle: the run is inserted only if the thread row's update happened,
+      // and that update requires a thread that is not busy. Concurrent
+      // creators (in any process) serialize on the thread row, and the one
+      // that waits re-reads the row's committed status (READ COMMITTED
+      // re-checks an UPDATE's WHERE on the newest row version), so exactly
+      // one of them sees it idle.
+      const guard = options?.ifIdle ? ` AND status <> 'busy'` : "";
+      const update = thread ?? (options?.ifIdle ? {} : undefined);
+      const withThread = update ? `WITH thread_update AS (${threadUpdateSql(run.thread_id, update, p)}${guard} RETURNING 1) ` : "";
+      const values = [
+        p.add(run.run_id),
+        p.add(run.thread_id),
+        p.add(run.assistant_id),
+        p.add(run.created_at),
+        p.add(run.updated_at),
+        p.add(run.status),
+        p.json(run.metadata ?? {}),
+        p.add(run.multitask_strategy),
+        p.json(run.kwargs),
+      ].join(", ");
+      const source = options?.ifIdle ? `SELECT ${values} FROM thread_update` : `VALUES (${values})`;
       try {
         const { rows } = await this.pool.query<RunRow>(
           `${withThread}INSERT INTO app_runs (run_id, thread_id, assistant_id, created_at, updated_at, status, metadata, multitask_strategy, kwargs)
-           VALUES (${p.add(run.run_id)}, ${p.add(run.thread_id)}, ${p.add(run.assistant_id)}, ${p.add(run.created_at)},
-                   ${p.add(run.updated_at)}, ${p.add(run.status)}, ${p.json(run.metadata ?? {})},
-                   ${p.add(run.multitask_strategy)}, ${p.json(run.kwargs)})
+           ${source}
            RETURNING ${RUN_COLUMNS}`,
           p.values,
         );
+        if (rows.length === 0) {
+          // Nothing updated: the thread is busy, or gone.
+          if (!(await this.threads.get(run.thread_id))) throw threadNotFound(run.thread_id);
+          throw threadBusy();
+        }
         return toRun(rows[0] as RunRow);
       } catch (error) {
         // 23503: the thread does not exist (app_runs.thread_id references app_threads).
