@@ -240,7 +240,11 @@ export interface RunBus {
   /** Sends to every other process on the database (not to this one). */
   publish(message: BusMessage): Promise<void>;
   subscribe(listener: (message: BusMessage) => void): () => void;
-  /** The run's stream, for subscribers in other processes and Last-Event-ID replay. */
+  /**
+   * The run's stream, for subscribers in other processes and Last-Event-ID
+   * replay. Also tells the other processes ({type: "events"}) once the
+   * events are readable.
+   */
   appendEvents(runId: string, events: StoredStreamEvent[]): Promise<void>;
   readEvents(runId: string, afterId: number, limit: number): Promise<StoredStreamEvent[]>;
   /** Deletes event logs of runs that ended more than `olderThanMs` ago. */

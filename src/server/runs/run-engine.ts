@@ -323,7 +323,9 @@ export class RunEngine {
       this.runningThreads.delete(run.run_id);
       this.release(run.run_id, { run, result });
       void this.bus?.publish({ type: "run_ended", run_id: run.run_id, thread_id: run.thread_id }).catch(() => undefined);
-      this.wake();
+      // No wake() here: this worker's loop claims again as soon as we return
+      // (the next run of this thread included); waking another worker as well
+      // cost a claim query per run that found nothing.
     }
   }
 
@@ -561,7 +563,6 @@ class SharedEventLog {
       .then(async () => {
         await this.bus.appendEvents(this.runId, batch);
         this.notifyLocal();
-        await this.bus.publish({ type: "events", run_id: this.runId });
       })
       .catch((error: unknown) => this.log.warn("could not append run events", { run_id: this.runId, error: serializeError(error).message }));
     return this.flushing;
