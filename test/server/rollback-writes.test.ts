@@ -1,7 +1,8 @@
-// Multitask rollback against a checkpoint write still to come: an aborted
-// graph stops being read at once, but LangGraph finishes its pending
-// checkpoint writes in the background. A write landing after the rollback's
-// delete would bring the rolled-back run back into the thread's state.
+// Multitask rollback and thread deletion against a checkpoint write still to
+// come: an aborted graph stops being read at once, but LangGraph finishes its
+// pending checkpoint writes in the background. A write landing after the
+// delete would bring the run back into the thread's state, or leave
+// checkpoints of a deleted thread behind.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemorySaver } from "@langchain/langgraph";
 import type { RunnableConfig } from "@langchain/core/runnables";
@@ -48,7 +49,7 @@ describe("fenceRunWrites", () => {
   });
 });
 
-describe("multitask rollback while the rolled-back run still has a checkpoint to write", () => {
+describe("rollback and thread deletion while a run still has a checkpoint to write", () => {
   let server: TestServer;
   let delayedInputs = 0;
   beforeAll(async () => {
@@ -72,9 +73,10 @@ describe("multitask rollback while the rolled-back run still has a checkpoint to
   it("deletes every checkpoint of the rolled-back run, including one written late", async () => {
     const { client } = server;
     const thread = await client.threads.create();
+    const before = delayedInputs;
     const first = await client.runs.create(thread.thread_id, "slow", { input: { sleep: 3000, messages: ["one"] } });
-    for (let i = 0; i < 200 && delayedInputs === 0; i++) await sleep(5);
-    expect(delayedInputs).toBe(1);
+    for (let i = 0; i < 200 && delayedInputs === before; i++) await sleep(5);
+    expect(delayedInputs).toBe(before + 1);
     const second = await client.runs.create(thread.thread_id, "simple", { input: { messages: ["two"] }, multitaskStrategy: "rollback" });
     await client.runs.join(thread.thread_id, second.run_id);
     await sleep(600); // past the delayed write
@@ -85,5 +87,33 @@ describe("multitask rollback while the rolled-back run still has a checkpoint to
     const history = await client.threads.getHistory(thread.thread_id, { limit: 100 });
     expect(history.length).toBeGreaterThan(0);
     expect(history.filter((h) => h.metadata?.run_id === first.run_id)).toEqual([]);
+  });
+
+  it("deleting a running run leaves none of its checkpoints, including one written late", async () => {
+    const { client } = server;
+    const thread = await client.threads.create();
+    const before = delayedInputs;
+    const run = await client.runs.create(thread.thread_id, "slow", { input: { sleep: 3000 } });
+    for (let i = 0; i < 200 && delayedInputs === before; i++) await sleep(5);
+    expect(delayedInputs).toBe(before + 1);
+    await client.runs.delete(thread.thread_id, run.run_id);
+    await sleep(600); // past the delayed write
+    await expect(client.runs.get(thread.thread_id, run.run_id)).rejects.toThrow("HTTP 404");
+    const history = await client.threads.getHistory(thread.thread_id, { limit: 100 });
+    expect(history.filter((h) => h.metadata?.run_id === run.run_id)).toEqual([]);
+  });
+
+  it("deleting a thread leaves none of its checkpoints, including one written late", async () => {
+    const { client } = server;
+    const thread = await client.threads.create();
+    const before = delayedInputs;
+    await client.runs.create(thread.thread_id, "slow", { input: { sleep: 3000 } });
+    for (let i = 0; i < 200 && delayedInputs === before; i++) await sleep(5);
+    expect(delayedInputs).toBe(before + 1);
+    await client.threads.delete(thread.thread_id);
+    await sleep(600); // past the delayed write
+    const saver = server.app.context.persistence.checkpointer;
+    expect(await saver.getTuple({ configurable: { thread_id: thread.thread_id } })).toBeUndefined();
+    await expect(client.threads.get(thread.thread_id)).rejects.toThrow("HTTP 404");
   });
 });

@@ -1,6 +1,7 @@
 // Thread lifecycle and state: create (with supersteps), delete (cancelling
 // its runs first), copy, state read/write and history, on the graph the
 // thread belongs to.
+import { fenceRunWrites } from "../persistence/checkpoint-metadata.ts";
 import { v7 as uuid7 } from "uuid";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { JsonObject, Persistence, Thread } from "../persistence/types.ts";
@@ -105,8 +106,11 @@ export class ThreadService {
       if (!this.engine.isRunningHere(run.run_id) && run.status === "running") await this.engine.requestRemoteCancel(run.run_id, "interrupt");
       if (!this.engine.isRunningHere(run.run_id)) this.engine.release(run.run_id);
     }
-    // Runs executing here may still write checkpoints: stop them, then delete those.
+    // Runs executing here may still write checkpoints: stop them, let no late
+    // write of theirs land (LangGraph finishes pending writes after an
+    // abort), then delete those.
     await this.engine.abortThread(threadId);
+    await Promise.all(active.map((run) => fenceRunWrites(this.persistence.checkpointer, run.run_id)));
     await checkpoints.deleteThread(threadId);
   }
 
