@@ -168,6 +168,11 @@ export class RunEngine {
   }
 
   /** Resolves when the run ends (undefined if it was deleted before it ended). */
+  /** How a run that executed here ended, if it ended in the last 30 s. */
+  endedHere(runId: string): RunEnded | undefined {
+    return this.recent.get(runId);
+  }
+
   waitFor(runId: string): Promise<RunEnded | undefined> {
     const ended = this.recent.get(runId);
     if (ended) return Promise.resolve(ended);

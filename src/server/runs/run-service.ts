@@ -210,15 +210,22 @@ export class RunService {
   async join(runId: string, threadId: string | undefined): Promise<unknown> {
     const { metadata: store } = this.persistence;
     const run = await store.runs.get(runId, threadId);
-    if (!run) throw runNotFound();
     let ended: RunEnded | undefined;
-    if (run.status === "pending" || run.status === "running") ended = await this.engine.waitFor(runId);
+    if (!run) {
+      // A stateless run may end, deleting its temporary thread and with it its
+      // record, before /runs/wait gets here: its end is still known here.
+      const gone = this.engine.endedHere(runId);
+      if (!gone?.run.kwargs.temporary || (threadId !== undefined && gone.run.thread_id !== threadId)) throw runNotFound();
+      ended = gone;
+    } else if (run.status === "pending" || run.status === "running") {
+      ended = await this.engine.waitFor(runId);
+    }
     if (ended?.result.outcome === "error" || ended?.result.outcome === "timeout") {
       const e = ended.result.error;
       return { __error__: { error: e instanceof Error ? e.name : "Error", message: e instanceof Error ? e.message : String(e) } };
     }
     if (ended?.result.lastValues !== undefined) return ended.result.lastValues;
-    const thread = await store.threads.get(run.thread_id);
+    const thread = await store.threads.get((run ?? ended?.run)?.thread_id as string);
     return thread?.values ?? null;
   }
 }

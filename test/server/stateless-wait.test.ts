@@ -1,0 +1,31 @@
+// /runs/wait on a stateless run that ends before the request looks it up:
+// the run deletes its temporary thread, and with it its record, when it ends.
+// A slow lookup (a busy database) makes that order certain.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { simple } from "../fixtures/graphs.ts";
+import { startTestServer, type TestServer } from "../helpers/server.ts";
+
+describe("stateless wait racing the run's end", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer("memory", { graphs: { simple } });
+    const runs = server.app.context.persistence.metadata.runs;
+    const get = runs.get.bind(runs);
+    runs.get = async (runId, threadId) => {
+      await new Promise((r) => setTimeout(r, 200));
+      return get(runId, threadId);
+    };
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it("still answers the run's output", async () => {
+    expect(await server.client.runs.wait(null, "simple", { input: { messages: ["s"] } })).toEqual({ messages: ["s", "a", "b"], count: 2 });
+  });
+
+  it("answers 404 for a run of another thread all the same", async () => {
+    const thread = await server.client.threads.create();
+    await expect(server.client.runs.join(thread.thread_id, crypto.randomUUID())).rejects.toThrow("HTTP 404");
+  });
+});
