@@ -1,6 +1,4 @@
 // createApp: settings -> persistence -> graph registry -> run engine -> routes.
-import { bundleAllUi, type UiDefinitions } from "./ui/bundle.ts";
-import { uiRoutes } from "./http/ui-routes.ts";
 import Fastify, { type FastifyInstance } from "fastify";
 import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
@@ -18,6 +16,8 @@ import { installErrorHandler } from "./http/error-handler.ts";
 import { installCors } from "./http/cors.ts";
 import { installApiKeyAuth } from "./http/api-key.ts";
 import { CustomAppFront, FORWARDED_HOST_HEADER, PROXY_SECRET_HEADER, type HonoLike } from "./http/custom-app.ts";
+import { bundleAllUi, type UiDefinitions } from "./ui/bundle.ts";
+import { uiRoutes } from "./http/ui-routes.ts";
 import { metaRoutes } from "./http/meta-routes.ts";
 import { assistantRoutes } from "./http/assistant-routes.ts";
 import { threadRoutes } from "./http/thread-routes.ts";

@@ -1,6 +1,5 @@
 // Runs: thread-scoped and stateless create / stream / wait, batch, list,
 // get, delete, join, join stream, cancel.
-import { fenceRunWrites } from "../persistence/checkpoint-metadata.ts";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ServerContext } from "./context.ts";
 import type { Run, RunStatus } from "../persistence/types.ts";
@@ -124,9 +123,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
       if (run.status === "pending" || run.status === "running") await ctx.runs.cancel(thread_id, [run_id], "interrupt");
       if (ctx.engine.isRunningHere(run_id)) await ctx.engine.waitFor(run_id);
       await store.runs.delete(run_id);
-      // A write LangGraph finishes after the abort must not land after the delete.
-      await fenceRunWrites(ctx.persistence.checkpointer, run_id);
-      await ctx.persistence.checkpoints.deleteRun(thread_id, run_id);
+      await ctx.engine.deleteRunCheckpoints(thread_id, run_id);
       return reply.status(204).send();
     },
   );

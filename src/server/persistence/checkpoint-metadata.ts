@@ -4,11 +4,11 @@
 // on it. LangGraph's savers store only what the graph loop passes, so we
 // merge it in at put(), for whichever saver is in use.
 //
-// The same wrapper fences a run's writes for multitask rollback: an aborted
-// graph stops reading, but LangGraph may still be finishing (or have yet to
-// start) a checkpoint write of that run in the background, and a write
-// landing after the rollback's delete would bring the run back into the
-// thread's state.
+// The same wrapper fences a run's writes before its checkpoints are deleted
+// (multitask rollback, run and thread delete): an aborted graph stops
+// reading, but LangGraph may still be finishing (or have yet to start) a
+// checkpoint write of that run in the background, and a write landing after
+// the delete would bring the run back into the thread's state.
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 
 const EXCLUDED = new Set(["checkpoint_ns", "checkpoint_id", "run_id", "thread_id"]);
@@ -17,7 +17,7 @@ const PATCHED = Symbol.for("skeino.checkpointMetadata");
 const isPrimitive = (v: unknown) => typeof v === "string" || typeof v === "number" || typeof v === "boolean";
 
 interface RunWrites {
-  /** Runs whose writes are refused from now on (rolled back). Oldest first, bounded. */
+  /** Runs whose writes are refused from now on (their checkpoints are deleted). Oldest first, bounded. */
   fenced: Set<string>;
   inFlight: Map<string, Set<Promise<unknown>>>;
 }

@@ -167,12 +167,21 @@ export class RunEngine {
     return this.controllers.has(runId);
   }
 
-  /** Resolves when the run ends (undefined if it was deleted before it ended). */
   /** How a run that executed here ended, if it ended in the last 30 s. */
   endedHere(runId: string): RunEnded | undefined {
     return this.recent.get(runId);
   }
 
+  /**
+   * Deletes a run's checkpoints for good: a write LangGraph finishes after the
+   * run was aborted must not land after the delete.
+   */
+  async deleteRunCheckpoints(threadId: string, runId: string): Promise<void> {
+    await fenceRunWrites(this.persistence.checkpointer, runId);
+    await this.persistence.checkpoints.deleteRun(threadId, runId);
+  }
+
+  /** Resolves when the run ends (undefined if it was deleted before it ended). */
   waitFor(runId: string): Promise<RunEnded | undefined> {
     const ended = this.recent.get(runId);
     if (ended) return Promise.resolve(ended);
@@ -355,11 +364,10 @@ export class RunEngine {
 
   /** Writes the run's end to the thread (first) and the run (then), so the next run sees a settled thread. */
   private async settle(run: Run, result: ExecutionResult): Promise<void> {
-    const { metadata, checkpoints } = this.persistence;
+    const { metadata } = this.persistence;
     const threadId = run.thread_id;
     if (result.outcome === "rollback") {
-      await fenceRunWrites(this.persistence.checkpointer, run.run_id);
-      await checkpoints.deleteRun(threadId, run.run_id);
+      await this.deleteRunCheckpoints(threadId, run.run_id);
       await metadata.runs.delete(run.run_id);
       await this.recomputeThread(threadId, run, undefined);
       return;

@@ -5,7 +5,7 @@ import type { Assistant, JsonObject, MultitaskStrategy, Persistence, Run, Runnab
 import { notFound, runNotFound, threadBusy, threadNotFound } from "../errors.ts";
 import type { GraphRegistry } from "../graphs/registry.ts";
 import { systemAssistantId } from "../graphs/registry.ts";
-import type { RunEngine, RunEnded } from "./run-engine.ts";
+import type { RunEngine } from "./run-engine.ts";
 import type { CancelAction } from "./executor.ts";
 
 export interface RunCreateBody {
@@ -209,23 +209,19 @@ export class RunService {
   /** Waits for the run's end; the result is what /wait and /join return. */
   async join(runId: string, threadId: string | undefined): Promise<unknown> {
     const { metadata: store } = this.persistence;
-    const run = await store.runs.get(runId, threadId);
-    let ended: RunEnded | undefined;
-    if (!run) {
-      // A stateless run may end, deleting its temporary thread and with it its
-      // record, before /runs/wait gets here: its end is still known here.
-      const gone = this.engine.endedHere(runId);
-      if (!gone?.run.kwargs.temporary || (threadId !== undefined && gone.run.thread_id !== threadId)) throw runNotFound();
-      ended = gone;
-    } else if (run.status === "pending" || run.status === "running") {
-      ended = await this.engine.waitFor(runId);
-    }
+    const stored = await store.runs.get(runId, threadId);
+    // A stateless run may end, deleting its temporary thread and with it its
+    // record, before /runs/wait gets here: its end is still known here.
+    const gone = stored ? undefined : this.engine.endedHere(runId);
+    const run = stored ?? (gone?.run.kwargs.temporary && (threadId === undefined || gone.run.thread_id === threadId) ? gone.run : undefined);
+    if (!run) throw runNotFound();
+    const ended = gone ?? (run.status === "pending" || run.status === "running" ? await this.engine.waitFor(runId) : undefined);
     if (ended?.result.outcome === "error" || ended?.result.outcome === "timeout") {
       const e = ended.result.error;
       return { __error__: { error: e instanceof Error ? e.name : "Error", message: e instanceof Error ? e.message : String(e) } };
     }
     if (ended?.result.lastValues !== undefined) return ended.result.lastValues;
-    const thread = await store.threads.get((run ?? ended?.run)?.thread_id as string);
+    const thread = await store.threads.get(run.thread_id);
     return thread?.values ?? null;
   }
 }

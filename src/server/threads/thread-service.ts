@@ -1,7 +1,6 @@
 // Thread lifecycle and state: create (with supersteps), delete (cancelling
 // its runs first), copy, state read/write and history, on the graph the
 // thread belongs to.
-import { fenceRunWrites } from "../persistence/checkpoint-metadata.ts";
 import { v7 as uuid7 } from "uuid";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { JsonObject, Persistence, Thread } from "../persistence/types.ts";
@@ -10,6 +9,7 @@ import type { CompiledGraph, GraphRegistry } from "../graphs/registry.ts";
 import type { RunEngine } from "../runs/run-engine.ts";
 import { toCommand } from "../runs/executor.ts";
 import { serializeJson } from "../serialize.ts";
+import { fenceRunWrites } from "../persistence/checkpoint-metadata.ts";
 import type { ThreadStateCache } from "./state-cache.ts";
 import { EMPTY_THREAD_STATE, toApiThreadState, computeThreadFromState, type ApiThreadState } from "../runs/thread-state.ts";
 
