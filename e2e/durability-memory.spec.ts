@@ -27,6 +27,7 @@ test("verify durability in memory: threads are lost, and the report explains why
   await expect(page.getByRole("heading", { name: "This thread is not on the server" })).toBeVisible();
   await expect(page.getByRole("alert").filter({ hasText: "keeps threads in memory" })).toBeVisible();
   await expect(page.getByText("HTTP 404")).toHaveCount(0);
+  await studio.shot("durability-memory-lost-thread");
   await page.getByRole("button", { name: "Back to the graph" }).click();
   await expect(page.getByRole("heading", { name: "This thread is not on the server" })).toHaveCount(0);
 });

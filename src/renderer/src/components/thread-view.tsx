@@ -70,14 +70,16 @@ export function ThreadView({
       <div className="empty">
         <h2>{missing ? "This thread is not on the server" : "Thread not available"}</h2>
         {missing ? (
-          <p role="alert">
-            {status?.scheme === "memory"
-              ? "The server keeps threads in memory, so a restart loses them. Choose PostgreSQL in Settings to keep threads across restarts."
-              : "It was deleted, or it belongs to another database."}{" "}
-            <span className="muted small">
+          <>
+            <p role="alert">
+              {status?.scheme === "memory"
+                ? "The server keeps threads in memory, so a restart loses them. Choose PostgreSQL in Settings to keep threads across restarts."
+                : "It was deleted, or it belongs to another database."}
+            </p>
+            <p className="muted small">
               <code>{threadId}</code>
-            </span>
-          </p>
+            </p>
+          </>
         ) : (
           <p role="alert" className="error-text">
             {errorMessage(thread.error)}
