@@ -25,6 +25,7 @@ import { runRoutes } from "./http/run-routes.ts";
 import { storeRoutes } from "./http/store-routes.ts";
 import { internalRoutes } from "./http/internal-routes.ts";
 import { parseJsonBody } from "./http/json-body.ts";
+import { installInputLimits } from "./http/input-limits.ts";
 import { serializeJson } from "./serialize.ts";
 
 const VERSION = (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
@@ -80,10 +81,9 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
   // Bodies: JSON, also when labelled text/plain (as the reference accepts);
   // an empty body is "no body" rather than an error.
   fastify.removeAllContentTypeParsers();
-  const isFilterRoute = (url: string) => /\/(search|count)(\?|$)/.test(url);
-  const parseJson = (req: { url: string }, body: string, done: (err: Error | null, value?: unknown) => void) => {
+  const parseJson = (_req: unknown, body: string, done: (err: Error | null, value?: unknown) => void) => {
     try {
-      done(null, parseJsonBody(body, { allowNul: isFilterRoute(req.url) }));
+      done(null, parseJsonBody(body));
     } catch (error) {
       done(error as Error);
     }
@@ -127,6 +127,7 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
       const threads = new ThreadService(persistence, registry, engine, cache);
       context = { persistence, registry, engine, runs, threads, settings, log, bootId: randomUUID(), startedAt: new Date(), version: VERSION };
       installErrorHandler(fastify, log);
+      installInputLimits(fastify);
       if (front) {
         // Behind the custom app, the API answers only the front's proxy.
         fastify.addHook("onRequest", async (request, reply) => {

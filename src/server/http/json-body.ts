@@ -51,12 +51,13 @@ function mayHoldProblem(text: string, limit: number): boolean {
 }
 
 /**
- * `allowNul`: filters (search, count, history) may carry NUL; they match
- * nothing stored, since nothing stored can contain it.
+ * NUL is refused in every body, filters included: PostgreSQL cannot take it
+ * even as a query parameter (a 500 there, a match of nothing in memory), and
+ * one answer on both backends is the point.
  */
-export function parseJsonBody(text: string, options: { allowNul?: boolean } = {}): unknown {
+export function parseJsonBody(text: string): unknown {
   if (text.trim() === "") return undefined;
-  if (!options.allowNul && ESCAPED_NUL.test(text)) {
+  if (ESCAPED_NUL.test(text)) {
     throw new HttpError(422, "Invalid body: NUL characters (\\u0000) are not allowed in strings or keys");
   }
   let value: unknown;

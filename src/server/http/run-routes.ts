@@ -93,7 +93,8 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
         params: threadIdParams,
         querystring: {
           type: "object",
-          properties: { limit: { type: "string", pattern: "^[0-9]+$" }, offset: { type: "string", pattern: "^[0-9]+$" }, status: { type: "string", enum: runStatus } },
+          // At most 15 digits: exact as a JS number and as a bigint.
+          properties: { limit: { type: "string", pattern: "^[0-9]{1,15}$" }, offset: { type: "string", pattern: "^[0-9]{1,15}$" }, status: { type: "string", enum: runStatus } },
         },
       },
     },

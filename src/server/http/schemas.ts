@@ -6,7 +6,8 @@ export const obj = { type: "object" } as const;
 export const objOrNull = { type: ["object", "null"] } as const;
 export const strArray = { type: "array", items: { type: "string" } } as const;
 export const limit = { type: "integer", minimum: 1, maximum: 1000 } as const;
-export const offset = { type: "integer", minimum: 0 } as const;
+// Bounded to what a JS number and a PostgreSQL bigint both hold exactly.
+export const offset = { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
 export const sortOrder = { type: "string", enum: ["asc", "desc"] } as const;
 export const ifExists = { type: "string", enum: ["raise", "do_nothing"] } as const;
 
@@ -14,7 +15,7 @@ export const config = {
   type: "object",
   properties: {
     tags: strArray,
-    recursion_limit: { type: "integer", minimum: 1 },
+    recursion_limit: { type: "integer", minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
     configurable: obj,
   },
 } as const;

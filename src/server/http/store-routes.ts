@@ -2,14 +2,18 @@
 import type { FastifyInstance } from "fastify";
 import type { Item } from "@langchain/langgraph-checkpoint";
 import type { ServerContext } from "./context.ts";
-import { badRequest, unprocessable } from "../errors.ts";
-import { obj, strArray } from "./schemas.ts";
+import { badRequest } from "../errors.ts";
+import { limit, obj, offset, strArray } from "./schemas.ts";
+import { checkStoreKey, checkStoreNamespace, MAX_STORE_NAMESPACE_LABELS } from "../persistence/store-address.ts";
 
 function checkNamespace(namespace: string[]): void {
   if (namespace.length === 0) throw badRequest("Namespace is required");
-  for (const label of namespace) {
-    if (label === "" || label.includes(".")) throw unprocessable(`Namespace labels cannot be empty or contain periods. Received: ${JSON.stringify(namespace)}`);
-  }
+  checkStoreNamespace(namespace);
+}
+
+/** Prefixes and suffixes follow the same rules as stored namespaces ("*" stands for any one label). */
+function checkPattern(labels: string[] | undefined): void {
+  if (labels?.length) checkStoreNamespace(labels);
 }
 
 const itemView = (item: Item & { score?: number }) => ({
@@ -29,6 +33,7 @@ export async function storeRoutes(app: FastifyInstance, ctx: ServerContext): Pro
     { schema: { body: { type: "object", required: ["namespace", "key", "value"], properties: { namespace: strArray, key: { type: "string", minLength: 1 }, value: obj, index: {}, ttl: {} } } } },
     async (request, reply) => {
       checkNamespace(request.body.namespace);
+      checkStoreKey(request.body.key);
       await store.put(request.body.namespace, request.body.key, request.body.value);
       return reply.status(204).send();
     },
@@ -38,11 +43,9 @@ export async function storeRoutes(app: FastifyInstance, ctx: ServerContext): Pro
     "/store/items",
     { schema: { querystring: { type: "object", required: ["key"], properties: { namespace: { type: "string" }, key: { type: "string", minLength: 1 } } } } },
     async (request, reply) => {
-      for (const field of ["namespace", "key"] as const) {
-        if (request.query[field]?.includes("\u0000")) throw unprocessable(`Invalid querystring: '${field}' contains a NUL character`);
-      }
       const namespace = request.query.namespace ? request.query.namespace.split(".") : [];
       checkNamespace(namespace);
+      checkStoreKey(request.query.key);
       const item = await store.get(namespace, request.query.key);
       // JSON null (not a 404) when missing, as the reference answers.
       return reply.type("application/json").send(item ? JSON.stringify(itemView(item)) : "null");
@@ -55,6 +58,7 @@ export async function storeRoutes(app: FastifyInstance, ctx: ServerContext): Pro
     async (request, reply) => {
       const namespace = request.body.namespace ?? [];
       checkNamespace(namespace);
+      checkStoreKey(request.body.key);
       await store.delete(namespace, request.body.key);
       return reply.status(204).send();
     },
@@ -66,12 +70,13 @@ export async function storeRoutes(app: FastifyInstance, ctx: ServerContext): Pro
       schema: {
         body: {
           type: "object",
-          properties: { namespace_prefix: strArray, filter: obj, limit: { type: "integer", minimum: 1, maximum: 1000 }, offset: { type: "integer", minimum: 0 }, query: { type: "string" } },
+          properties: { namespace_prefix: strArray, filter: obj, limit, offset, query: { type: "string" } },
         },
       },
     },
     async (request) => {
       const b = request.body ?? {};
+      checkPattern(b.namespace_prefix);
       const items = await store.search(b.namespace_prefix ?? [], { filter: b.filter, limit: b.limit ?? 10, offset: b.offset ?? 0, query: b.query });
       return { items: items.map(itemView) };
     },
@@ -83,12 +88,14 @@ export async function storeRoutes(app: FastifyInstance, ctx: ServerContext): Pro
       schema: {
         body: {
           type: "object",
-          properties: { prefix: strArray, suffix: strArray, max_depth: { type: "integer", minimum: 1 }, limit: { type: "integer", minimum: 1, maximum: 1000 }, offset: { type: "integer", minimum: 0 } },
+          properties: { prefix: strArray, suffix: strArray, max_depth: { type: "integer", minimum: 1, maximum: MAX_STORE_NAMESPACE_LABELS }, limit, offset },
         },
       },
     },
     async (request) => {
       const b = request.body ?? {};
+      checkPattern(b.prefix);
+      checkPattern(b.suffix);
       const namespaces = await store.listNamespaces({ prefix: b.prefix, suffix: b.suffix, maxDepth: b.max_depth, limit: b.limit ?? 100, offset: b.offset ?? 0 });
       return { namespaces };
     },
