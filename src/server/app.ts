@@ -12,7 +12,7 @@ import { ThreadService } from "./threads/thread-service.ts";
 import { ThreadStateCache } from "./threads/state-cache.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import type { ServerContext } from "./http/context.ts";
-import { installErrorHandler } from "./http/error-handler.ts";
+import { frameworkErrorReply, installErrorHandler, plainClientError } from "./http/error-handler.ts";
 import { installCors } from "./http/cors.ts";
 import { installApiKeyAuth } from "./http/api-key.ts";
 import { CustomAppFront, FORWARDED_HOST_HEADER, PROXY_SECRET_HEADER, type HonoLike } from "./http/custom-app.ts";
@@ -71,7 +71,12 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
   const settings = resolveSettings(options.settings);
   const log = options.logger ?? createLogger(settings.logLevel);
   registerPlatformLogger(log);
-  const fastify = Fastify({ logger: false, bodyLimit: settings.bodyLimit, ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, allowUnionTypes: true } } });
+  const fastify = Fastify({
+    logger: false,
+    bodyLimit: settings.bodyLimit,
+    frameworkErrors: frameworkErrorReply,
+    clientErrorHandler: plainClientError,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, allowUnionTypes: true } } });
   let context: ServerContext | undefined;
   let persistence: Persistence | undefined;
   let readyPromise: Promise<void> | undefined;

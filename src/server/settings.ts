@@ -44,6 +44,8 @@ export interface SkeinoSettings {
   pollIntervalMs?: number;
   /** How often a process settles runs of processes that died. Default 30 000 ms. */
   reaperIntervalMs?: number;
+  /** SSE streams send a comment line after this long without an event, so clients and proxies see a live connection. Default 15 000 ms. */
+  sseHeartbeatMs?: number;
   /** Per graph id: config and context of its system assistant (LANGGRAPH_CONFIG, as the reference reads it). */
   assistantDefaults?: Record<string, AssistantDefaults>;
 }
@@ -64,6 +66,7 @@ export interface ResolvedSettings {
   apiKey?: string;
   pollIntervalMs: number;
   reaperIntervalMs: number;
+  sseHeartbeatMs: number;
   assistantDefaults: Record<string, AssistantDefaults>;
 }
 
@@ -163,6 +166,7 @@ export function resolveSettings(settings: SkeinoSettings = {}, env: NodeJS.Proce
     apiKey: settings.apiKey ?? (env.SKEINO_API_KEY || undefined),
     pollIntervalMs: positiveInt("pollIntervalMs", settings.pollIntervalMs ?? (env.SKEINO_POLL_INTERVAL_MS ? Number(env.SKEINO_POLL_INTERVAL_MS) : 500)),
     reaperIntervalMs: positiveInt("reaperIntervalMs", settings.reaperIntervalMs ?? (env.SKEINO_REAPER_INTERVAL_MS ? Number(env.SKEINO_REAPER_INTERVAL_MS) : 30_000)),
+    sseHeartbeatMs: positiveInt("sseHeartbeatMs", settings.sseHeartbeatMs ?? (env.SKEINO_SSE_HEARTBEAT_MS ? Number(env.SKEINO_SSE_HEARTBEAT_MS) : 15_000)),
     assistantDefaults: settings.assistantDefaults ?? parseLangGraphConfig(env),
   };
 }

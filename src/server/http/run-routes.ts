@@ -4,8 +4,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ServerContext } from "./context.ts";
 import type { Run, RunStatus } from "../persistence/types.ts";
 import { runNotFound, threadNotFound } from "../errors.ts";
-import type { RunCreateBody } from "../runs/run-service.ts";
+import { checkWebhook, type RunCreateBody } from "../runs/run-service.ts";
 import { openSse, pipeEvents } from "./sse.ts";
+import { parseLastEventId } from "./last-event-id.ts";
 import { runCreate, threadIdParams, threadRunParams, uuid } from "./schemas.ts";
 import { serializeJson } from "../serialize.ts";
 
@@ -19,7 +20,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
 
   async function streamRun(request: FastifyRequest, reply: FastifyReply, threadId: string | undefined, body: RunCreateBody): Promise<void> {
     const run = await ctx.runs.create(threadId, body, request.headers, { streamed: true });
-    const sse = openSse(reply, { contentLocation: location(run, threadId === undefined), withIds: threadId !== undefined });
+    const sse = openSse(reply, { contentLocation: location(run, threadId === undefined), withIds: threadId !== undefined, heartbeatMs: ctx.settings.sseHeartbeatMs });
     const events = ctx.engine.subscribe(run.run_id, { lastEventId: run.kwargs.resumable ? "-1" : undefined, signal: sse.closed });
     if (body.on_disconnect === "cancel") {
       sse.closed.addEventListener("abort", () => {
@@ -138,15 +139,15 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
   const joinStream = async (request: FastifyRequest<{ Params: { thread_id?: string; run_id: string }; Querystring: { cancel_on_disconnect?: string } }>, reply: FastifyReply) => {
     const { thread_id, run_id } = request.params;
     if (thread_id && !(await store.threads.get(thread_id))) throw threadNotFound(thread_id);
+    const lastEventId = parseLastEventId(request.headers["last-event-id"]);
     const run = await store.runs.get(run_id, thread_id);
-    const sse = openSse(reply, { withIds: true });
+    const sse = openSse(reply, { withIds: true, heartbeatMs: ctx.settings.sseHeartbeatMs });
     if (!run) {
       sse.write({ id: 0, event: "error", data: serializeJson("Run not found") });
       sse.end();
       return;
     }
-    const lastEventId = request.headers["last-event-id"];
-    const events = ctx.engine.subscribe(run_id, { lastEventId: typeof lastEventId === "string" ? lastEventId : undefined, signal: sse.closed });
+    const events = ctx.engine.subscribe(run_id, { lastEventId, signal: sse.closed });
     if (truthy(request.query.cancel_on_disconnect)) {
       sse.closed.addEventListener("abort", () => {
         void ctx.runs.cancel(run.thread_id, [run_id], "interrupt").catch(() => undefined);
@@ -159,16 +160,16 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
   // threads.joinStream: the thread's active run, if any (useStream reconnects with it).
   app.get<{ Params: { thread_id: string } }>("/threads/:thread_id/stream", { schema: { params: threadIdParams } }, async (request, reply) => {
     const { thread_id } = request.params;
+    const lastEventId = parseLastEventId(request.headers["last-event-id"]);
     if (!(await store.threads.get(thread_id))) throw threadNotFound(thread_id);
     const runs = await store.runs.active(thread_id);
     const active = runs.find((r) => r.status === "running") ?? runs[0];
-    const sse = openSse(reply, { withIds: true });
+    const sse = openSse(reply, { withIds: true, heartbeatMs: ctx.settings.sseHeartbeatMs });
     if (!active) {
       sse.end();
       return;
     }
-    const lastEventId = request.headers["last-event-id"];
-    const events = ctx.engine.subscribe(active.run_id, { lastEventId: typeof lastEventId === "string" ? lastEventId : active.kwargs.resumable ? "-1" : undefined, signal: sse.closed });
+    const events = ctx.engine.subscribe(active.run_id, { lastEventId: lastEventId ?? (active.kwargs.resumable ? "-1" : undefined), signal: sse.closed });
     await pipeEvents(events, sse, reply);
   });
   app.get("/runs/:run_id/stream", { schema: { params: { type: "object", required: ["run_id"], properties: { run_id: uuid } } } }, joinStream);
@@ -206,7 +207,10 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
   app.post<{ Body: RunCreateBody }>("/runs/wait", { schema: { body: runCreate } }, async (request, reply) => waitRun(request, reply, undefined, request.body));
   app.post<{ Body: RunCreateBody[] }>("/runs/batch", { schema: { body: { type: "array", minItems: 1, maxItems: 1000, items: runCreate } } }, async (request) => {
     // All or nothing: check every item before creating any.
-    for (const body of request.body) await ctx.runs.assertAssistant(body.assistant_id);
+    for (const body of request.body) {
+      checkWebhook(body.webhook);
+      await ctx.runs.assertAssistant(body.assistant_id);
+    }
     const out: Run[] = [];
     for (const body of request.body) out.push(await ctx.runs.create(undefined, body, request.headers));
     return out;

@@ -17,6 +17,11 @@ import { serializeError } from "../serialize.ts";
 import { computeThreadFromState } from "./thread-state.ts";
 import { fenceRunWrites } from "../persistence/checkpoint-metadata.ts";
 
+/** How long a stream reader waits out an unreachable database before it ends the stream with an error. */
+const STREAM_OUTAGE_LIMIT_MS = 5 * 60_000;
+/** setTimeout's limit (2^31 - 1 ms, ~24.8 days): a longer delay fires at once, with a TimeoutOverflowWarning. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 export interface RunEnded {
   run: Run;
   result: ExecutionResult;
@@ -260,8 +265,10 @@ export class RunEngine {
     this.dueAt = when;
     this.dueTimer = setTimeout(() => {
       this.dueAt = Infinity;
-      this.wake();
-    }, Math.max(0, when - Date.now()) + 5);
+      // A delay beyond the timer's limit is waited out in steps.
+      if (when > Date.now()) this.scheduleAt(at);
+      else this.wake();
+    }, Math.min(Math.max(0, when - Date.now()) + 5, MAX_TIMER_MS));
     this.dueTimer.unref();
   }
 
@@ -350,7 +357,8 @@ export class RunEngine {
    * the next boot settles it then.
    */
   private async settleWithRetry(run: Run, result: ExecutionResult): Promise<void> {
-    for (let attempt = 0, delay = 250; ; attempt++, delay = Math.min(delay * 2, 5_000)) {
+    // Capped at 2 s: streams of the run end only once this succeeds, and they should end soon after the database is back.
+    for (let attempt = 0, delay = 250; ; attempt++, delay = Math.min(delay * 2, 2_000)) {
       try {
         await this.settle(run, result);
         return;
@@ -466,7 +474,7 @@ export class RunEngine {
         yield* this.broker.subscribe(runId, options);
         return;
       }
-      const run = await this.persistence.metadata.runs.get(runId);
+      const run = await this.throughOutage(() => this.persistence.metadata.runs.get(runId), options.signal);
       if (!run) return;
       if (this.controllers.has(runId)) continue;
       if (run.status !== "pending") {
@@ -477,21 +485,48 @@ export class RunEngine {
     }
   }
 
+  /**
+   * A stream reader's database read, retried while the database is away (a
+   * stream opened just before an outage must still end once it is back and
+   * its run has been settled), with back-off capped at 1 s so it notices the
+   * recovery promptly; gives up after STREAM_OUTAGE_LIMIT_MS or when the
+   * client leaves.
+   */
+  private async throughOutage<T>(read: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const deadline = Date.now() + STREAM_OUTAGE_LIMIT_MS;
+    for (let delay = 100; ; delay = Math.min(delay * 2, 1_000)) {
+      try {
+        return await read();
+      } catch (error) {
+        if (signal?.aborted || Date.now() + delay > deadline) throw error;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, delay);
+          function done() {
+            clearTimeout(timer);
+            signal?.removeEventListener("abort", done);
+            resolve();
+          }
+          signal?.addEventListener("abort", done, { once: true });
+        });
+      }
+    }
+  }
+
   private async *readLog(runId: string, options: SubscribeOptions): AsyncGenerator<StreamEvent> {
     const bus = this.bus as RunBus;
     const given = options.lastEventId !== undefined ? Number(options.lastEventId) : NaN;
     let after = Number.isFinite(given) ? given : -1;
     while (!options.signal?.aborted) {
-      const batch = await bus.readEvents(runId, after, 500);
+      const batch = await this.throughOutage(() => bus.readEvents(runId, after, 500), options.signal);
       for (const e of batch) {
         after = e.id;
         yield e;
       }
       if (batch.length === 500) continue;
-      const run = await this.persistence.metadata.runs.get(runId);
+      const run = await this.throughOutage(() => this.persistence.metadata.runs.get(runId), options.signal);
       if (!run || (run.status !== "pending" && run.status !== "running")) {
         // The owner flushes its log before it records the end: one last read.
-        const rest = await bus.readEvents(runId, after, 100_000);
+        const rest = await this.throughOutage(() => bus.readEvents(runId, after, 100_000), options.signal);
         for (const e of rest) yield e;
         return;
       }

@@ -2,7 +2,7 @@
 // resolution, config merging, multitask strategies, cancel, join.
 import { v7 as uuid7 } from "uuid";
 import type { Assistant, JsonObject, MultitaskStrategy, Persistence, Run, RunnableConfigRecord } from "../persistence/types.ts";
-import { notFound, runNotFound, threadBusy, threadNotFound } from "../errors.ts";
+import { notFound, runNotFound, threadBusy, threadNotFound, unprocessable } from "../errors.ts";
 import type { GraphRegistry } from "../graphs/registry.ts";
 import { systemAssistantId } from "../graphs/registry.ts";
 import type { RunEngine } from "./run-engine.ts";
@@ -32,6 +32,24 @@ export interface RunCreateBody {
 }
 
 const HIDDEN_HEADERS = new Set(["x-api-key", "x-tenant-id", "x-service-key"]);
+
+/**
+ * Webhooks go to http(s) URLs or to a path on this server; anything else
+ * (file:, javascript:, data:) is refused when the run is created rather than
+ * attempted when it ends.
+ */
+export function checkWebhook(webhook: string | undefined): void {
+  if (webhook === undefined || (webhook.startsWith("/") && !webhook.startsWith("//"))) return;
+  let protocol = "";
+  try {
+    protocol = new URL(webhook).protocol;
+  } catch {
+    throw unprocessable(`Invalid webhook ${JSON.stringify(webhook.slice(0, 200))}: expected an http(s) URL or a path starting with "/"`);
+  }
+  if (protocol !== "http:" && protocol !== "https:") {
+    throw unprocessable(`Invalid webhook ${JSON.stringify(webhook.slice(0, 200))}: only http and https URLs are allowed, got ${protocol}`);
+  }
+}
 
 export class RunService {
   constructor(
@@ -81,6 +99,7 @@ export class RunService {
     options: { streamed?: boolean },
   ): Promise<Run> {
     const { metadata: store } = this.persistence;
+    checkWebhook(body.webhook);
     const assistant = await this.assertAssistant(body.assistant_id);
     const assistantId = assistant.assistant_id;
     const streamMode = Array.isArray(body.stream_mode) ? [...body.stream_mode] : body.stream_mode != null ? [body.stream_mode] : [];
