@@ -1,6 +1,7 @@
 // The hostile cases of issue #11, each on both backends: a 4xx with a clear
 // message (or a faithful store and read back), never a 5xx, and the server
 // keeps serving.
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type Backend, type TestServer } from "../helpers/server.ts";
 import { isUp, send } from "./support.ts";
@@ -91,15 +92,23 @@ describe.each<Backend>(["memory", "postgres"])("issue 11 hostile cases (%s)", (b
     expect(res.status).toBeLessThan(500);
   });
 
-  it("failed supersteps leave no thread", async () => {
-    const id = "44444444-4444-4444-8444-444444444444";
-    const body = { thread_id: id, metadata: { graph_id: "simple" }, supersteps: [{ updates: [{ values: { messages: ["s"] }, as_node: "a" }] }, { updates: [{ values: { messages: ["t"] }, as_node: "nope" }] }] };
+  // Issue item 1: the unknown node is caught before anything is written; the
+  // second case fails inside LangGraph after the first superstep is applied.
+  it.each([
+    ["an unknown node", [{ updates: [{ values: { messages: ["t"] }, as_node: "nope" }] }], /Node "nope" does not exist/],
+    ["two input updates in one superstep", [{ updates: [{ values: { messages: ["t"] }, as_node: "__input__" }, { values: { messages: ["u"] }, as_node: "__input__" }] }], /multiple updates/],
+  ] as const)("a thread create whose supersteps fail (%s) leaves no thread, and the retry succeeds", async (_what, bad, message) => {
+    const id = randomUUID();
+    const first = { updates: [{ values: { messages: ["s"] }, as_node: "a" }] };
+    const body = { thread_id: id, metadata: { graph_id: "simple" }, supersteps: [first, ...bad] };
     const res = await send(server.url, { method: "POST", path: "/threads", body });
-    expect(res.status).toBe(422);
-    expect(res.text).toMatch(/nope/);
-    const get = await send(server.url, { method: "GET", path: `/threads/${id}` });
-    expect(get.status).toBe(404);
-    const retry = await send(server.url, { method: "POST", path: "/threads", body: { ...body, supersteps: body.supersteps.slice(0, 1) } });
+    expect(res.status, res.text).toBe(422);
+    expect(res.text).toMatch(message);
+    expect((await send(server.url, { method: "GET", path: `/threads/${id}` })).status).toBe(404);
+    expect(await server.app.context.persistence.checkpointer.getTuple({ configurable: { thread_id: id, checkpoint_ns: "" } })).toBeUndefined();
+    const retry = await send(server.url, { method: "POST", path: "/threads", body: { ...body, supersteps: [first] } });
     expect(retry.status, retry.text).toBe(200);
+    const state = await server.client.threads.getState<{ messages: string[] }>(id);
+    expect(state.values.messages).toEqual(["s"]);
   });
 });

@@ -38,6 +38,19 @@ function unreadable(threadId: string, error: unknown): never {
   throw error;
 }
 
+/** LangGraph's own pseudo-nodes for updates: copy a checkpoint, write as input. */
+const PSEUDO_NODES = new Set(["__copy__", "__input__"]);
+
+function checkSuperstepNodes(graph: CompiledGraph, supersteps: { updates: SuperstepUpdate[] }[]): void {
+  for (const step of supersteps) {
+    for (const update of step.updates) {
+      if (!PSEUDO_NODES.has(update.as_node) && !(update.as_node in graph.nodes)) {
+        throw new HttpError(422, `Node "${update.as_node}" does not exist`);
+      }
+    }
+  }
+}
+
 export class ThreadService {
   constructor(
     private readonly persistence: Persistence,
@@ -67,20 +80,28 @@ export class ThreadService {
     return thread;
   }
 
+  /**
+   * Creates a thread, with its supersteps applied, or nothing at all: a
+   * superstep naming an unknown node is refused before anything is written,
+   * and a failure while applying them removes the checkpoints written so far
+   * and the thread record, so the same request can be retried (it used to
+   * leave the thread half-created, and the retry got a 409).
+   */
   async create(body: { thread_id?: string; metadata?: JsonObject; if_exists?: "raise" | "do_nothing"; supersteps?: { updates: SuperstepUpdate[] }[] }): Promise<Thread> {
     const threadId = body.thread_id ?? uuid7();
-    const created = await this.persistence.metadata.threads.create({ thread_id: threadId, metadata: body.metadata ?? {} });
-    if (created === "exists") {
-      if (body.if_exists === "do_nothing") return this.get(threadId);
-      throw conflict("Thread already exists");
-    }
+    const metadata = body.metadata ?? {};
+    let graph: CompiledGraph | undefined;
     if (body.supersteps?.length) {
-      const graphId = created.metadata.graph_id;
-      if (typeof graphId !== "string") {
-        await this.persistence.metadata.threads.delete(threadId);
-        throw badRequest(`Thread ${threadId} has no graph ID`);
-      }
-      const graph = await this.graphOf(created);
+      if (body.thread_id !== undefined && (await this.persistence.metadata.threads.get(threadId))) return this.existing(threadId, body.if_exists);
+      const graphId = metadata.graph_id;
+      if (typeof graphId !== "string") throw badRequest(`Thread ${threadId} has no graph ID`);
+      graph = await this.graphOf({ thread_id: threadId, metadata, config: {} });
+      checkSuperstepNodes(graph, body.supersteps);
+    }
+    const created = await this.persistence.metadata.threads.create({ thread_id: threadId, metadata });
+    if (created === "exists") return this.existing(threadId, body.if_exists);
+    if (!graph || !body.supersteps?.length) return created;
+    try {
       await graph.bulkUpdateState(
         { configurable: { thread_id: threadId, checkpoint_ns: "" } },
         body.supersteps.map((step) => ({
@@ -90,9 +111,17 @@ export class ThreadService {
           })),
         })),
       );
-      return this.refresh(threadId, graph);
+      return await this.refresh(threadId, graph);
+    } catch (error) {
+      await this.persistence.checkpoints.deleteThread(threadId);
+      await this.persistence.metadata.threads.delete(threadId);
+      throw error;
     }
-    return created;
+  }
+
+  private async existing(threadId: string, ifExists: "raise" | "do_nothing" | undefined): Promise<Thread> {
+    if (ifExists === "do_nothing") return this.get(threadId);
+    throw conflict("Thread already exists");
   }
 
   /** Deletes a thread after cancelling its runs; its checkpoints go with it. */
@@ -132,7 +161,7 @@ export class ThreadService {
     return copied ?? created;
   }
 
-  private async graphOf(thread: Thread): Promise<CompiledGraph> {
+  private async graphOf(thread: Pick<Thread, "thread_id" | "metadata" | "config">): Promise<CompiledGraph> {
     const graphId = thread.metadata.graph_id as string;
     if (!this.registry.has(graphId)) throw badRequest(`Graph "${graphId}" of thread ${thread.thread_id} is not registered on this server`);
     return this.registry.get(graphId, thread.config as RunnableConfig);
