@@ -125,7 +125,7 @@ const QUERY_VALUES: Array<[string, string]> = [
   ["LIKE wildcards", "%25_"],
 ];
 
-const LAST_EVENT_IDS = ["1e308", "-99999999999999999999", "9007199254740993", "abc", "-2", "1.5"];
+const LAST_EVENT_IDS = ["1e308", "-99999999999999999999", "9007199254740993", "9007199254740991", "2147483648", "abc", "-2", "1.5"];
 
 const routeKey = (r: Pick<RouteInfo, "method" | "url">) => `${r.method} ${r.url}`;
 

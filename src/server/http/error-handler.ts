@@ -6,6 +6,7 @@ import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { HttpError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
+import { isDatabaseUnavailable } from "../persistence/database-unavailable.ts";
 
 function describeValidation(error: FastifyError): string {
   const where = error.validationContext ?? "body";
@@ -15,15 +16,6 @@ function describeValidation(error: FastifyError): string {
     return `${path} ${v.message ?? "is invalid"}`;
   });
   return `Invalid ${where}: ${parts.join("; ")}`;
-}
-
-// Connection-level failures of the database: refused, reset, shut down (57P*), cannot connect (08*).
-const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "57P01", "57P02", "57P03"]);
-
-function isDatabaseUnavailable(error: Error): boolean {
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === "string" && (UNAVAILABLE_CODES.has(code) || code.startsWith("08"))) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(error.message);
 }
 
 const GRAPH_INPUT_ERRORS = new Set(["InvalidUpdateError", "EmptyInputError", "InvalidNamespaceError"]);

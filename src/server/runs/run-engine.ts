@@ -16,6 +16,7 @@ import { executeRun, TimeoutAbort, type CancelAction, type ExecutionResult } fro
 import { serializeError } from "../serialize.ts";
 import { computeThreadFromState } from "./thread-state.ts";
 import { fenceRunWrites } from "../persistence/checkpoint-metadata.ts";
+import { isDatabaseUnavailable } from "../persistence/database-unavailable.ts";
 
 /** How long a stream reader waits out an unreachable database before it ends the stream with an error. */
 const STREAM_OUTAGE_LIMIT_MS = 5 * 60_000;
@@ -498,7 +499,7 @@ export class RunEngine {
       try {
         return await read();
       } catch (error) {
-        if (signal?.aborted || Date.now() + delay > deadline) throw error;
+        if (!isDatabaseUnavailable(error) || signal?.aborted || Date.now() + delay > deadline) throw error;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(done, delay);
           function done() {

@@ -13,6 +13,8 @@ interface Envelope {
   message: BusMessage;
 }
 
+const MAX_EVENT_ID = 2_147_483_647;
+
 export class PostgresRunBus implements RunBus {
   private readonly origin = randomUUID();
   private listeners = new Set<(message: BusMessage) => void>();
@@ -116,7 +118,8 @@ export class PostgresRunBus implements RunBus {
   async readEvents(runId: string, afterId: number, limit: number): Promise<StoredStreamEvent[]> {
     const { rows } = await this.pool.query<StoredStreamEvent>(
       "SELECT id, event, data FROM app_run_events WHERE run_id = $1 AND id > $2 ORDER BY id LIMIT $3",
-      [runId, afterId, limit],
+      // Ids are `integer`: past its range there is nothing to read (and PostgreSQL would refuse the parameter).
+      [runId, Math.min(afterId, MAX_EVENT_ID), limit],
     );
     return rows;
   }
