@@ -1,0 +1,94 @@
+// The smaller findings of issue #11, on both backends: errors Node's parser
+// and fastify's router answer are plain text like every other error; a run
+// delayed past setTimeout's limit is scheduled without an overflow; webhooks
+// other than http(s) are refused when the run is created.
+import { connect } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestServer, type Backend, type TestServer } from "../helpers/server.ts";
+import { isUp, send } from "./support.ts";
+
+/** Writes `request` on a raw socket and returns what comes back until the server closes. */
+async function rawExchange(url: string, request: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    let text = "";
+    socket.setTimeout(10_000, () => socket.destroy(new Error("no answer within 10 s")));
+    socket.on("data", (chunk) => (text += chunk.toString("utf8")));
+    socket.on("error", (error) => (text ? resolve(text) : reject(error)));
+    socket.on("close", () => resolve(text));
+    socket.write(request);
+  });
+}
+
+describe.each<Backend>(["memory", "postgres"])("issue 11 stragglers (%s)", (backend) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(backend);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it("a malformed request line: 400 in plain text", async () => {
+    const text = await rawExchange(server.url, "GARBAGE\r\n\r\n");
+    expect(text).toMatch(/^HTTP\/1\.1 400 /);
+    expect(text).toMatch(/content-type: text\/plain/i);
+    expect(text).not.toMatch(/"statusCode"/);
+    expect(await isUp(server.url)).toBe(true);
+  });
+
+  it("headers past Node's limit: 431 in plain text", async () => {
+    const text = await rawExchange(server.url, `GET /ok HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`);
+    expect(text).toMatch(/^HTTP\/1\.1 431 /);
+    expect(text).toMatch(/content-type: text\/plain/i);
+    expect(text).toMatch(/header fields too large/i);
+    expect(await isUp(server.url)).toBe(true);
+  });
+
+  it("a path segment past the router's limit: 414 in plain text", async () => {
+    const res = await send(server.url, { method: "GET", path: `/assistants/${"a".repeat(500)}` });
+    expect({ status: res.status, type: res.headers.get("content-type") }).toEqual({ status: 414, type: expect.stringMatching(/text\/plain/) });
+    expect(res.text).toMatch(/URI too long/);
+  });
+
+  it("a malformed percent-encoding: 400 in plain text", async () => {
+    const res = await send(server.url, { method: "GET", path: "/assistants/%E0%A4%A" });
+    expect({ status: res.status, type: res.headers.get("content-type") }).toEqual({ status: 400, type: expect.stringMatching(/text\/plain/) });
+  });
+
+  it("after_seconds beyond 24.8 days: scheduled without a TimeoutOverflowWarning, still pending", async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+    process.on("warning", onWarning);
+    try {
+      const thread = await server.client.threads.create();
+      const res = await send(server.url, { method: "POST", path: `/threads/${thread.thread_id}/runs`, body: { assistant_id: "simple", input: {}, after_seconds: 30 * 24 * 3600 } });
+      expect(res.status, res.text).toBe(200);
+      const run = JSON.parse(res.text) as { run_id: string };
+      // Long enough for an overflowed timer (it fires after 1 ms) to have started the run.
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await server.client.runs.get(thread.thread_id, run.run_id)).status).toBe("pending");
+      expect(warnings.filter((w) => w.startsWith("TimeoutOverflowWarning"))).toEqual([]);
+      await server.client.runs.cancel(thread.thread_id, run.run_id);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
+  it.each(["file:///etc/passwd", "javascript:alert(1)", "data:text/plain,x", "ftp://example.com/x", "//evil.example/x", "not a url"])("webhook %j is a 422 at creation, and no run is made", async (webhook) => {
+    const thread = await server.client.threads.create();
+    for (const path of [`/threads/${thread.thread_id}/runs`, "/runs/batch"]) {
+      const body = { assistant_id: "simple", input: {}, webhook };
+      const res = await send(server.url, { method: "POST", path, body: path === "/runs/batch" ? [body] : body });
+      expect({ path, status: res.status, text: res.text }).toEqual({ path, status: 422, text: expect.stringMatching(/webhook/) });
+    }
+    expect(await server.client.runs.list(thread.thread_id)).toEqual([]);
+  });
+
+  it.each(["http://127.0.0.1:9/hook", "https://example.invalid/hook", "/local/hook"])("webhook %j is accepted", async (webhook) => {
+    const thread = await server.client.threads.create();
+    const res = await send(server.url, { method: "POST", path: `/threads/${thread.thread_id}/runs/wait`, body: { assistant_id: "simple", input: {}, webhook } });
+    expect(res.status, res.text).toBe(200);
+  });
+});
