@@ -151,14 +151,21 @@ export class ThreadService {
     const newId = uuid7();
     const created = await metadata.threads.create({ thread_id: newId, metadata: { ...source.metadata, thread_id: newId } });
     if (created === "exists") throw conflict("Thread already exists");
-    await checkpoints.copyThread(threadId, newId);
-    const copied = await metadata.threads.update(newId, {
-      values: source.values ?? undefined,
-      interrupts: source.interrupts,
-      config: source.config,
-      status: "idle",
-    });
-    return copied ?? created;
+    try {
+      await checkpoints.copyThread(threadId, newId);
+      const copied = await metadata.threads.update(newId, {
+        values: source.values ?? undefined,
+        interrupts: source.interrupts,
+        config: source.config,
+        status: "idle",
+      });
+      return copied ?? created;
+    } catch (error) {
+      // No half copy: a thread without its checkpoints would look like an empty one.
+      await checkpoints.deleteThread(newId).catch(() => undefined);
+      await metadata.threads.delete(newId).catch(() => undefined);
+      throw error;
+    }
   }
 
   private async graphOf(thread: Pick<Thread, "thread_id" | "metadata" | "config">): Promise<CompiledGraph> {
