@@ -241,7 +241,7 @@ describe.each(BACKENDS)("runs (%s)", (backend) => {
     expect(Date.parse(run.created_at) - requestedAt).toBeGreaterThanOrEqual(1000);
     await waitStatus(server, threadId, run.run_id, ["success"]);
     const history = await client.threads.getHistory(threadId, { limit: 100 });
-    const written = history.filter((h) => h.metadata?.run_id === run.run_id).map((h) => Date.parse(h.created_at));
+    const written = history.filter((h) => h.metadata?.run_id === run.run_id).map((h) => Date.parse(h.created_at ?? ""));
     expect(written.length).toBeGreaterThan(0);
     expect(Math.min(...written)).toBeGreaterThanOrEqual(Date.parse(run.created_at));
   });
