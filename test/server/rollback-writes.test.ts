@@ -120,6 +120,32 @@ describe("rollback and thread deletion while a run still has a checkpoint to wri
     expect(history.filter((h) => h.metadata?.run_id === run.run_id)).toEqual([]);
   });
 
+  it("RunService.deleteRun fences: a write that starts right after its checkpoint delete is refused", async () => {
+    const { client } = server;
+    const { persistence, runs } = server.app.context;
+    const thread = await client.threads.create();
+    const { run, release } = await startHeldRun(thread.thread_id);
+    // The worst moment for the held write: just after the run's checkpoints
+    // are deleted. Without the fence it would land and stay.
+    const admin = persistence.checkpoints;
+    const deleteRunCheckpoints = admin.deleteRun;
+    admin.deleteRun = async (threadId, runId) => {
+      await deleteRunCheckpoints.call(admin, threadId, runId);
+      if (runId === run.run_id) await release();
+    };
+    try {
+      await runs.deleteRun(thread.thread_id, run.run_id);
+    } finally {
+      admin.deleteRun = deleteRunCheckpoints;
+    }
+    await release();
+    await expect(client.runs.get(thread.thread_id, run.run_id)).rejects.toThrow("HTTP 404");
+    const saver = persistence.checkpointer;
+    const left = [];
+    for await (const tuple of saver.list({ configurable: { thread_id: thread.thread_id } })) left.push(tuple.metadata?.run_id);
+    expect(left.filter((id) => id === run.run_id)).toEqual([]);
+  });
+
   it("deleting a thread leaves none of its checkpoints, including one written late", async () => {
     const { client } = server;
     const thread = await client.threads.create();

@@ -15,7 +15,7 @@ import { StreamBroker, type StreamEvent, type SubscribeOptions } from "./stream-
 import { executeRun, TimeoutAbort, type CancelAction, type ExecutionResult } from "./executor.ts";
 import { serializeError } from "../serialize.ts";
 import { computeThreadFromState } from "./thread-state.ts";
-import { fenceRunWrites } from "../persistence/checkpoint-metadata.ts";
+import { purgeRun } from "./run-purge.ts";
 
 export interface RunEnded {
   run: Run;
@@ -170,15 +170,6 @@ export class RunEngine {
   /** How a run that executed here ended, if it ended in the last 30 s. */
   endedHere(runId: string): RunEnded | undefined {
     return this.recent.get(runId);
-  }
-
-  /**
-   * Deletes a run's checkpoints for good: a write LangGraph finishes after the
-   * run was aborted must not land after the delete.
-   */
-  async deleteRunCheckpoints(threadId: string, runId: string): Promise<void> {
-    await fenceRunWrites(this.persistence.checkpointer, runId);
-    await this.persistence.checkpoints.deleteRun(threadId, runId);
   }
 
   /** Resolves when the run ends (undefined if it was deleted before it ended). */
@@ -367,8 +358,7 @@ export class RunEngine {
     const { metadata } = this.persistence;
     const threadId = run.thread_id;
     if (result.outcome === "rollback") {
-      await this.deleteRunCheckpoints(threadId, run.run_id);
-      await metadata.runs.delete(run.run_id);
+      await purgeRun(this.persistence, threadId, run.run_id);
       await this.recomputeThread(threadId, run, undefined);
       return;
     }

@@ -7,6 +7,7 @@ import type { GraphRegistry } from "../graphs/registry.ts";
 import { systemAssistantId } from "../graphs/registry.ts";
 import type { RunEngine } from "./run-engine.ts";
 import type { CancelAction } from "./executor.ts";
+import { purgeRun } from "./run-purge.ts";
 
 export interface RunCreateBody {
   assistant_id: string;
@@ -181,7 +182,7 @@ export class RunService {
 
   /** Cancels runs of a thread: running ones abort, pending ones end without running. */
   async cancel(threadId: string | undefined, runIds: string[], action: CancelAction): Promise<void> {
-    const { metadata: store, checkpoints } = this.persistence;
+    const { metadata: store } = this.persistence;
     for (const runId of runIds) {
       const run = await store.runs.get(runId, threadId);
       if (!run) throw runNotFound();
@@ -189,8 +190,7 @@ export class RunService {
       if (this.engine.abort(runId, action)) continue;
       if (run.status === "pending") {
         if (action === "rollback") {
-          await store.runs.delete(runId);
-          await checkpoints.deleteRun(run.thread_id, runId);
+          await purgeRun(this.persistence, run.thread_id, runId);
         } else {
           await store.runs.finish(runId, "interrupted");
         }
@@ -204,6 +204,18 @@ export class RunService {
         this.engine.release(runId);
       }
     }
+  }
+
+  /**
+   * The one way to delete a run: cancels it if it is still pending or
+   * running, waits for it to stop here, then purges it (write fence first).
+   */
+  async deleteRun(threadId: string, runId: string): Promise<void> {
+    const run = await this.persistence.metadata.runs.get(runId, threadId);
+    if (!run) throw runNotFound();
+    if (run.status === "pending" || run.status === "running") await this.cancel(threadId, [runId], "interrupt");
+    if (this.engine.isRunningHere(runId)) await this.engine.waitFor(runId);
+    await purgeRun(this.persistence, threadId, runId);
   }
 
   /** Waits for the run's end; the result is what /wait and /join return. */
