@@ -142,7 +142,7 @@ describe("rollback and thread deletion while a run still has a checkpoint to wri
     await expect(client.runs.get(thread.thread_id, run.run_id)).rejects.toThrow("HTTP 404");
     const saver = persistence.checkpointer;
     const left = [];
-    for await (const tuple of saver.list({ configurable: { thread_id: thread.thread_id } })) left.push(tuple.metadata?.run_id);
+    for await (const tuple of saver.list({ configurable: { thread_id: thread.thread_id } })) left.push((tuple.metadata as { run_id?: string } | undefined)?.run_id);
     expect(left.filter((id) => id === run.run_id)).toEqual([]);
   });
 
