@@ -126,7 +126,8 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
       cache?.watch(persistence.checkpointer, persistence.checkpoints);
       const threads = new ThreadService(persistence, registry, engine, cache);
       context = { persistence, registry, engine, runs, threads, settings, log, bootId: randomUUID(), startedAt: new Date(), version: VERSION };
-      installErrorHandler(fastify, log);
+      const backend = persistence;
+      installErrorHandler(fastify, log, (error) => backend.explainError?.(error));
       if (front) {
         // Behind the custom app, the API answers only the front's proxy.
         fastify.addHook("onRequest", async (request, reply) => {

@@ -15,31 +15,25 @@ function describeValidation(error: FastifyError): string {
   return `Invalid ${where}: ${parts.join("; ")}`;
 }
 
-// Connection-level failures of the database: refused, reset, shut down (57P*), cannot connect (08*).
-const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "57P01", "57P02", "57P03"]);
-
-function isDatabaseUnavailable(error: Error): boolean {
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === "string" && (UNAVAILABLE_CODES.has(code) || code.startsWith("08"))) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(error.message);
-}
-
 const GRAPH_INPUT_ERRORS = new Set(["InvalidUpdateError", "EmptyInputError", "InvalidNamespaceError"]);
 
 function isGraphInputError(error: Error): boolean {
   return GRAPH_INPUT_ERRORS.has(error.name) || error.message.startsWith("Invalid namespace label");
 }
 
-export function installErrorHandler(app: FastifyInstance, log: Logger): void {
+/**
+ * `explainBackendError` is the persistence backend's translation of its own
+ * failures (Persistence.explainError): the handler maps the coded errors it
+ * returns, and never reads a driver's codes or messages itself.
+ */
+export function installErrorHandler(app: FastifyInstance, log: Logger, explainBackendError?: (error: unknown) => HttpError | undefined): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     let status = 500;
     let message = "Internal server error";
-    if (error instanceof HttpError) {
-      status = error.status;
-      message = error.message;
-    } else if (isDatabaseUnavailable(error)) {
-      status = 503;
-      message = `PostgreSQL is unavailable (${error.message}); skeino reconnects on its own: retry when the database is back`;
+    const coded = error instanceof HttpError ? error : explainBackendError?.(error);
+    if (coded) {
+      status = coded.status;
+      message = coded.message;
     } else if (isGraphInputError(error)) {
       // LangGraph rejecting what the client asked for (unknown node, bad update).
       status = 422;

@@ -122,7 +122,7 @@ describe("clear startup errors", () => {
     });
     const error = await bootError({ uri: `postgres://postgres:Refused-pw1@127.0.0.1:${port}/x` }, "Refused-pw1");
     expect(error.code).toBe("PG_REFUSED");
-    expect(error.message).toContain(`Nothing is accepting connections at 127.0.0.1:${port}`);
+    expect(error.message).toContain(`Nothing is listening at 127.0.0.1:${port} (ECONNREFUSED)`);
   });
 
   it("with startupRetryMillis, waits for a server that starts listening a moment later", async () => {
