@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemorySaver } from "@langchain/langgraph";
 import type { RunnableConfig } from "@langchain/core/runnables";
-import type { Checkpoint, CheckpointMetadata } from "@langchain/langgraph-checkpoint";
-import { fenceRunWrites, recordRunMetadata } from "../../src/server/persistence/checkpoint-metadata.ts";
+import type { BaseCheckpointSaver, Checkpoint, CheckpointMetadata } from "@langchain/langgraph-checkpoint";
+import { fenceRunWrites, instrumentSaver } from "../../src/server/persistence/instrumented-saver.ts";
 import { simple, slow } from "../fixtures/graphs.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { createGate, sleep, withCeiling, type Gate } from "../helpers/wait.ts";
@@ -26,7 +26,8 @@ const config = (runId: string, threadId = "t1"): RunnableConfig => ({ configurab
 
 describe("fenceRunWrites", () => {
   it("waits for the run's writes under way, then refuses its later ones; other runs write on", async () => {
-    const saver = recordRunMetadata(new SlowSaver());
+    const saver: BaseCheckpointSaver = new SlowSaver();
+    instrumentSaver(saver);
     let landed = false;
     const inFlight = saver.put(config("run-a"), checkpoint("00000000-0000-6000-8000-000000000001"), metadata, {}).then(() => (landed = true));
     await fenceRunWrites(saver, "run-a");
@@ -45,7 +46,9 @@ describe("fenceRunWrites", () => {
 
   it("resolves at once for a saver it does not wrap, or a run with nothing under way", async () => {
     await fenceRunWrites(new MemorySaver(), "run-a");
-    await fenceRunWrites(recordRunMetadata(new MemorySaver()), "run-z");
+    const instrumented = new MemorySaver();
+    instrumentSaver(instrumented);
+    await fenceRunWrites(instrumented, "run-z");
   });
 });
 

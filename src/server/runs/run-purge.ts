@@ -4,7 +4,7 @@
 // LangGraph may still be finishing (or be about to start) a checkpoint write
 // of that run, and a write landing after the delete would bring the run back
 // into the thread's state.
-import { fenceRunWrites } from "../persistence/checkpoint-metadata.ts";
+import { fenceRunWrites } from "../persistence/instrumented-saver.ts";
 import type { Persistence } from "../persistence/types.ts";
 
 /**
