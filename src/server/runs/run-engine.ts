@@ -450,15 +450,19 @@ export class RunEngine {
       yield* this.broker.subscribe(runId, options);
       return;
     }
+    // Executing here, or ended here: the local broker holds its events. (A
+    // stateless run that ended took its record with its thread, so the
+    // lookup below would find nothing.)
+    const local = () => this.controllers.has(runId) || this.recent.has(runId);
     for (;;) {
       if (options.signal?.aborted) return;
-      if (this.controllers.has(runId)) {
+      if (local()) {
         yield* this.broker.subscribe(runId, options);
         return;
       }
       const run = await this.persistence.metadata.runs.get(runId);
+      if (local()) continue;
       if (!run) return;
-      if (this.controllers.has(runId)) continue;
       if (run.status !== "pending") {
         yield* this.readLog(runId, options);
         return;

@@ -222,12 +222,16 @@ export class RunService {
   async join(runId: string, threadId: string | undefined): Promise<unknown> {
     const { metadata: store } = this.persistence;
     const stored = await store.runs.get(runId, threadId);
-    // A stateless run may end, deleting its temporary thread and with it its
-    // record, before /runs/wait gets here: its end is still known here.
-    const gone = stored ? undefined : this.engine.endedHere(runId);
+    // A run that ended here before this lookup is answered from its end, as
+    // if we had waited for it: its last values (an interrupt included), which
+    // the thread's stored values do not carry. A stateless run's end is also
+    // the only trace of it left: it deleted its record with its thread.
+    const endedHere = this.engine.endedHere(runId);
+    const gone = stored ? undefined : endedHere;
     const run = stored ?? (gone?.run.kwargs.temporary && (threadId === undefined || gone.run.thread_id === threadId) ? gone.run : undefined);
     if (!run) throw runNotFound();
-    const ended = gone ?? (run.status === "pending" || run.status === "running" ? await this.engine.waitFor(runId) : undefined);
+    const active = run.status === "pending" || run.status === "running";
+    const ended = endedHere?.run.thread_id === run.thread_id ? endedHere : active ? await this.engine.waitFor(runId) : undefined;
     if (ended?.result.outcome === "error" || ended?.result.outcome === "timeout") {
       const e = ended.result.error;
       return { __error__: { error: e instanceof Error ? e.name : "Error", message: e instanceof Error ? e.message : String(e) } };
