@@ -17,6 +17,7 @@ import type {
   ServerStatus,
   StudioSettings,
 } from "../shared/host-api.ts";
+import { describePostgresError, uriParts } from "../server/postgres.ts";
 import { verifyDurability } from "./durability.ts";
 import { LocalPostgres } from "./local-postgres.ts";
 import { maskPassword, parsePostgresUri, type SecretCodec, SettingsStore, validateSettings } from "./settings-store.ts";
@@ -50,19 +51,19 @@ export function defaultProjectDir(): string {
 
 const CONNECT_TIMEOUT_MS = 5_000;
 
-/** Connect with `pg`, run one query and turn every failure into a sentence a user can act on. */
+/**
+ * Connect with `pg` and run one query; a failure is explained by the server's
+ * own PostgreSQL explainer, so the Studio and `skeino serve` word it alike.
+ */
 export async function testPostgresConnection(uri: string): Promise<ConnectionCheck> {
   const t0 = performance.now();
   const elapsed = () => Math.round(performance.now() - t0);
-  let url: URL;
   try {
-    url = parsePostgresUri(uri);
+    parsePostgresUri(uri);
   } catch (err) {
     return { ok: false, message: (err as Error).message, code: "INVALID_URI", elapsedMs: elapsed() };
   }
-  const where = `${url.hostname}:${url.port || 5432}`;
-  const database = decodeURIComponent(url.pathname.replace(/^\//, "")) || decodeURIComponent(url.username) || "postgres";
-  const user = decodeURIComponent(url.username) || "(default user)";
+  const { host, port, database, user } = uriParts(uri);
   const client = new pg.Client({ connectionString: uri, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   // A connection that fails after connect() must not crash the host process.
   client.on("error", () => undefined);
@@ -72,39 +73,13 @@ export async function testPostgresConnection(uri: string): Promise<ConnectionChe
     const version = res.rows[0]?.v ?? "unknown";
     return {
       ok: true,
-      message: `Connected to PostgreSQL ${version} at ${where}/${database} as ${user}`,
+      message: `Connected to PostgreSQL ${version} at ${host}:${port}/${database} as ${user}`,
       serverVersion: version,
       elapsedMs: elapsed(),
     };
   } catch (err) {
-    const e = err as { code?: string; message?: string };
-    const code = e.code;
-    let message: string;
-    switch (code) {
-      case "28P01":
-        message = `PostgreSQL rejected the password for user '${user}' at ${where} (28P01)`;
-        break;
-      case "28000":
-        message = `PostgreSQL refused user '${user}' at ${where}: ${e.message} (28000)`;
-        break;
-      case "3D000":
-        message = `Database '${database}' does not exist at ${where} (3D000); create it or change the URI`;
-        break;
-      case "ECONNREFUSED":
-        message = `Nothing is listening at ${where} (ECONNREFUSED): is PostgreSQL running on that port?`;
-        break;
-      case "ENOTFOUND":
-      case "EAI_AGAIN":
-        message = `Host '${url.hostname}' could not be resolved (${code})`;
-        break;
-      default:
-        if (/timeout/i.test(e.message ?? "")) {
-          message = `No answer from ${where} within ${CONNECT_TIMEOUT_MS / 1000} s (timeout)`;
-        } else {
-          message = `Could not connect to ${where}: ${e.message ?? String(err)}${code ? ` (${code})` : ""}`;
-        }
-    }
-    return { ok: false, message, code, elapsedMs: elapsed() };
+    const explained = describePostgresError(err, uri, CONNECT_TIMEOUT_MS);
+    return { ok: false, message: explained.message, code: explained.driverError?.code ?? explained.code, elapsedMs: elapsed() };
   } finally {
     await client.end().catch(() => undefined);
   }

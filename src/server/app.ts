@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import { resolveSettings, type ResolvedSettings, type SkeinoSettings } from "./settings.ts";
 import { createPersistence } from "./persistence/index.ts";
+import { instrumentSaver } from "./persistence/instrumented-saver.ts";
 import type { Persistence } from "./persistence/types.ts";
 import { GraphRegistry, systemAssistantId, type GraphEntry } from "./graphs/registry.ts";
 import { RunEngine } from "./runs/run-engine.ts";
@@ -128,10 +129,14 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
       const runs = new RunService(persistence, registry, engine);
       // One process owns memory and custom backends: their latest states can be cached.
       const cache = persistence.bus ? undefined : new ThreadStateCache();
-      cache?.watch(persistence.checkpointer, persistence.checkpoints);
+      if (cache) {
+        instrumentSaver(persistence.checkpointer).setInvalidate((threadId) => cache.invalidate(threadId));
+        cache.watchAdmin(persistence.checkpoints);
+      }
       const threads = new ThreadService(persistence, registry, engine, cache);
       context = { persistence, registry, engine, runs, threads, settings, log, bootId: randomUUID(), startedAt: new Date(), version: VERSION };
-      installErrorHandler(fastify, log);
+      const backend = persistence;
+      installErrorHandler(fastify, log, (error) => backend.explainError?.(error));
       installInputLimits(fastify);
       if (front) {
         // Behind the custom app, the API answers only the front's proxy.

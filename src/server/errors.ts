@@ -1,12 +1,43 @@
-// Errors as values with an HTTP status. Routes and services throw HttpError;
-// http/error-handler.ts is the one place that maps errors to responses.
+// Errors as values with a stable code and an HTTP status. Routes, services
+// and backends throw HttpError (or a subclass); http/error-handler.ts is the
+// one place that maps errors to responses, by code and status, never by the
+// text of a driver's message.
+
+/** The code an HttpError carries when it names none of its own. */
+const CODE_BY_STATUS: Record<number, string> = {
+  400: "BAD_REQUEST",
+  403: "FORBIDDEN",
+  404: "NOT_FOUND",
+  409: "CONFLICT",
+  413: "PAYLOAD_TOO_LARGE",
+  415: "UNSUPPORTED_MEDIA_TYPE",
+  422: "INVALID_INPUT",
+  503: "BACKEND_UNAVAILABLE",
+};
+
 export class HttpError extends Error {
+  readonly code: string;
   constructor(
     readonly status: number,
     message: string,
+    code?: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = "HttpError";
+    this.code = code ?? CODE_BY_STATUS[status] ?? "ERROR";
+  }
+}
+
+/**
+ * The database (or another backend) cannot be reached right now: 503, and
+ * the client may retry. Backends translate their own connection failures
+ * into this (Persistence.explainError), so nothing above them reads SQLSTATEs.
+ */
+export class BackendUnavailableError extends HttpError {
+  constructor(message: string, cause?: unknown) {
+    super(503, message, "BACKEND_UNAVAILABLE", { cause });
+    this.name = "BackendUnavailableError";
   }
 }
 

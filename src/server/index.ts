@@ -7,5 +7,6 @@ export { resolveSettings } from "./settings.ts";
 export type { SkeinoSettings, ResolvedSettings, CheckpointerOptions, CheckpointerScheme, LogLevel } from "./settings.ts";
 export type { GraphEntry, GraphBuilder, GraphFactory, CompiledGraph } from "./graphs/registry.ts";
 export { systemAssistantId } from "./graphs/registry.ts";
-export { HttpError, ConfigError } from "./errors.ts";
+export { HttpError, BackendUnavailableError, ConfigError } from "./errors.ts";
+export { describePostgresError, PostgresSetupError, redactUri, scrubSecrets, uriParts, validatePostgresUri, type UriParts } from "./postgres.ts";
 export type * from "./persistence/types.ts";

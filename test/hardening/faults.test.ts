@@ -10,6 +10,7 @@ import { testGraphs } from "../fixtures/graphs.ts";
 import { flood, hangs, ignoresAbort, nonSerializable, ticker } from "../fixtures/hardening/graphs.ts";
 import { isUp, send, startDedicatedPostgres, waitUntil, type DedicatedPostgres } from "./support.ts";
 import { killAllCliChildren, REPO_ROOT, startCli } from "../helpers/cli.ts";
+import { sleep } from "../helpers/wait.ts";
 import { join } from "node:path";
 
 const graphs = { ...testGraphs, flood, hangs, ignoresAbort, nonSerializable, ticker };
@@ -69,11 +70,10 @@ describe("graph faults (memory)", () => {
     const thread = await server.client.threads.create();
     const started = Date.now();
     const run = await server.client.runs.create(thread.thread_id, "hangs", { input: {} });
-    await waitUntil(async () => TERMINAL.includes(await runStatus(server, thread.thread_id, run.run_id)), 8_000, "the hanging run to end");
-    const elapsed = Date.now() - started;
+    await waitUntil(async () => TERMINAL.includes(await runStatus(server, thread.thread_id, run.run_id)), 30_000, "the hanging run to end");
+    // A lower bound only: a busy machine makes the timeout later, never earlier.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect(await runStatus(server, thread.thread_id, run.run_id)).toBe("timeout");
-    expect(elapsed).toBeGreaterThanOrEqual(900);
-    expect(elapsed).toBeLessThan(5_000);
     const t = await server.client.threads.get(thread.thread_id);
     expect(t.status).toBe("error");
     expect(JSON.stringify(t)).toMatch(/time limit/);
@@ -81,11 +81,11 @@ describe("graph faults (memory)", () => {
 
   it("a graph that ignores the abort signal still ends with timeout, promptly", async () => {
     const thread = await server.client.threads.create();
-    const started = Date.now();
+    // The graph sleeps for 10 minutes whatever the signal says: the run ending
+    // at all within the test's timeout shows the server did not wait for it.
     const run = await server.client.runs.create(thread.thread_id, "ignoresAbort", { input: {} });
-    await waitUntil(async () => TERMINAL.includes(await runStatus(server, thread.thread_id, run.run_id)), 10_000, "the stubborn run to end");
+    await waitUntil(async () => TERMINAL.includes(await runStatus(server, thread.thread_id, run.run_id)), 30_000, "the stubborn run to end");
     expect(await runStatus(server, thread.thread_id, run.run_id)).toBe("timeout");
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it("a timed-out stream ends with an error event naming the limit", async () => {
@@ -143,7 +143,7 @@ describe("clients that disconnect (memory)", () => {
   it("a client that disconnects mid-stream with on_disconnect continue: the run completes", async () => {
     const thread = await server.client.threads.create();
     const runId = await streamThenDisconnect(server.url, thread.thread_id, { assistant_id: "ticker", input: {}, stream_mode: ["values"], on_disconnect: "continue" });
-    await waitUntil(async () => TERMINAL.includes(await runStatus(server, thread.thread_id, runId)), 8_000, "the run to complete");
+    await waitUntil(async () => TERMINAL.includes(await runStatus(server, thread.thread_id, runId)), 30_000, "the run to complete");
     expect(await runStatus(server, thread.thread_id, runId)).toBe("success");
     const state = await server.client.threads.getState<{ steps: number }>(thread.thread_id);
     expect(state.values.steps).toBe(10);
@@ -187,11 +187,11 @@ describe("clients that disconnect (memory)", () => {
       body: JSON.stringify({ assistant_id: "ticker", input: {}, on_disconnect: "cancel" }),
       signal: controller.signal,
     }).catch(() => undefined);
-    await waitUntil(async () => (await server.client.runs.list(thread.thread_id)).some((r) => r.status === "running"), 5_000, "the run to start");
+    await waitUntil(async () => (await server.client.runs.list(thread.thread_id)).some((r) => r.status === "running"), 30_000, "the run to start");
     controller.abort();
     await pending;
     const [run] = await server.client.runs.list(thread.thread_id);
-    await waitUntil(async () => TERMINAL.includes(await runStatus(server, thread.thread_id, run.run_id)), 5_000, "the run to end");
+    await waitUntil(async () => TERMINAL.includes(await runStatus(server, thread.thread_id, run.run_id)), 30_000, "the run to end");
     expect(await runStatus(server, thread.thread_id, run.run_id)).toBe("interrupted");
   });
 });
@@ -248,7 +248,7 @@ describe("PostgreSQL stopped and started under a running server", () => {
     ];
     console.info("hardening: PostgreSQL down, idle:", answers.map((a) => `${a.status} ${a.text.slice(0, 160)}`));
     for (const res of answers) {
-      expect(res.status).toBeGreaterThanOrEqual(500);
+      expect(res.status).toBe(503);
       expect(res.text).toMatch(/postgres|database|connect|ECONNREFUSED|unavailable|terminat/i);
       expect(res.text).not.toContain(pg.password);
     }
@@ -271,10 +271,15 @@ describe("PostgreSQL stopped and started under a running server", () => {
   it("stopped during a run: the run reaches a final status after PostgreSQL returns, and new runs work", async () => {
     const created = JSON.parse((await send(url, { method: "POST", path: "/threads", body: {} })).text) as { thread_id: string };
     const run = JSON.parse((await send(url, { method: "POST", path: `/threads/${created.thread_id}/runs`, body: { assistant_id: "ticker", input: {} } })).text) as { run_id: string };
-    await waitUntil(async () => (await runStatus({ url }, created.thread_id, run.run_id)) === "running", 5_000, "the run to start");
-    await new Promise((r) => setTimeout(r, 400));
+    await waitUntil(async () => (await runStatus({ url }, created.thread_id, run.run_id)) === "running", 30_000, "the run to start");
+    // Mid-run: it has written a step, and has more to write.
+    await waitUntil(async () => {
+      const state = await send(url, { method: "GET", path: `/threads/${created.thread_id}/state` });
+      return state.status === 200 && ((JSON.parse(state.text) as { values?: { steps?: number } }).values?.steps ?? 0) >= 1;
+    }, 30_000, "the run's first step");
     await pg.stop();
-    await new Promise((r) => setTimeout(r, 1_500));
+    // The server has noticed the outage and still answers.
+    await waitUntil(async () => (await send(url, { method: "POST", path: "/threads/search", body: {} })).status === 503, 30_000, "the outage to be reported");
     expect(await isUp(url)).toBe(true);
     await pg.start();
     await recovers();
@@ -298,7 +303,10 @@ describe("PostgreSQL stopped and started under a running server", () => {
       await pg.stop();
       const during = await send(cli.url, { method: "POST", path: "/threads/search", body: {} });
       expect(during.status).toBe(503);
-      await new Promise((r) => setTimeout(r, 1_500));
+      // Time for the pool's and the run bus's connection errors (and one LISTEN
+      // retry) to fire: a crash on them would show here. A slower machine only
+      // makes the window smaller, never the test fail wrongly.
+      await sleep(1_500);
       expect(cli.child.exitCode).toBeNull();
       expect(await isUp(cli.url)).toBe(true);
       await pg.start();
@@ -335,7 +343,7 @@ describe("PostgreSQL stopped and started under a running server", () => {
         await pg.stop();
         expect((await send(localUrl, { method: "POST", path: "/threads/search", body: {} })).status).toBe(503);
         // Long enough for the run bus to retry its LISTEN connection (every 1 s).
-        await new Promise((r) => setTimeout(r, 2_500));
+        await sleep(2_500);
         await pg.start();
         await waitUntil(async () => (await send(localUrl, { method: "POST", path: "/threads/search", body: {} })).status === 200, 20_000, "recovery", 100);
       } finally {
@@ -347,7 +355,7 @@ describe("PostgreSQL stopped and started under a running server", () => {
       try {
         const left = async () =>
           (await check.query<{ pid: number; query: string }>("SELECT pid, left(query, 80) AS query FROM pg_stat_activity WHERE datname = $1", [database])).rows;
-        await waitUntil(async () => (await left()).length === 0, 3_000, "the closed app's connections to go").catch(() => undefined);
+        await waitUntil(async () => (await left()).length === 0, 30_000, "the closed app's connections to go").catch(() => undefined);
         expect((await left()).map((r) => `${r.pid}: ${r.query}`)).toEqual([]);
         await check.query(`DROP DATABASE ${database} WITH (FORCE)`);
       } finally {
@@ -361,7 +369,6 @@ describe("PostgreSQL stopped and started under a running server", () => {
   it("startup with PostgreSQL down: ready() rejects with a clear message and no password", async () => {
     await pg.stop();
     const down = createApp({ graphs, settings: { checkpointerScheme: "postgres", checkpointerUri: pg.uri, logLevel: "silent" } });
-    const started = Date.now();
     const error = await down.ready().then(
       () => undefined,
       (e: unknown) => e as Error,
@@ -369,22 +376,23 @@ describe("PostgreSQL stopped and started under a running server", () => {
     await down.close().catch(() => undefined);
     expect(error).toBeInstanceOf(Error);
     expect(error?.message).toMatch(new RegExp(`127\\.0\\.0\\.1:${pg.port}`));
-    expect(error?.message).toMatch(/Nothing is accepting connections|refused|not running|could not connect/i);
+    expect(error?.message).toMatch(/Nothing is listening at .* \(ECONNREFUSED\)/i);
     expect(error?.message).not.toContain(pg.password);
-    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it("startup retry: the backend waits (startupRetryMillis) for PostgreSQL to come up", async () => {
     await pg.stop();
-    const starting = createPostgresPersistence({ uri: pg.uri, startupRetryMillis: 15_000 });
+    // The retry window is far longer than a slow start of the cluster on a
+    // busy machine; the pause only lets the backend fail a first attempt.
+    const starting = createPostgresPersistence({ uri: pg.uri, startupRetryMillis: 90_000 });
     const outcome = starting.then(
       (p) => ({ ok: true as const, p }),
       (e: unknown) => ({ ok: false as const, e: e as Error }),
     );
-    await new Promise((r) => setTimeout(r, 1_000));
+    await sleep(1_000);
     await pg.start();
     const result = await outcome;
     if (result.ok) await result.p.close();
     expect(result.ok ? "connected" : result.e.message).toBe("connected");
-  });
+  }, 120_000);
 });

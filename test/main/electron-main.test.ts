@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { HOST_METHODS, IPC_CHANNELS, type ServerEvent } from "../../src/shared/host-api.ts";
+import { pollUntil } from "../helpers/wait.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
@@ -123,17 +124,13 @@ afterAll(() => {
   rmSync(rec.dataDir, { recursive: true, force: true });
 });
 
-function waitForReady(win: (typeof rec.windows)[number]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + 45_000;
-    const check = () => {
-      const ready = win.sent.some((e) => (e as ServerEvent).type === "status" && (e as { status: { state: string } }).status.state === "ready");
-      if (ready) resolve();
-      else if (Date.now() > deadline) reject(new Error("server never became ready"));
-      else setTimeout(check, 50); // the stub window has no event to await; poll its recorded sends
-    };
-    check();
-  });
+function waitForReady(win: (typeof rec.windows)[number]): Promise<boolean> {
+  // The stub window has no event to await: poll its recorded sends.
+  return pollUntil(
+    () => win.sent.some((e) => (e as ServerEvent).type === "status" && (e as { status: { state: string } }).status.state === "ready"),
+    "the server to become ready",
+    { timeoutMs: 60_000, intervalMs: 50 },
+  );
 }
 
 describe("Electron main (stand-in electron module)", () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { Client } from "@langchain/langgraph-sdk";
 import { killAllCliChildren, startCli, type CliServer } from "../helpers/cli.ts";
+import { pollUntil } from "../helpers/wait.ts";
 
 const manifest = join(import.meta.dirname, "../fixtures/custom-routes/langgraph.json");
 
@@ -52,11 +53,10 @@ describe("custom routes (http.app)", () => {
     expect(await (await fetch(`${server.url}/custom/loopback`)).json()).toEqual({ result: { seen: "none" } });
     const thread = await client.threads.create();
     const run = await client.runs.create(thread.thread_id, "echo", { input: {}, webhook: "/custom/webhook" });
-    let payload: { run_id?: string; status?: string } | null = null;
-    for (let i = 0; i < 100 && !payload; i++) {
-      payload = (await (await fetch(`${server.url}/custom/webhook`)).json()) as typeof payload;
-      if (!payload) await new Promise((r) => setTimeout(r, 20));
-    }
+    const payload = await pollUntil(
+      async () => ((await (await fetch(`${server.url}/custom/webhook`)).json()) as { run_id?: string; status?: string } | null) ?? undefined,
+      "the relative webhook call",
+    );
     expect(payload).toMatchObject({ run_id: run.run_id, status: "success" });
   });
 });

@@ -10,6 +10,7 @@ import pg from "pg";
 import type { Client } from "@langchain/langgraph-sdk";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres.ts";
 import { killAllCliChildren, REPO_ROOT, startCli, type CliServer } from "../helpers/cli.ts";
+import { pollUntil } from "../helpers/wait.ts";
 
 const manifest = join(REPO_ROOT, "test/fixtures/durable-project/langgraph.json");
 const SETTLED_MESSAGE = "server stopped while the run was in progress";
@@ -34,14 +35,14 @@ async function snapshot(client: Client, threadId: string) {
   };
 }
 
-async function until<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+async function until<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs?: number): Promise<T> {
+  let last: T | undefined;
+  return pollUntil(async () => {
+    last = await read();
+    return ok(last) ? last : undefined;
+  }, what, { timeoutMs, intervalMs: 50 }).catch((error: Error) => {
+    throw new Error(`${error.message}; last: ${JSON.stringify(last)}`);
+  });
 }
 
 beforeAll(async () => {
@@ -111,7 +112,7 @@ describe("durability of skeino serve on PostgreSQL", () => {
       "the orphaned run to be settled",
       () => c2.runs.get(thread.thread_id, run.run_id),
       (r) => r.status !== "running",
-      40_000,
+      60_000,
     );
     expect(settled.status).toBe("error");
     const settledThread = await c2.threads.get(thread.thread_id);

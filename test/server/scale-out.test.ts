@@ -8,6 +8,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { Client } from "@langchain/langgraph-sdk";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres.ts";
+import { pollUntil, sleep, withCeiling } from "../helpers/wait.ts";
 
 const root = join(import.meta.dirname, "../..");
 const manifest = join(root, "test/fixtures/scale-out/langgraph.json");
@@ -40,7 +41,6 @@ function startProcess(uri: string): Promise<Proc> {
 }
 
 const terminal = new Set(["success", "error", "interrupted", "timeout"]);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("several skeino processes on one database", () => {
   let db: TestDatabase;
@@ -70,7 +70,6 @@ describe("several skeino processes on one database", () => {
     const created = new Map<string, { threadId: string; strategy: string }>();
     let rejected = 0;
     let killedPid = 0;
-    let killedAt = 0;
     let next = 0;
     const submit = async (i: number) => {
       const thread = threads[i % threads.length];
@@ -106,7 +105,7 @@ describe("several skeino processes on one database", () => {
             const longRuns = await Promise.all(longThreads.map((t, k) => procs[k % 3].client.runs.create(t.thread_id, "counted", { input: { sleep: 4000 } })));
             const longIds = longRuns.map((r) => r.run_id);
             let holding = 0;
-            for (let w = 0; w < 2000 && holding === 0; w++) {
+            for (let w = 0; w < 3000 && holding === 0; w++) {
               const { rows } = await sql.query("SELECT count(*)::int AS n FROM node_exec WHERE pid = $1 AND ended_at IS NULL AND run_id = ANY($2)", [victim.child.pid, longIds]);
               holding = rows[0].n;
               if (holding === 0) await sleep(10);
@@ -115,7 +114,6 @@ describe("several skeino processes on one database", () => {
             victim.child.kill("SIGKILL");
             victim.alive = false;
             killedPid = victim.child.pid as number;
-            killedAt = Date.now();
           }
           await submit(i);
         }
@@ -124,19 +122,19 @@ describe("several skeino processes on one database", () => {
     expect(killedPid).toBeGreaterThan(0);
 
     // Every run that still exists ends in a terminal state.
-    const deadline = Date.now() + 90_000;
-    let statuses: Array<{ run_id: string; status: string; thread_id: string }> = [];
-    for (;;) {
-      statuses = (await sql.query("SELECT run_id, status, thread_id FROM app_runs")).rows;
-      if (statuses.every((r) => terminal.has(r.status))) break;
-      if (Date.now() > deadline) throw new Error(`runs not settled: ${JSON.stringify(statuses.filter((r) => !terminal.has(r.status)))}`);
-      await sleep(200);
-    }
+    const statuses = await pollUntil(
+      async () => {
+        const rows = (await sql.query<{ run_id: string; status: string; thread_id: string }>("SELECT run_id, status, thread_id FROM app_runs")).rows;
+        return rows.every((r) => terminal.has(r.status)) ? rows : undefined;
+      },
+      "every run to be settled",
+      { timeoutMs: 90_000, intervalMs: 200 },
+    );
     const existing = new Set(statuses.map((r) => r.run_id));
-    for (const [runId, info] of created) {
-      // Only rolled-back runs may disappear, and only because a later rollback run replaced them.
-      if (!existing.has(runId)) expect(["enqueue", "reject", "interrupt", "rollback"]).toContain(info.strategy);
-    }
+    // A run may disappear only as the victim of a rollback run on its thread.
+    const rollbackThreads = new Set([...created.values()].filter((c) => c.strategy === "rollback").map((c) => c.threadId));
+    const vanished = [...created].filter(([runId]) => !existing.has(runId)).map(([runId, info]) => ({ runId, threadId: info.threadId }));
+    expect(vanished.filter((v) => !rollbackThreads.has(v.threadId))).toEqual([]);
     expect(created.size + rejected).toBe(300);
 
     // No node ran twice for one run.
@@ -167,7 +165,6 @@ describe("several skeino processes on one database", () => {
       if (rows.length === 0) continue; // rolled back by a later run
       expect(["error", "interrupted"]).toContain(rows[0].status);
     }
-    expect(Date.now() - killedAt).toBeLessThan(120_000);
 
     // One more run per thread; then every thread is idle.
     const alive = procs.filter((p) => p.alive);
@@ -179,12 +176,9 @@ describe("several skeino processes on one database", () => {
   it("joins (SSE) and cancels from one process a run executing on another", async () => {
     const [a, b] = procs.filter((p) => p.alive);
     const thread = await a.client.threads.create();
-    const run = await a.client.runs.create(thread.thread_id, "slow", { input: { sleep: 50 }, streamMode: ["custom"], streamResumable: true });
-    // Wait until some process runs it.
-    for (let i = 0; i < 100; i++) {
-      if ((await b.client.runs.get(thread.thread_id, run.run_id)).status === "running") break;
-      await sleep(50);
-    }
+    // 3000 ticks of 100 ms: only the cancel can end it within the test.
+    const run = await a.client.runs.create(thread.thread_id, "slow", { input: { sleep: 3000 }, streamMode: ["custom"], streamResumable: true });
+    await pollUntil(async () => (await b.client.runs.get(thread.thread_id, run.run_id)).status === "running", "some process to run it");
     const seen: unknown[] = [];
     const joined = (async () => {
       for await (const e of b.client.runs.joinStream(thread.thread_id, run.run_id, { lastEventId: "-1" })) {
@@ -192,13 +186,12 @@ describe("several skeino processes on one database", () => {
         if (seen.length === 3) await b.client.runs.cancel(thread.thread_id, run.run_id, false, "interrupt");
       }
     })();
-    await Promise.race([joined, sleep(20_000).then(() => Promise.reject(new Error("join did not end")))]);
+    await withCeiling(joined, "the join to end");
     expect(seen.slice(0, 3)).toEqual([{ tick: 0 }, { tick: 1 }, { tick: 2 }]);
-    let status = "";
-    for (let i = 0; i < 100 && !terminal.has(status); i++) {
-      status = (await a.client.runs.get(thread.thread_id, run.run_id)).status;
-      if (!terminal.has(status)) await sleep(50);
-    }
+    const status = await pollUntil(async () => {
+      const current = (await a.client.runs.get(thread.thread_id, run.run_id)).status;
+      return terminal.has(current) ? current : undefined;
+    }, "the cancelled run to end");
     expect(status).toBe("interrupted");
     expect((await a.client.threads.get(thread.thread_id)).status).not.toBe("busy");
   }, 60_000);

@@ -24,16 +24,19 @@ function isGraphInputError(error: Error): boolean {
   return GRAPH_INPUT_ERRORS.has(error.name) || error.message.startsWith("Invalid namespace label");
 }
 
-export function installErrorHandler(app: FastifyInstance, log: Logger): void {
+/**
+ * `explainBackendError` is the persistence backend's translation of its own
+ * failures (Persistence.explainError): the handler maps the coded errors it
+ * returns, and never reads a driver's codes or messages itself.
+ */
+export function installErrorHandler(app: FastifyInstance, log: Logger, explainBackendError?: (error: unknown) => HttpError | undefined): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     let status = 500;
     let message = "Internal server error";
-    if (error instanceof HttpError) {
-      status = error.status;
-      message = error.message;
-    } else if (isDatabaseUnavailable(error)) {
-      status = 503;
-      message = `PostgreSQL is unavailable (${error.message}); skeino reconnects on its own: retry when the database is back`;
+    const coded = error instanceof HttpError ? error : explainBackendError?.(error);
+    if (coded) {
+      status = coded.status;
+      message = coded.message;
     } else if (isGraphInputError(error)) {
       // LangGraph rejecting what the client asked for (unknown node, bad update).
       status = 422;

@@ -119,13 +119,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
     "/threads/:thread_id/runs/:run_id",
     { schema: { params: threadRunParams } },
     async (request, reply) => {
-      const { thread_id, run_id } = request.params;
-      const run = await store.runs.get(run_id, thread_id);
-      if (!run) throw runNotFound();
-      if (run.status === "pending" || run.status === "running") await ctx.runs.cancel(thread_id, [run_id], "interrupt");
-      if (ctx.engine.isRunningHere(run_id)) await ctx.engine.waitFor(run_id);
-      await store.runs.delete(run_id);
-      await ctx.engine.deleteRunCheckpoints(thread_id, run_id);
+      await ctx.runs.deleteRun(request.params.thread_id, request.params.run_id);
       return reply.status(204).send();
     },
   );

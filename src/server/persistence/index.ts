@@ -5,11 +5,11 @@ import type { ResolvedSettings } from "../settings.ts";
 import type { Persistence } from "./types.ts";
 import { createMemoryPersistence } from "./memory/index.ts";
 import { GenericCheckpointAdmin } from "./generic-checkpoint-admin.ts";
-import { recordRunMetadata } from "./checkpoint-metadata.ts";
+import { instrumentSaver } from "./instrumented-saver.ts";
 
 export async function createPersistence(settings: ResolvedSettings): Promise<Persistence> {
   const persistence = await createBackend(settings);
-  recordRunMetadata(persistence.checkpointer);
+  instrumentSaver(persistence.checkpointer);
   return persistence;
 }
 

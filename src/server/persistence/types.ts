@@ -3,6 +3,7 @@
 // contract tests (test/server/persistence/contract.ts). Nothing outside
 // persistence/index.ts may branch on the backend.
 import type { BaseCheckpointSaver, BaseStore } from "@langchain/langgraph-checkpoint";
+import type { HttpError } from "../errors.ts";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: unknown };
@@ -260,5 +261,11 @@ export interface Persistence {
   readonly checkpointer: BaseCheckpointSaver;
   readonly checkpoints: CheckpointAdmin;
   readonly store: BaseStore;
+  /**
+   * The backend's coded error for a failure of its own while serving (its
+   * database unreachable: BackendUnavailableError), or undefined when the
+   * error is not the backend's. Only the backend knows its driver's codes.
+   */
+  explainError?(error: unknown): HttpError | undefined;
   close(): Promise<void>;
 }

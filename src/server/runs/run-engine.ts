@@ -15,8 +15,8 @@ import { StreamBroker, type StreamEvent, type SubscribeOptions } from "./stream-
 import { executeRun, TimeoutAbort, type CancelAction, type ExecutionResult } from "./executor.ts";
 import { serializeError } from "../serialize.ts";
 import { computeThreadFromState } from "./thread-state.ts";
-import { fenceRunWrites } from "../persistence/checkpoint-metadata.ts";
 import { isDatabaseUnavailable } from "../persistence/database-unavailable.ts";
+import { purgeRun } from "./run-purge.ts";
 
 /** How long a stream reader waits out an unreachable database before it ends the stream with an error. */
 const STREAM_OUTAGE_LIMIT_MS = 5 * 60_000;
@@ -176,15 +176,6 @@ export class RunEngine {
   /** How a run that executed here ended, if it ended in the last 30 s. */
   endedHere(runId: string): RunEnded | undefined {
     return this.recent.get(runId);
-  }
-
-  /**
-   * Deletes a run's checkpoints for good: a write LangGraph finishes after the
-   * run was aborted must not land after the delete.
-   */
-  async deleteRunCheckpoints(threadId: string, runId: string): Promise<void> {
-    await fenceRunWrites(this.persistence.checkpointer, runId);
-    await this.persistence.checkpoints.deleteRun(threadId, runId);
   }
 
   /** Resolves when the run ends (undefined if it was deleted before it ended). */
@@ -376,8 +367,7 @@ export class RunEngine {
     const { metadata } = this.persistence;
     const threadId = run.thread_id;
     if (result.outcome === "rollback") {
-      await this.deleteRunCheckpoints(threadId, run.run_id);
-      await metadata.runs.delete(run.run_id);
+      await purgeRun(this.persistence, threadId, run.run_id);
       await this.recomputeThread(threadId, run, undefined);
       return;
     }
@@ -469,15 +459,19 @@ export class RunEngine {
       yield* this.broker.subscribe(runId, options);
       return;
     }
+    // Executing here, or ended here: the local broker holds its events. (A
+    // stateless run that ended took its record with its thread, so the
+    // lookup below would find nothing.)
+    const local = () => this.controllers.has(runId) || this.recent.has(runId);
     for (;;) {
       if (options.signal?.aborted) return;
-      if (this.controllers.has(runId)) {
+      if (local()) {
         yield* this.broker.subscribe(runId, options);
         return;
       }
       const run = await this.throughOutage(() => this.persistence.metadata.runs.get(runId), options.signal);
+      if (local()) continue;
       if (!run) return;
-      if (this.controllers.has(runId)) continue;
       if (run.status !== "pending") {
         yield* this.readLog(runId, options);
         return;

@@ -7,6 +7,7 @@ import type { GraphRegistry } from "../graphs/registry.ts";
 import { systemAssistantId } from "../graphs/registry.ts";
 import type { RunEngine } from "./run-engine.ts";
 import type { CancelAction } from "./executor.ts";
+import { purgeRun } from "./run-purge.ts";
 
 export interface RunCreateBody {
   assistant_id: string;
@@ -200,7 +201,7 @@ export class RunService {
 
   /** Cancels runs of a thread: running ones abort, pending ones end without running. */
   async cancel(threadId: string | undefined, runIds: string[], action: CancelAction): Promise<void> {
-    const { metadata: store, checkpoints } = this.persistence;
+    const { metadata: store } = this.persistence;
     for (const runId of runIds) {
       const run = await store.runs.get(runId, threadId);
       if (!run) throw runNotFound();
@@ -208,8 +209,7 @@ export class RunService {
       if (this.engine.abort(runId, action)) continue;
       if (run.status === "pending") {
         if (action === "rollback") {
-          await store.runs.delete(runId);
-          await checkpoints.deleteRun(run.thread_id, runId);
+          await purgeRun(this.persistence, run.thread_id, runId);
         } else {
           await store.runs.finish(runId, "interrupted");
         }
@@ -225,16 +225,32 @@ export class RunService {
     }
   }
 
+  /**
+   * The one way to delete a run: cancels it if it is still pending or
+   * running, waits for it to stop here, then purges it (write fence first).
+   */
+  async deleteRun(threadId: string, runId: string): Promise<void> {
+    const run = await this.persistence.metadata.runs.get(runId, threadId);
+    if (!run) throw runNotFound();
+    if (run.status === "pending" || run.status === "running") await this.cancel(threadId, [runId], "interrupt");
+    if (this.engine.isRunningHere(runId)) await this.engine.waitFor(runId);
+    await purgeRun(this.persistence, threadId, runId);
+  }
+
   /** Waits for the run's end; the result is what /wait and /join return. */
   async join(runId: string, threadId: string | undefined): Promise<unknown> {
     const { metadata: store } = this.persistence;
     const stored = await store.runs.get(runId, threadId);
-    // A stateless run may end, deleting its temporary thread and with it its
-    // record, before /runs/wait gets here: its end is still known here.
-    const gone = stored ? undefined : this.engine.endedHere(runId);
+    // A run that ended here before this lookup is answered from its end, as
+    // if we had waited for it: its last values (an interrupt included), which
+    // the thread's stored values do not carry. A stateless run's end is also
+    // the only trace of it left: it deleted its record with its thread.
+    const endedHere = this.engine.endedHere(runId);
+    const gone = stored ? undefined : endedHere;
     const run = stored ?? (gone?.run.kwargs.temporary && (threadId === undefined || gone.run.thread_id === threadId) ? gone.run : undefined);
     if (!run) throw runNotFound();
-    const ended = gone ?? (run.status === "pending" || run.status === "running" ? await this.engine.waitFor(runId) : undefined);
+    const active = run.status === "pending" || run.status === "running";
+    const ended = endedHere?.run.thread_id === run.thread_id ? endedHere : active ? await this.engine.waitFor(runId) : undefined;
     if (ended?.result.outcome === "error" || ended?.result.outcome === "timeout") {
       const e = ended.result.error;
       return { __error__: { error: e instanceof Error ? e.name : "Error", message: e instanceof Error ? e.message : String(e) } };

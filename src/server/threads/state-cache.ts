@@ -1,9 +1,9 @@
 // Serialized latest state per thread, for backends one process owns (memory,
 // custom): GET /threads/{id}/state is the Studio's hottest read. Every write
-// that can change a thread's state goes through the checkpointer or the
-// checkpoint admin, which invalidate the entry; processes sharing a database
+// that can change a thread's state goes through the checkpointer (its
+// instrumentation's invalidate hook) or the checkpoint admin, which invalidate
+// the entry; processes sharing a database
 // do not use it (another process may write).
-import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import type { CheckpointAdmin } from "../persistence/types.ts";
 
 export class ThreadStateCache {
@@ -54,24 +54,11 @@ export class ThreadStateCache {
     }
   }
 
-  /** Invalidates on every checkpoint write and admin operation. */
-  watch(saver: BaseCheckpointSaver, admin: CheckpointAdmin): void {
-    const threadOf = (config: { configurable?: Record<string, unknown> }) => config.configurable?.thread_id as string | undefined;
-    const put = saver.put.bind(saver);
-    saver.put = (config, checkpoint, metadata, versions) => {
-      this.invalidate(threadOf(config));
-      return put(config, checkpoint, metadata, versions).finally(() => this.invalidate(threadOf(config)));
-    };
-    const putWrites = saver.putWrites.bind(saver);
-    saver.putWrites = (config, writes, taskId) => {
-      this.invalidate(threadOf(config));
-      return putWrites(config, writes, taskId).finally(() => this.invalidate(threadOf(config)));
-    };
-    const deleteThread = saver.deleteThread.bind(saver);
-    saver.deleteThread = (threadId) => {
-      this.invalidate(threadId);
-      return deleteThread(threadId);
-    };
+  /**
+   * Invalidates on every checkpoint admin operation. Checkpoint writes reach
+   * invalidate() through the instrumented saver's hook (persistence/instrumented-saver.ts).
+   */
+  watchAdmin(admin: CheckpointAdmin): void {
     const { deleteRun, deleteThread: adminDelete, truncate } = admin;
     admin.deleteRun = (threadId, runId) => {
       this.invalidate(threadId);

@@ -9,7 +9,7 @@ import type { CompiledGraph, GraphRegistry } from "../graphs/registry.ts";
 import type { RunEngine } from "../runs/run-engine.ts";
 import { toCommand } from "../runs/executor.ts";
 import { serializeJson } from "../serialize.ts";
-import { fenceRunWrites } from "../persistence/checkpoint-metadata.ts";
+import { fenceRunWrites } from "../persistence/instrumented-saver.ts";
 import type { ThreadStateCache } from "./state-cache.ts";
 import { EMPTY_THREAD_STATE, toApiThreadState, computeThreadFromState, type ApiThreadState } from "../runs/thread-state.ts";
 

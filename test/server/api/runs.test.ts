@@ -3,24 +3,22 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Command } from "@langchain/langgraph-sdk";
 import { BACKENDS, collect, startTestServer, type TestServer } from "../../helpers/server.ts";
+import { createGate, pollUntil } from "../../helpers/wait.ts";
+import { gated, testGraphs, threadGates } from "../../fixtures/graphs.ts";
 
 type State = { messages: string[]; count: number };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitStatus(server: TestServer, threadId: string, runId: string, want: string[], timeoutMs = 10_000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
+async function waitStatus(server: TestServer, threadId: string, runId: string, want: string[]) {
+  return pollUntil(async () => {
     const run = await server.client.runs.get(threadId, runId);
-    if (want.includes(run.status)) return run.status;
-    if (Date.now() > until) throw new Error(`run ${runId} stayed ${run.status}`);
-    await sleep(25);
-  }
+    return want.includes(run.status) ? run.status : undefined;
+  }, `run ${runId} to be ${want.join(" or ")}`);
 }
 
 describe.each(BACKENDS)("runs (%s)", (backend) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer(backend);
+    server = await startTestServer(backend, { graphs: { ...testGraphs, gated } });
   });
   afterAll(async () => {
     await server?.close();
@@ -152,7 +150,7 @@ describe.each(BACKENDS)("runs (%s)", (backend) => {
   it("multitask reject answers 422 while a run is active", async () => {
     const { client } = server;
     const thread = await client.threads.create();
-    const run = await client.runs.create(thread.thread_id, "slow", { input: { sleep: 1000 } });
+    const run = await client.runs.create(thread.thread_id, "slow", { input: { sleep: 600_000 } });
     await expect(client.runs.create(thread.thread_id, "slow", { input: {}, multitaskStrategy: "reject" })).rejects.toThrow("HTTP 422");
     await client.runs.cancel(thread.thread_id, run.run_id, true);
   });
@@ -160,7 +158,7 @@ describe.each(BACKENDS)("runs (%s)", (backend) => {
   it("multitask interrupt stops the first run and runs the second", async () => {
     const { client } = server;
     const thread = await client.threads.create();
-    const first = await client.runs.create(thread.thread_id, "slow", { input: { sleep: 3000, messages: ["one"] } });
+    const first = await client.runs.create(thread.thread_id, "slow", { input: { sleep: 600_000, messages: ["one"] } });
     await waitStatus(server, thread.thread_id, first.run_id, ["running"]);
     const second = await client.runs.create(thread.thread_id, "simple", { input: { messages: ["two"] }, multitaskStrategy: "interrupt" });
     expect(await waitStatus(server, thread.thread_id, second.run_id, ["success"])).toBe("success");
@@ -170,7 +168,7 @@ describe.each(BACKENDS)("runs (%s)", (backend) => {
   it("multitask rollback deletes the first run and its checkpoints", async () => {
     const { client } = server;
     const thread = await client.threads.create();
-    const first = await client.runs.create(thread.thread_id, "slow", { input: { sleep: 3000, messages: ["one"] } });
+    const first = await client.runs.create(thread.thread_id, "slow", { input: { sleep: 600_000, messages: ["one"] } });
     await waitStatus(server, thread.thread_id, first.run_id, ["running"]);
     const second = await client.runs.create(thread.thread_id, "simple", { input: { messages: ["two"] }, multitaskStrategy: "rollback" });
     await waitStatus(server, thread.thread_id, second.run_id, ["success"]);
@@ -195,11 +193,11 @@ describe.each(BACKENDS)("runs (%s)", (backend) => {
   it("cancels a running run (interrupt) and waits for it", async () => {
     const { client } = server;
     const thread = await client.threads.create();
-    const run = await client.runs.create(thread.thread_id, "slow", { input: { sleep: 5000 } });
+    const run = await client.runs.create(thread.thread_id, "slow", { input: { sleep: 600_000 } });
     await waitStatus(server, thread.thread_id, run.run_id, ["running"]);
-    const started = Date.now();
+    // The graph would sleep for 10 minutes: the cancel returning at all (within
+    // the test's timeout) with the run interrupted shows it did not wait it out.
     await client.runs.cancel(thread.thread_id, run.run_id, true, "interrupt");
-    expect(Date.now() - started).toBeLessThan(2000);
     expect((await client.runs.get(thread.thread_id, run.run_id)).status).toBe("interrupted");
     expect((await client.threads.get(thread.thread_id)).status).not.toBe("busy");
   });
@@ -237,11 +235,15 @@ describe.each(BACKENDS)("runs (%s)", (backend) => {
     await expect(client.runs.wait(threadId, "simple", { input: {} })).rejects.toThrow("HTTP 404");
     const values = await client.runs.wait(threadId, "simple", { input: {}, ifNotExists: "create" });
     expect(values).toMatchObject({ count: 2 });
-    const t0 = Date.now();
+    // Lower bounds only: a busy machine can make the run later, never earlier.
+    const requestedAt = Date.now();
     const run = await client.runs.create(threadId, "simple", { input: {}, afterSeconds: 1 });
-    expect((await client.runs.get(threadId, run.run_id)).status).toBe("pending");
+    expect(Date.parse(run.created_at) - requestedAt).toBeGreaterThanOrEqual(1000);
     await waitStatus(server, threadId, run.run_id, ["success"]);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+    const history = await client.threads.getHistory(threadId, { limit: 100 });
+    const written = history.filter((h) => h.metadata?.run_id === run.run_id).map((h) => Date.parse(h.created_at ?? ""));
+    expect(written.length).toBeGreaterThan(0);
+    expect(Math.min(...written)).toBeGreaterThanOrEqual(Date.parse(run.created_at));
   });
 
   it("passes context and config to the graph and records run metadata in checkpoints", async () => {
@@ -270,7 +272,7 @@ describe.each(BACKENDS)("runs (%s)", (backend) => {
       const port = (hook.address() as { port: number }).port;
       const thread = await server.client.threads.create();
       const run = await server.client.runs.create(thread.thread_id, "simple", { input: {}, webhook: `http://127.0.0.1:${port}/hook` });
-      for (let i = 0; i < 100 && received.length === 0; i++) await sleep(20);
+      await pollUntil(() => received.length > 0, "the webhook call");
       expect(received).toHaveLength(1);
       expect(received[0]).toMatchObject({ run_id: run.run_id, status: "success" });
     } finally {
@@ -281,8 +283,8 @@ describe.each(BACKENDS)("runs (%s)", (backend) => {
   it("cancels many runs with POST /runs/cancel", async () => {
     const { client } = server;
     const thread = await client.threads.create();
-    const first = await client.runs.create(thread.thread_id, "slow", { input: { sleep: 5000 } });
-    const second = await client.runs.create(thread.thread_id, "slow", { input: { sleep: 5000 }, multitaskStrategy: "enqueue" });
+    const first = await client.runs.create(thread.thread_id, "slow", { input: { sleep: 600_000 } });
+    const second = await client.runs.create(thread.thread_id, "slow", { input: { sleep: 600_000 }, multitaskStrategy: "enqueue" });
     await waitStatus(server, thread.thread_id, first.run_id, ["running"]);
     const res = await fetch(`${server.url}/runs/cancel`, {
       method: "POST",
@@ -301,22 +303,23 @@ describe.each(BACKENDS)("runs (%s)", (backend) => {
     await client.runs.join(kept.thread_id, kept.run_id);
     expect((await client.threads.getState<State>(kept.thread_id)).values.count).toBe(2);
     const temporary = await client.runs.create(null, "simple", { input: {} });
-    for (let i = 0; i < 100; i++) {
-      try {
-        await client.threads.get(temporary.thread_id);
-      } catch {
-        break;
-      }
-      await sleep(20);
-    }
+    await pollUntil(() => client.threads.get(temporary.thread_id).then(() => false, () => true), "the temporary thread to be deleted");
     await expect(client.threads.get(temporary.thread_id)).rejects.toThrow("HTTP 404");
   });
 
   it("joins the thread's active run with GET /threads/{id}/stream", async () => {
     const { client } = server;
     const thread = await client.threads.create();
-    const run = await client.runs.create(thread.thread_id, "custom", { input: { count: 3 }, streamMode: ["custom"], streamResumable: true, afterSeconds: 0.3 });
-    const events = await collect(client.threads.joinStream(thread.thread_id, { lastEventId: "-1" }));
+    // The run waits at a gate until the join is attached, so it cannot end first.
+    const gate = createGate();
+    threadGates.set(thread.thread_id, gate);
+    const run = await client.runs.create(thread.thread_id, "gated", { input: { count: 3 }, streamMode: ["custom"], streamResumable: true });
+    await gate.reached;
+    const stream = client.threads.joinStream(thread.thread_id, { lastEventId: "-1" })[Symbol.asyncIterator]();
+    const events = [(await stream.next()).value];
+    gate.open();
+    for (let next = await stream.next(); !next.done; next = await stream.next()) events.push(next.value);
+    expect(events[0].event).toBe("metadata");
     expect(events.filter((e) => e.event === "custom").map((e) => e.data)).toEqual([{ i: 0 }, { i: 1 }, { i: 2 }]);
     expect((await client.runs.get(thread.thread_id, run.run_id)).status).toBe("success");
   });

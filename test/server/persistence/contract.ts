@@ -3,6 +3,7 @@
 // MetadataStore interface; nothing here may depend on a backend.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { MetadataStore, Run, RunStatus } from "../../../src/server/persistence/types.ts";
+import { pollUntil, sleep } from "../../helpers/wait.ts";
 
 export interface ContractSubject {
   store: MetadataStore;
@@ -10,7 +11,6 @@ export interface ContractSubject {
 }
 
 const page = (limit = 100, offset = 0) => ({ limit, offset });
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const isoAfter = (ms: number) => new Date(Date.now() + ms).toISOString();
 
 let runCounter = 0;
@@ -385,14 +385,16 @@ export function runMetadataStoreContract(name: string, make: () => Promise<Contr
         const now = await store.runs.create(makeRun("t2"));
         // Due but blocked behind `now` on t2: not what a timer should wait for.
         const blocked = await store.runs.create(makeRun("t2"));
-        const later = await store.runs.create(makeRun("t1", { created_at: isoAfter(700), updated_at: new Date().toISOString() }));
+        // Due in 3 s: far more than the three statements below take on a busy machine.
+        const later = await store.runs.create(makeRun("t1", { created_at: isoAfter(3_000), updated_at: new Date().toISOString() }));
         expect((await store.runs.claimNext("w1"))?.run_id).toBe(now.run_id);
         expect(await store.runs.claimNext("w1")).toBeUndefined();
         expect((await store.runs.get(blocked.run_id))?.status).toBe("pending");
         const due = await store.runs.nextDueAt();
         expect(due?.toISOString()).toBe(later.created_at);
-        await sleep(Math.max(0, Date.parse(later.created_at) - Date.now()) + 60);
-        expect((await store.runs.claimNext("w1"))?.run_id).toBe(later.run_id);
+        const claimed = await pollUntil(() => store.runs.claimNext("w1"), "the delayed run to become due");
+        expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(later.created_at));
+        expect(claimed.run_id).toBe(later.run_id);
         expect(await store.runs.nextDueAt()).toBeUndefined();
       });
 

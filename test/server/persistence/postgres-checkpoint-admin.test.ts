@@ -5,7 +5,7 @@ import pg from "pg";
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import type { Persistence } from "../../../src/server/persistence/types.ts";
 import { createPostgresPersistence } from "../../../src/server/persistence/postgres/index.ts";
-import { recordRunMetadata } from "../../../src/server/persistence/checkpoint-metadata.ts";
+import { instrumentSaver } from "../../../src/server/persistence/instrumented-saver.ts";
 import { createTestDatabase, type TestDatabase } from "../../helpers/postgres.ts";
 
 const State = Annotation.Root({
@@ -47,7 +47,7 @@ describe("PostgresCheckpointAdmin", () => {
     db = await createTestDatabase();
     persistence = await createPostgresPersistence({ uri: db.uri });
     // As createPersistence() does for every backend: run_id into checkpoint metadata.
-    recordRunMetadata(persistence.checkpointer);
+    instrumentSaver(persistence.checkpointer);
     graph = build(persistence);
   });
   afterAll(async () => {

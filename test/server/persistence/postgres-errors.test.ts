@@ -17,6 +17,7 @@ import {
   redactUri,
 } from "../../../src/server/persistence/postgres/index.ts";
 import { describePostgresError, scrubSecrets } from "../../../src/server/persistence/postgres/errors.ts";
+import { pollUntil } from "../../helpers/wait.ts";
 import { MIGRATIONS, REQUIRED_TABLES } from "../../../src/server/persistence/postgres/migrations.ts";
 import {
   createTestDatabase,
@@ -121,7 +122,7 @@ describe("clear startup errors", () => {
     });
     const error = await bootError({ uri: `postgres://postgres:Refused-pw1@127.0.0.1:${port}/x` }, "Refused-pw1");
     expect(error.code).toBe("PG_REFUSED");
-    expect(error.message).toContain(`Nothing is accepting connections at 127.0.0.1:${port}`);
+    expect(error.message).toContain(`Nothing is listening at 127.0.0.1:${port} (ECONNREFUSED)`);
   });
 
   it("with startupRetryMillis, waits for a server that starts listening a moment later", async () => {
@@ -146,8 +147,10 @@ describe("clear startup errors", () => {
     const late = new URL(db.uri);
     late.port = String(port);
     try {
+      // A lower bound only (a busy machine makes it later, never earlier); the
+      // retry window is far longer than the 400 ms it has to bridge.
       const started = Date.now();
-      const persistence = await createPostgresPersistence({ uri: late.toString(), startupRetryMillis: 5000, onConnectionError: quiet });
+      const persistence = await createPostgresPersistence({ uri: late.toString(), startupRetryMillis: 60_000, onConnectionError: quiet });
       expect(Date.now() - started).toBeGreaterThanOrEqual(350);
       await persistence.close();
       await opening;
@@ -159,8 +162,10 @@ describe("clear startup errors", () => {
   });
 
   it("cannot resolve an unknown host (ENOTFOUND)", async () => {
-    const error = await bootError({ uri: "postgres://app:Dns-pw77@no-such-host.invalid:5432/app", connectionTimeoutMillis: 3000 }, "Dns-pw77");
-    expect(["PG_HOST_UNKNOWN", "PG_TIMEOUT"]).toContain(error.code);
+    // .invalid never resolves (RFC 6761); the long connect timeout keeps a slow
+    // resolver on a busy machine from turning the answer into a timeout.
+    const error = await bootError({ uri: "postgres://app:Dns-pw77@no-such-host.invalid:5432/app", connectionTimeoutMillis: 30_000 }, "Dns-pw77");
+    expect(error.code).toBe("PG_HOST_UNKNOWN");
     expect(error.message).toContain("no-such-host.invalid");
   });
 
@@ -171,14 +176,13 @@ describe("clear startup errors", () => {
     const address = silent.address();
     const port = typeof address === "object" && address ? address.port : 0;
     try {
-      const started = Date.now();
+      // The test's own timeout bounds a hang; the code and message prove the limit applied.
       const error = await bootError(
         { uri: `postgres://app:Silent-pw3@127.0.0.1:${port}/app`, connectionTimeoutMillis: 300 },
         "Silent-pw3",
       );
       expect(error.code).toBe("PG_TIMEOUT");
       expect(error.message).toContain("after 300 ms");
-      expect(Date.now() - started).toBeLessThan(5000);
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));
@@ -337,11 +341,9 @@ describe("the owned pool", () => {
       await runAsAdmin(
         `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${db.name}' AND application_name = 'skeino'`,
       );
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(lost.length).toBeGreaterThan(0);
       // 57P01 "terminating connection due to administrator command"; the
       // dedicated liveness client may report the closed socket instead.
-      expect(lost.some((e) => (e as Error & { code?: string }).code === "57P01")).toBe(true);
+      await pollUntil(() => lost.some((e) => (e as Error & { code?: string }).code === "57P01"), "the pool to report its killed connections");
       // The pool reconnects on next use.
       expect(await persistence.metadata.threads.get("t")).toMatchObject({ thread_id: "t" });
       // A store's stop() must not end the shared pool.

@@ -6,6 +6,7 @@ import pg from "pg";
 import type { Persistence } from "../../../src/server/persistence/types.ts";
 import { createPostgresPersistence } from "../../../src/server/persistence/postgres/index.ts";
 import { createTestDatabase, type TestDatabase } from "../../helpers/postgres.ts";
+import { withCeiling } from "../../helpers/wait.ts";
 import { makeRun, runMetadataStoreContract } from "./contract.ts";
 
 let db: TestDatabase;
@@ -118,7 +119,9 @@ describe("PostgreSQL metadata store", () => {
   });
 
   it("a process never settles its own runs, even after its worker-lock connection dropped", async () => {
-    const own = await createPostgresPersistence({ uri: db.uri, onConnectionError: quiet });
+    let dropped!: () => void;
+    const lockDropped = new Promise<void>((resolve) => (dropped = resolve));
+    const own = await createPostgresPersistence({ uri: db.uri, onConnectionError: () => dropped() });
     // Every process loses its lock below: leave no other process's runs running.
     await shared.metadata.runs.truncate();
     try {
@@ -131,7 +134,7 @@ describe("PostgreSQL metadata store", () => {
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
       );
       await admin.end();
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await withCeiling(lockDropped, "the process to notice its connections were killed");
       expect(await own.metadata.runs.settleOrphaned("server stopped")).toEqual([]);
       expect((await own.metadata.runs.get(run.run_id))?.status).toBe("running");
       // The next claim re-takes the lock, so other processes see it alive again.

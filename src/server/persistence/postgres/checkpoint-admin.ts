@@ -18,7 +18,7 @@ export class PostgresCheckpointAdmin implements CheckpointAdmin {
 
   /**
    * Multitask rollback: the checkpoints whose metadata.run_id is runId
-   * (../checkpoint-metadata.ts records it at put()) and their writes.
+   * (../instrumented-saver.ts records it at put()) and their writes.
    * Blobs no remaining checkpoint of the thread references are removed too.
    */
   async deleteRun(threadId: string, runId: string): Promise<void> {

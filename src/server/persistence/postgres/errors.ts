@@ -2,137 +2,14 @@
 // can act on: which server, what went wrong, what to change. The URI's
 // password never reaches a message (redactUri, scrubSecrets).
 // Codes and wordings: ../shared/research/postgres.md §5 (failure table).
+// The Studio's connection test uses the same explainer (src/main/host.ts).
+import { BackendUnavailableError } from "../../errors.ts";
+import { isDatabaseUnavailable } from "../database-unavailable.ts";
+import { PostgresSetupError } from "./setup-error.ts";
+import { ENCODE_HINT, redactUri, scrubSecrets, uriParts } from "./uri.ts";
 
-/** Why skeino could not use the PostgreSQL database; `status` follows HTTP (503: unavailable, 500: config). */
-export class PostgresSetupError extends Error {
-  constructor(
-    /** skeino's code, e.g. "PG_AUTH_FAILED"; stable for tests and docs. */
-    readonly code: string,
-    message: string,
-    readonly status: number = 500,
-    /** The code `pg`/Node reported (SQLSTATE or errno), when there was one. */
-    readonly driverError?: { code?: string; message: string },
-  ) {
-    super(message);
-    this.name = "PostgresSetupError";
-  }
-}
-
-const SCHEMES = new Set(["postgres:", "postgresql:"]);
-
-/** Replaces the password (userinfo and `password=` query parameter) with "***"; works on URIs URL() rejects. */
-export function redactUri(uri: string): string {
-  let out = uri;
-  const start = out.indexOf("://");
-  if (start >= 0) {
-    const at = out.lastIndexOf("@");
-    if (at > start) {
-      const colon = out.indexOf(":", start + 3);
-      if (colon >= 0 && colon < at) out = `${out.slice(0, colon + 1)}***${out.slice(at)}`;
-    }
-  }
-  return out.replace(/([?&]password=)[^&#]*/gi, "$1***");
-}
-
-/** Every spelling of the password that could leak into a driver message. */
-function secretsOf(uri: string): string[] {
-  const secrets = new Set<string>();
-  const start = uri.indexOf("://");
-  const at = uri.lastIndexOf("@");
-  if (start >= 0 && at > start) {
-    const userinfo = uri.slice(start + 3, at);
-    const colon = userinfo.indexOf(":");
-    if (colon >= 0) {
-      const raw = userinfo.slice(colon + 1);
-      secrets.add(raw);
-      try {
-        secrets.add(decodeURIComponent(raw));
-      } catch {
-        // Malformed percent-encoding: the raw form is all there is.
-      }
-    }
-  }
-  const query = /[?&]password=([^&#]*)/i.exec(uri);
-  if (query?.[1]) secrets.add(query[1]);
-  return [...secrets].filter((s) => s.length > 0);
-}
-
-/** Removes the password from any text (a driver's message may quote parts of a malformed URI). */
-export function scrubSecrets(text: string, uri: string): string {
-  let out = text;
-  for (const secret of secretsOf(uri)) out = out.split(secret).join("***");
-  return out;
-}
-
-export interface UriParts {
-  host: string;
-  port: string;
-  database: string;
-  user: string;
-}
-
-export function uriParts(uri: string): UriParts {
-  try {
-    const url = new URL(uri);
-    return {
-      host: url.hostname || "localhost",
-      port: url.port || "5432",
-      database: decodeURIComponent(url.pathname.replace(/^\//, "")) || decodeURIComponent(url.username) || "postgres",
-      user: decodeURIComponent(url.username) || "postgres",
-    };
-  } catch {
-    return { host: "?", port: "?", database: "?", user: "?" };
-  }
-}
-
-const ENCODE_HINT =
-  "If the password contains any of @ # / ? : % characters, percent-encode it (encodeURIComponent), e.g. p@ss -> p%40ss.";
-
-/**
- * Rejects what `pg` would misread rather than reject: it accepts any scheme
- * (mysql:// connects) and reads "not a uri" as a host name.
- */
-export function validatePostgresUri(uri: string): void {
-  const shown = redactUri(uri);
-  const rest = /^[a-z][a-z0-9+.-]*:\/\//i.test(uri) ? uri.slice(uri.indexOf("://") + 3) : undefined;
-  if (rest === undefined) {
-    throw new PostgresSetupError(
-      "PG_BAD_URI",
-      `The checkpointer URI '${shown}' is not a PostgreSQL URL. Expected postgres://user:password@host:5432/dbname.`,
-    );
-  }
-  // An unencoded @ # / ? in the password moves the host boundary: pg then
-  // tries to resolve a fragment of the password as the host name.
-  const at = rest.lastIndexOf("@");
-  if (at >= 0 && /[@#/?]/.test(rest.slice(0, at))) {
-    throw new PostgresSetupError(
-      "PG_URI_UNENCODED",
-      `The checkpointer URI '${redactUri(uri)}' has unencoded special characters before the host. ${ENCODE_HINT}`,
-    );
-  }
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
-    throw new PostgresSetupError(
-      "PG_BAD_URI",
-      `The checkpointer URI '${shown}' is not a valid URL (check the port is a number). ` +
-        `Expected postgres://user:password@host:5432/dbname. ${ENCODE_HINT}`,
-    );
-  }
-  if (!SCHEMES.has(url.protocol)) {
-    throw new PostgresSetupError(
-      "PG_BAD_URI",
-      `The checkpointer URI '${shown}' uses the scheme '${url.protocol}'; skeino needs postgres:// or postgresql://.`,
-    );
-  }
-  try {
-    decodeURIComponent(url.username);
-    decodeURIComponent(url.password);
-  } catch {
-    throw new PostgresSetupError("PG_URI_UNENCODED", `The checkpointer URI '${shown}' has a malformed %-escape. ${ENCODE_HINT}`);
-  }
-}
+export { PostgresSetupError } from "./setup-error.ts";
+export { redactUri, scrubSecrets, uriParts, validatePostgresUri, type UriParts } from "./uri.ts";
 
 const TLS_UNTRUSTED = new Set([
   "DEPTH_ZERO_SELF_SIGNED_CERT",
@@ -173,7 +50,7 @@ export function describePostgresError(
     case "EAI_AGAIN":
       return make("PG_HOST_UNKNOWN", `Cannot resolve database host '${host}'. Check the host name in the URI. ${ENCODE_HINT}`);
     case "ECONNREFUSED":
-      return make("PG_REFUSED", `Nothing is accepting connections at ${where}. Is PostgreSQL running and listening on that port?`);
+      return make("PG_REFUSED", `Nothing is listening at ${where} (ECONNREFUSED): is PostgreSQL running on that port?`);
     case "3D000":
       return make(
         "PG_DB_MISSING",
@@ -184,8 +61,8 @@ export function describePostgresError(
     case "28000":
       return make(
         "PG_AUTH_FAILED",
-        `PostgreSQL rejected the credentials for user '${user}' at ${where} (${info.code}). Check the user and password; ` +
-          "special characters in them must be percent-encoded.",
+        `PostgreSQL rejected the ${info.code === "28P01" ? "password" : "credentials"} for user '${user}' at ${where} (${info.code}). ` +
+          "Check the user and password; special characters in them must be percent-encoded.",
         500,
       );
     case "42501":
@@ -237,4 +114,13 @@ export function describePostgresError(
     `PostgreSQL at ${where}/${database} failed: ${cause.message}${info.code ? ` (${info.code})` : ""}`,
     500,
   );
+}
+
+/**
+ * The backend's coded error for a failure while serving requests: the
+ * database is unreachable (503, retry later), or undefined for anything else.
+ */
+export function explainRuntimeError(error: unknown): BackendUnavailableError | undefined {
+  if (!(error instanceof Error) || !isDatabaseUnavailable(error)) return undefined;
+  return new BackendUnavailableError(`PostgreSQL is unavailable (${error.message}); skeino reconnects on its own: retry when the database is back`, error);
 }

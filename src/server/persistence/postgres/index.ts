@@ -5,7 +5,7 @@
 import type pg from "pg";
 import type { Persistence } from "../types.ts";
 import { PostgresCheckpointAdmin } from "./checkpoint-admin.ts";
-import { describePostgresError, redactUri, validatePostgresUri } from "./errors.ts";
+import { describePostgresError, explainRuntimeError, redactUri, validatePostgresUri } from "./errors.ts";
 import { PostgresMetadataStore } from "./metadata-store.ts";
 import { migrate, verifySchema, type MigrationResult } from "./migrations.ts";
 import { createOwnedPool, DEFAULT_CONNECTION_TIMEOUT_MS, type OwnedPool } from "./pool.ts";
@@ -93,6 +93,7 @@ export async function createPostgresPersistence(options: PostgresPersistenceOpti
     checkpointer: new SkeinoPostgresSaver(pool),
     checkpoints: new PostgresCheckpointAdmin(pool),
     store: new SharedPoolPostgresStore(pool),
+    explainError: explainRuntimeError,
     // Drain first (the caller stops its runs), then end the pool exactly once.
     close: () =>
       (closing ??= (async () => {

@@ -13,7 +13,7 @@
 // reproduces the bug with the stock saver and checks ours.
 //
 // Run metadata (run_id...) in checkpoints is added for every backend by
-// ../checkpoint-metadata.ts, not here.
+// ../instrumented-saver.ts, not here.
 import { randomBytes } from "node:crypto";
 import type pg from "pg";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
