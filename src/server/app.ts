@@ -26,6 +26,9 @@ import { storeRoutes } from "./http/store-routes.ts";
 import { internalRoutes } from "./http/internal-routes.ts";
 import { parseJsonBody } from "./http/json-body.ts";
 import { serializeJson } from "./serialize.ts";
+import { CustomAuth } from "./auth/custom-auth.ts";
+import type { AuthOptions } from "./auth/types.ts";
+import { installAuthentication } from "./http/authenticate-hook.ts";
 
 const VERSION = (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
 
@@ -37,6 +40,8 @@ export interface CreateAppOptions {
   http?: { app: HonoLike };
   /** Generative UI components to bundle and serve under /ui (langgraph.json "ui"). */
   ui?: UiDefinitions;
+  /** Custom authentication and authorization (langgraph.json "auth"): an `Auth` from @langchain/langgraph-sdk/auth. */
+  auth?: AuthOptions;
 }
 
 const LOOPBACK_URL = Symbol.for("langgraph_api:url");
@@ -74,7 +79,9 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
   let context: ServerContext | undefined;
   let persistence: Persistence | undefined;
   let readyPromise: Promise<void> | undefined;
-  const front = options.http ? new CustomAppFront(options.http.app) : undefined;
+  // An Auth skeino cannot enforce is a startup error, thrown here.
+  const auth = options.auth ? new CustomAuth(options.auth, log, settings.studioToken) : undefined;
+  const front = options.http ? new CustomAppFront(options.http.app, auth ? { handler: auth, studioToken: settings.studioToken } : undefined) : undefined;
   let closePromise: Promise<void> | undefined;
 
   // Bodies: JSON, also when labelled text/plain (as the reference accepts);
@@ -125,7 +132,7 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
       const cache = persistence.bus ? undefined : new ThreadStateCache();
       cache?.watch(persistence.checkpointer, persistence.checkpoints);
       const threads = new ThreadService(persistence, registry, engine, cache);
-      context = { persistence, registry, engine, runs, threads, settings, log, bootId: randomUUID(), startedAt: new Date(), version: VERSION };
+      context = { persistence, registry, engine, runs, threads, settings, log, bootId: randomUUID(), startedAt: new Date(), version: VERSION, auth };
       installErrorHandler(fastify, log);
       if (front) {
         // Behind the custom app, the API answers only the front's proxy.
@@ -141,6 +148,7 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
       }
       installCors(fastify, settings.corsOrigins);
       if (settings.apiKey) installApiKeyAuth(fastify, settings.apiKey);
+      if (auth) installAuthentication(fastify, auth, { behindFront: front !== undefined });
       const ctx = context;
       await fastify.register(async (instance) => {
         await metaRoutes(instance, ctx);

@@ -81,7 +81,7 @@ async function serve(args: string[]): Promise<number> {
     host,
     port,
   };
-  const app = createApp({ graphs: manifest.graphs, settings, http: manifest.http, ui: manifest.ui });
+  const app = createApp({ graphs: manifest.graphs, settings, http: manifest.http, ui: manifest.ui, auth: manifest.auth });
   if (!(/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === "localhost" || host === "::1")) {
     process.stderr.write(
       `skeino: warning: listening on ${host}, reachable beyond this machine${app.settings.apiKey ? "" : "; set SKEINO_API_KEY to require an x-api-key header"}\n`,

@@ -4,6 +4,8 @@ export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** Sent with the response (an auth handler's WWW-Authenticate, for one). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = "HttpError";
@@ -14,6 +16,8 @@ export const notFound = (message: string) => new HttpError(404, message);
 export const conflict = (message: string) => new HttpError(409, message);
 export const unprocessable = (message: string) => new HttpError(422, message);
 export const badRequest = (message: string) => new HttpError(400, message);
+export const unauthorized = (message: string, headers?: Record<string, string>) => new HttpError(401, message, headers);
+export const forbidden = (message: string) => new HttpError(403, message);
 
 export const threadNotFound = (threadId: string) => notFound(`Thread with ID ${threadId} not found`);
 export const assistantNotFound = () => notFound("Assistant not found");

@@ -46,6 +46,12 @@ export interface SkeinoSettings {
   reaperIntervalMs?: number;
   /** Per graph id: config and context of its system assistant (LANGGRAPH_CONFIG, as the reference reads it). */
   assistantDefaults?: Record<string, AssistantDefaults>;
+  /**
+   * With custom auth: a secret the Studio that spawned this server presents
+   * (x-skeino-studio-token) to act as the Studio user, instead of a token of
+   * the project's auth. Or SKEINO_STUDIO_TOKEN. At least 32 characters.
+   */
+  studioToken?: string;
 }
 
 export interface ResolvedSettings {
@@ -65,6 +71,7 @@ export interface ResolvedSettings {
   pollIntervalMs: number;
   reaperIntervalMs: number;
   assistantDefaults: Record<string, AssistantDefaults>;
+  studioToken?: string;
 }
 
 export interface AssistantDefaults {
@@ -142,6 +149,9 @@ export function resolveSettings(settings: SkeinoSettings = {}, env: NodeJS.Proce
     throw new ConfigError(`port must be an integer between 0 and 65535, got ${String(port)}`);
   }
   const corsEnv = env.SKEINO_CORS_ORIGINS;
+  const studioToken = settings.studioToken ?? (env.SKEINO_STUDIO_TOKEN || undefined);
+  // A short secret could be guessed; the Studio generates 32 random bytes.
+  if (studioToken !== undefined && studioToken.length < 32) throw new ConfigError("studioToken (SKEINO_STUDIO_TOKEN) must be at least 32 characters");
   return {
     checkpointerScheme: scheme,
     checkpointerUri: scheme === "postgres" ? uri : undefined,
@@ -164,5 +174,6 @@ export function resolveSettings(settings: SkeinoSettings = {}, env: NodeJS.Proce
     pollIntervalMs: positiveInt("pollIntervalMs", settings.pollIntervalMs ?? (env.SKEINO_POLL_INTERVAL_MS ? Number(env.SKEINO_POLL_INTERVAL_MS) : 500)),
     reaperIntervalMs: positiveInt("reaperIntervalMs", settings.reaperIntervalMs ?? (env.SKEINO_REAPER_INTERVAL_MS ? Number(env.SKEINO_REAPER_INTERVAL_MS) : 30_000)),
     assistantDefaults: settings.assistantDefaults ?? parseLangGraphConfig(env),
+    studioToken,
   };
 }

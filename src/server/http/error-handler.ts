@@ -37,6 +37,7 @@ export function installErrorHandler(app: FastifyInstance, log: Logger): void {
     if (error instanceof HttpError) {
       status = error.status;
       message = error.message;
+      for (const [name, value] of Object.entries(error.headers)) void reply.header(name, value);
     } else if (isDatabaseUnavailable(error)) {
       status = 503;
       message = `PostgreSQL is unavailable (${error.message}); skeino reconnects on its own: retry when the database is back`;
