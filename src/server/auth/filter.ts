@@ -66,3 +66,19 @@ export function matchesFilter(metadata: Record<string, unknown> | undefined, fil
   }
   return true;
 }
+
+/**
+ * A containment document from filterToContainment, tested as PostgreSQL's
+ * `metadata @> doc` tests it (a scalar matches only an equal scalar, an array
+ * must hold every listed value): what the memory backend applies.
+ */
+export function matchesContainment(metadata: Record<string, unknown>, doc: JsonObject): boolean {
+  for (const [key, expected] of Object.entries(doc)) {
+    if (!Object.prototype.hasOwnProperty.call(metadata, key)) return false;
+    const actual = metadata[key];
+    if (Array.isArray(expected)) {
+      if (!Array.isArray(actual) || !expected.every((needle) => actual.includes(needle))) return false;
+    } else if (actual !== expected) return false;
+  }
+  return true;
+}

@@ -8,6 +8,9 @@ import type { RunCreateBody } from "../runs/run-service.ts";
 import { openSse, pipeEvents } from "./sse.ts";
 import { runCreate, threadIdParams, threadRunParams, uuid } from "./schemas.ts";
 import { serializeJson } from "../serialize.ts";
+import { Access } from "./access.ts";
+import { matchesFilter } from "../auth/filter.ts";
+import type { RunCaller } from "../runs/run-service.ts";
 
 const truthy = (v: string | undefined) => ["true", "1", "yes"].includes((v ?? "").toLowerCase());
 const runStatus = ["pending", "running", "error", "success", "timeout", "interrupted"];
@@ -15,10 +18,39 @@ const runStatus = ["pending", "running", "error", "success", "timeout", "interru
 export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
   const store = ctx.persistence.metadata;
 
+  const access = new Access(ctx);
+
+  /**
+   * threads:create_run: the handler may refuse, filter the thread the run
+   * goes to, and stamp the run's metadata (which also becomes the metadata of
+   * a thread the run creates). Returns the body with that metadata.
+   */
+  async function authorizeRun(request: FastifyRequest, threadId: string | undefined, body: RunCreateBody): Promise<{ body: RunCreateBody; caller?: RunCaller }> {
+    if (!access.enabled) return { body };
+    const value = {
+      thread_id: threadId,
+      assistant_id: body.assistant_id,
+      run_id: undefined,
+      status: "pending",
+      metadata: { ...(body.metadata ?? {}) },
+      prevent_insert_if_inflight: (body.multitask_strategy ?? "reject") === "reject",
+      multitask_strategy: body.multitask_strategy ?? "reject",
+      if_not_exists: body.if_not_exists ?? (threadId === undefined ? "create" : "reject"),
+      after_seconds: body.after_seconds,
+      kwargs: { input: body.input, command: body.command, config: body.config, context: body.context, stream_mode: body.stream_mode },
+    };
+    const filter = await access.check(request, "threads:create_run", value);
+    return { body: { ...body, metadata: value.metadata ?? {} }, caller: { context: request.auth, filter } };
+  }
+
+  /** A run's thread must be readable (threads:read) by the caller; else 404 as if it did not exist. */
+  const readGate = (request: FastifyRequest, threadId: string) => access.thread(request, "threads:read", { thread_id: threadId }, threadId);
+
   const location = (run: Run, stateless: boolean) => (stateless ? `/runs/${run.run_id}` : `/threads/${run.thread_id}/runs/${run.run_id}`);
 
-  async function streamRun(request: FastifyRequest, reply: FastifyReply, threadId: string | undefined, body: RunCreateBody): Promise<void> {
-    const run = await ctx.runs.create(threadId, body, request.headers, { streamed: true });
+  async function streamRun(request: FastifyRequest, reply: FastifyReply, threadId: string | undefined, requested: RunCreateBody): Promise<void> {
+    const { body, caller } = await authorizeRun(request, threadId, requested);
+    const run = await ctx.runs.create(threadId, body, request.headers, { streamed: true, caller });
     const sse = openSse(reply, { contentLocation: location(run, threadId === undefined), withIds: threadId !== undefined });
     const events = ctx.engine.subscribe(run.run_id, { lastEventId: run.kwargs.resumable ? "-1" : undefined, signal: sse.closed });
     if (body.on_disconnect === "cancel") {
@@ -55,8 +87,9 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
     }
   }
 
-  async function waitRun(request: FastifyRequest, reply: FastifyReply, threadId: string | undefined, body: RunCreateBody): Promise<void> {
-    const run = await ctx.runs.create(threadId, body, request.headers);
+  async function waitRun(request: FastifyRequest, reply: FastifyReply, threadId: string | undefined, requested: RunCreateBody): Promise<void> {
+    const { body, caller } = await authorizeRun(request, threadId, requested);
+    const run = await ctx.runs.create(threadId, body, request.headers, { caller });
     if (body.on_disconnect === "cancel") {
       reply.raw.once("close", () => {
         if (!reply.raw.writableFinished) void ctx.runs.cancel(run.thread_id, [run.run_id], "interrupt").catch(() => undefined);
@@ -65,12 +98,28 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
     await sendWhenDone(reply, ctx.runs.join(run.run_id, run.thread_id), { "content-location": location(run, threadId === undefined) });
   }
 
+  /** threads:read on a stream's thread: true when the caller may not see it (or it is gone). */
+  async function streamHidden(request: FastifyRequest, threadId: string | undefined): Promise<boolean> {
+    if (threadId === undefined) return true;
+    const filter = await access.check(request, "threads:read", { thread_id: threadId });
+    if (!filter) return false;
+    const thread = await store.threads.get(threadId);
+    return !thread || !matchesFilter(thread.metadata, filter);
+  }
+
+  function streamNotFound(reply: FastifyReply): void {
+    const sse = openSse(reply, { withIds: true });
+    sse.write({ id: 0, event: "error", data: serializeJson({ error: "Error", message: "404: Thread not found" }) });
+    sse.end();
+  }
+
   // Thread-scoped
   app.post<{ Params: { thread_id: string }; Body: RunCreateBody }>(
     "/threads/:thread_id/runs",
     { schema: { params: threadIdParams, body: runCreate } },
     async (request, reply) => {
-      const run = await ctx.runs.create(request.params.thread_id, request.body, request.headers);
+      const { body, caller } = await authorizeRun(request, request.params.thread_id, request.body);
+      const run = await ctx.runs.create(request.params.thread_id, body, request.headers, { caller });
       reply.header("content-location", location(run, false));
       return run;
     },
@@ -99,6 +148,8 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
     },
     async (request) => {
       const { thread_id } = request.params;
+      await access.thread(request, "threads:search", { thread_id, metadata: undefined, status: request.query.status }, thread_id);
+      await readGate(request, thread_id);
       if (!(await store.threads.get(thread_id))) throw threadNotFound(thread_id);
       const limit = Math.min(Number(request.query.limit ?? 10), 1000);
       return store.runs.list(thread_id, { limit, offset: Number(request.query.offset ?? 0), status: request.query.status as RunStatus | undefined });
@@ -107,6 +158,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
 
   app.get<{ Params: { thread_id: string; run_id: string } }>("/threads/:thread_id/runs/:run_id", { schema: { params: threadRunParams } }, async (request) => {
     const { thread_id, run_id } = request.params;
+    await readGate(request, thread_id);
     if (!(await store.threads.get(thread_id))) throw threadNotFound(thread_id);
     const run = await store.runs.get(run_id, thread_id);
     if (!run) throw runNotFound();
@@ -118,6 +170,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
     { schema: { params: threadRunParams } },
     async (request, reply) => {
       const { thread_id, run_id } = request.params;
+      await access.thread(request, "threads:delete", { run_id, thread_id }, thread_id, runNotFound);
       const run = await store.runs.get(run_id, thread_id);
       if (!run) throw runNotFound();
       if (run.status === "pending" || run.status === "running") await ctx.runs.cancel(thread_id, [run_id], "interrupt");
@@ -130,12 +183,17 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
 
   app.get<{ Params: { thread_id: string; run_id: string } }>("/threads/:thread_id/runs/:run_id/join", { schema: { params: threadRunParams } }, async (request, reply) => {
     const { thread_id, run_id } = request.params;
+    await readGate(request, thread_id);
     if (!(await store.threads.get(thread_id))) throw threadNotFound(thread_id);
     await sendWhenDone(reply, ctx.runs.join(run_id, thread_id), {});
   });
 
   const joinStream = async (request: FastifyRequest<{ Params: { thread_id?: string; run_id: string }; Querystring: { cancel_on_disconnect?: string } }>, reply: FastifyReply) => {
     const { thread_id, run_id } = request.params;
+    // A thread the caller may not read gets the answer of a missing one, in
+    // the stream: one error event (the reference's, which the SDK yields).
+    const hidden = access.enabled ? await streamHidden(request, thread_id ?? (await store.runs.get(run_id))?.thread_id) : false;
+    if (hidden) return streamNotFound(reply);
     if (thread_id && !(await store.threads.get(thread_id))) throw threadNotFound(thread_id);
     const run = await store.runs.get(run_id, thread_id);
     const sse = openSse(reply, { withIds: true });
@@ -158,6 +216,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
   // threads.joinStream: the thread's active run, if any (useStream reconnects with it).
   app.get<{ Params: { thread_id: string } }>("/threads/:thread_id/stream", { schema: { params: threadIdParams } }, async (request, reply) => {
     const { thread_id } = request.params;
+    if (access.enabled && (await streamHidden(request, thread_id))) return streamNotFound(reply);
     if (!(await store.threads.get(thread_id))) throw threadNotFound(thread_id);
     const runs = await store.runs.active(thread_id);
     const active = runs.find((r) => r.status === "running") ?? runs[0];
@@ -184,6 +243,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
       const { thread_id, run_id } = request.params;
       const action = (request.query.action ?? "interrupt") as "interrupt" | "rollback";
       const wait = truthy(request.query.wait);
+      await access.thread(request, "threads:update", { thread_id, action, metadata: { run_ids: [run_id], status: "pending" } }, thread_id, runNotFound);
       const before = await store.runs.get(run_id, thread_id);
       const pendingEnd = before && (before.status === "running" || before.status === "pending") ? ctx.engine.waitFor(run_id) : undefined;
       await ctx.runs.cancel(thread_id, [run_id], action);
@@ -197,7 +257,8 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
 
   // Stateless
   app.post<{ Body: RunCreateBody }>("/runs", { schema: { body: runCreate } }, async (request, reply) => {
-    const run = await ctx.runs.create(undefined, request.body, request.headers);
+    const { body, caller } = await authorizeRun(request, undefined, request.body);
+    const run = await ctx.runs.create(undefined, body, request.headers, { caller });
     reply.header("content-location", location(run, true));
     return run;
   });
@@ -206,8 +267,10 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
   app.post<{ Body: RunCreateBody[] }>("/runs/batch", { schema: { body: { type: "array", minItems: 1, maxItems: 1000, items: runCreate } } }, async (request) => {
     // All or nothing: check every item before creating any.
     for (const body of request.body) await ctx.runs.assertAssistant(body.assistant_id);
+    const authorized = [];
+    for (const body of request.body) authorized.push(await authorizeRun(request, undefined, body));
     const out: Run[] = [];
-    for (const body of request.body) out.push(await ctx.runs.create(undefined, body, request.headers));
+    for (const { body, caller } of authorized) out.push(await ctx.runs.create(undefined, body, request.headers, { caller }));
     return out;
   });
 
@@ -230,6 +293,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
       for (const id of ids) {
         const run = await store.runs.get(id, b.thread_id);
         if (!run) throw runNotFound();
+        await access.thread(request, "threads:update", { thread_id: run.thread_id, action, metadata: { run_ids: ids, status: "pending" } }, run.thread_id, runNotFound);
       }
       await ctx.runs.cancel(b.thread_id, ids, action);
       return reply.status(204).send();
