@@ -149,9 +149,9 @@ describe.each(BACKENDS)("custom auth (%s)", (backend) => {
     expect(minted.metadata.owner).toBe("alice");
     const assistant = await alice.assistants.create({ graphId: "whoami" });
     expect(assistant.metadata.owner).toBe("alice");
-    expect((await alice.assistants.get(assistant.assistant_id)).metadata.owner).toBe("alice");
+    expect((await alice.assistants.get(assistant.assistant_id)).metadata?.owner).toBe("alice");
     const copy = await alice.threads.copy(thread.thread_id);
-    expect(copy.metadata.owner).toBe("alice");
+    expect(copy.metadata?.owner).toBe("alice");
     await expect(bob.threads.copy(thread.thread_id)).rejects.toThrow("HTTP 409");
     expect(await alice.threads.count()).toBeGreaterThan(0);
     expect(await bob.threads.count({ metadata: { tag: 1 } })).toBe(0);
