@@ -148,7 +148,7 @@ describe.each(BACKENDS)("custom auth (%s)", (backend) => {
     const minted = await alice.threads.get(stateless.thread_id);
     expect(minted.metadata.owner).toBe("alice");
     const assistant = await alice.assistants.create({ graphId: "whoami" });
-    expect(assistant.metadata.owner).toBe("alice");
+    expect(assistant.metadata?.owner).toBe("alice");
     expect((await alice.assistants.get(assistant.assistant_id)).metadata?.owner).toBe("alice");
     const copy = await alice.threads.copy(thread.thread_id);
     expect(copy.metadata?.owner).toBe("alice");
