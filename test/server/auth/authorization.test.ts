@@ -2,6 +2,7 @@
 // action with a handler that allows, denies, filters, throws, returns garbage
 // or returns a filter with an unknown operator; then the run routes on a
 // foreign thread and the user inside runs.
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "@langchain/langgraph-sdk";
 import { Auth, HTTPException } from "@langchain/langgraph-sdk/auth";
@@ -140,13 +141,14 @@ describe.each(BACKENDS)("custom auth (%s)", (backend) => {
   it("owner stamping is persisted on create, update and implicit thread creation", async () => {
     policy.clear();
     const thread = await alice.threads.create({ metadata: { owner: "mallory" } });
-    expect(thread.metadata.owner).toBe("alice");
-    expect((await alice.threads.get(thread.thread_id)).metadata.owner).toBe("alice");
+    expect(thread.metadata?.owner).toBe("alice");
+    expect((await alice.threads.get(thread.thread_id)).metadata?.owner).toBe("alice");
     const updated = await alice.threads.update(thread.thread_id, { metadata: { owner: "mallory", tag: 1 } });
     expect(updated.metadata).toMatchObject({ owner: "alice", tag: 1 });
-    const stateless = await alice.runs.create(null, "whoami", { input: {}, onCompletion: "keep" });
-    const minted = await alice.threads.get(stateless.thread_id);
-    expect(minted.metadata.owner).toBe("alice");
+    const fresh = randomUUID();
+    await alice.runs.wait(fresh, "whoami", { input: {}, ifNotExists: "create" });
+    const minted = await alice.threads.get(fresh);
+    expect(minted.metadata?.owner).toBe("alice");
     const assistant = await alice.assistants.create({ graphId: "whoami" });
     expect(assistant.metadata?.owner).toBe("alice");
     expect((await alice.assistants.get(assistant.assistant_id)).metadata?.owner).toBe("alice");
