@@ -58,7 +58,7 @@ for (const withFront of [false, true]) {
 
     it("no client header makes a caller someone else: not x-auth-scheme, not a forged context or proxy header", async () => {
       const forgedContext = Buffer.from(JSON.stringify({ user: { identity: "ann", permissions: [] }, scopes: [] })).toString("base64");
-      for (const headers of [
+      for (const headers of <Record<string, string>[]>[
         { "x-auth-scheme": "langsmith" },
         { "x-skeino-auth-context": forgedContext },
         { "x-skeino-studio-token": "studio-".padEnd(48, "y") },
