@@ -140,8 +140,11 @@ export async function assistantRoutes(app: FastifyInstance, ctx: ServerContext):
       if (!(await store.delete(id))) throw assistantNotFound();
       if (["true", "1", "yes"].includes(request.query.delete_threads ?? "")) {
         const threads = ctx.persistence.metadata.threads;
+        // With custom auth, only the threads the caller may delete: an
+        // assistant others used must not take their threads with it.
+        const authFilter = await access.condition(request, "threads:delete", { thread_id: undefined });
         for (;;) {
-          const { items } = await threads.search({ metadata: { assistant_id: id }, limit: 1000, offset: 0 });
+          const { items } = await threads.search({ metadata: { assistant_id: id }, authFilter, limit: 1000, offset: 0 });
           if (!items.length) break;
           for (const t of items) await ctx.threads.delete(t.thread_id);
         }

@@ -10,7 +10,20 @@ import { runCreate, threadIdParams, threadRunParams, uuid } from "./schemas.ts";
 import { serializeJson } from "../serialize.ts";
 import { Access } from "./access.ts";
 import { matchesFilter } from "../auth/filter.ts";
+import { withoutAuthKeys } from "../auth/run-auth.ts";
 import type { RunCaller } from "../runs/run-service.ts";
+
+/**
+ * A run as the API shows it: without the caller's user object, which its
+ * stored config keeps for the worker that executes it (perhaps in another
+ * process) but which others who may read the thread need not see.
+ */
+function runView(run: Run): Run {
+  const configurable = run.kwargs.config.configurable;
+  const stripped = withoutAuthKeys(configurable);
+  if (stripped === configurable) return run;
+  return { ...run, kwargs: { ...run.kwargs, config: { ...run.kwargs.config, configurable: stripped } } };
+}
 
 const truthy = (v: string | undefined) => ["true", "1", "yes"].includes((v ?? "").toLowerCase());
 const runStatus = ["pending", "running", "error", "success", "timeout", "interrupted"];
@@ -121,7 +134,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
       const { body, caller } = await authorizeRun(request, request.params.thread_id, request.body);
       const run = await ctx.runs.create(request.params.thread_id, body, request.headers, { caller });
       reply.header("content-location", location(run, false));
-      return run;
+      return runView(run);
     },
   );
   app.post<{ Params: { thread_id: string }; Body: RunCreateBody }>(
@@ -152,7 +165,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
       await readGate(request, thread_id);
       if (!(await store.threads.get(thread_id))) throw threadNotFound(thread_id);
       const limit = Math.min(Number(request.query.limit ?? 10), 1000);
-      return store.runs.list(thread_id, { limit, offset: Number(request.query.offset ?? 0), status: request.query.status as RunStatus | undefined });
+      return (await store.runs.list(thread_id, { limit, offset: Number(request.query.offset ?? 0), status: request.query.status as RunStatus | undefined })).map(runView);
     },
   );
 
@@ -162,7 +175,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
     if (!(await store.threads.get(thread_id))) throw threadNotFound(thread_id);
     const run = await store.runs.get(run_id, thread_id);
     if (!run) throw runNotFound();
-    return run;
+    return runView(run);
   });
 
   app.delete<{ Params: { thread_id: string; run_id: string } }>(
@@ -260,7 +273,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
     const { body, caller } = await authorizeRun(request, undefined, request.body);
     const run = await ctx.runs.create(undefined, body, request.headers, { caller });
     reply.header("content-location", location(run, true));
-    return run;
+    return runView(run);
   });
   app.post<{ Body: RunCreateBody }>("/runs/stream", { schema: { body: runCreate } }, async (request, reply) => streamRun(request, reply, undefined, request.body));
   app.post<{ Body: RunCreateBody }>("/runs/wait", { schema: { body: runCreate } }, async (request, reply) => waitRun(request, reply, undefined, request.body));
@@ -271,7 +284,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
     for (const body of request.body) authorized.push(await authorizeRun(request, undefined, body));
     const out: Run[] = [];
     for (const { body, caller } of authorized) out.push(await ctx.runs.create(undefined, body, request.headers, { caller }));
-    return out;
+    return out.map(runView);
   });
 
   app.post<{ Body: { thread_id?: string; run_ids?: string[]; status?: "pending" | "running" | "all" } | undefined; Querystring: { action?: string } }>(

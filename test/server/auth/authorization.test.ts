@@ -182,6 +182,20 @@ describe.each(BACKENDS)("custom auth (%s)", (backend) => {
     await alice.runs.delete(thread.thread_id, run.run_id);
   });
 
+  it("deleting an assistant with its threads leaves other users' threads alone", async () => {
+    policy.clear();
+    policy.set("assistants:read", "allow");
+    const bobs = await bob.assistants.create({ graphId: "whoami" });
+    const alicesThread = await alice.threads.create();
+    await alice.runs.wait(alicesThread.thread_id, bobs.assistant_id, { input: {} });
+    const bobsThread = await bob.threads.create();
+    await bob.runs.wait(bobsThread.thread_id, bobs.assistant_id, { input: {} });
+    await bob.assistants.delete(bobs.assistant_id, { deleteThreads: true });
+    await expect(bob.threads.get(bobsThread.thread_id)).rejects.toThrow("HTTP 404");
+    expect((await alice.threads.get(alicesThread.thread_id)).thread_id).toBe(alicesThread.thread_id);
+    policy.clear();
+  });
+
   it("a readable thread bob may not update: state update is 403", async () => {
     policy.clear();
     const thread = await alice.threads.create();
@@ -205,6 +219,9 @@ describe.each(BACKENDS)("custom auth (%s)", (backend) => {
     });
     const stored = await alice.threads.get(thread.thread_id);
     expect(JSON.stringify(stored.config)).not.toContain("langgraph_auth");
+    // The run keeps the user for its worker but does not show it.
+    const [listed] = await alice.runs.list(thread.thread_id);
+    expect(JSON.stringify(listed)).not.toContain("langgraph_auth_user");
     // The request's own user_id wins over the identity, as the reference decides.
     const own = (await alice.runs.wait(thread.thread_id, "whoami", { input: {}, config: { configurable: { user_id: "u-1" } } })) as { seen: Record<string, unknown> };
     expect(own.seen.user_id).toBe("u-1");
