@@ -160,3 +160,12 @@ describe("startup errors", () => {
     }
   });
 });
+
+describe("docs/auth.md", () => {
+  it("shows the example project's auth.ts exactly as the tests run it", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const doc = await readFile(join(import.meta.dirname, "../../../docs/auth.md"), "utf-8");
+    const source = await readFile(join(fixture, "src/auth.ts"), "utf-8");
+    expect(doc).toContain("```ts\n" + source + "```");
+  });
+});
