@@ -3,7 +3,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ServerContext } from "./context.ts";
 import type { Run, RunStatus } from "../persistence/types.ts";
-import { runNotFound, threadNotFound } from "../errors.ts";
+import { notFound, runNotFound, threadNotFound } from "../errors.ts";
+
+/** The 404 of a run on an assistant that does not exist (run-service.ts assertAssistant), for one the caller may not see. */
+const assistantHidden = (id: string) =>
+  notFound(`No assistant found for "${id}". Make sure the assistant ID is for a valid assistant or a valid graph ID.`);
 import type { RunCreateBody } from "../runs/run-service.ts";
 import { openSse, pipeEvents } from "./sse.ts";
 import { runCreate, threadIdParams, threadRunParams, uuid } from "./schemas.ts";
@@ -53,6 +57,13 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
       kwargs: { input: body.input, command: body.command, config: body.config, context: body.context, stream_mode: body.stream_mode },
     };
     const filter = await access.check(request, "threads:create_run", value);
+    // Someone else's assistant (its config may hold their prompts and keys)
+    // is not the caller's to run: as if it did not exist. A graph's own
+    // system assistant is everyone's, as on the reference.
+    const assistant = await store.assistants.get(ctx.runs.resolveAssistantId(body.assistant_id));
+    if (assistant && assistant.metadata.created_by !== "system") {
+      await access.assistant(request, "assistants:read", { assistant_id: assistant.assistant_id }, assistant.assistant_id, () => assistantHidden(body.assistant_id));
+    }
     return { body: { ...body, metadata: value.metadata ?? {} }, caller: { context: request.auth, filter } };
   }
 

@@ -196,6 +196,16 @@ describe.each(BACKENDS)("custom auth (%s)", (backend) => {
     policy.clear();
   });
 
+  it("bob cannot run alice's assistant; everyone may run a graph's system assistant", async () => {
+    policy.clear();
+    const alices = await alice.assistants.create({ graphId: "whoami" });
+    const thread = await bob.threads.create();
+    await expect(bob.runs.wait(thread.thread_id, alices.assistant_id, { input: {} })).rejects.toThrow(`HTTP 404: No assistant found for "${alices.assistant_id}"`);
+    await expect(bob.runs.wait(null, alices.assistant_id, { input: {} })).rejects.toThrow("HTTP 404");
+    expect(await bob.runs.wait(thread.thread_id, "whoami", { input: {} })).toMatchObject({ seen: { id: "bob" } });
+    expect(await alice.runs.wait(null, alices.assistant_id, { input: {} })).toMatchObject({ seen: { id: "alice" } });
+  });
+
   it("a readable thread bob may not update: state update is 403", async () => {
     policy.clear();
     const thread = await alice.threads.create();
