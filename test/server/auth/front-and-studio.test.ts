@@ -80,6 +80,9 @@ for (const withFront of [false, true]) {
       // The token is not handed to graphs as a header.
       const stored = await studio.runs.list(thread.thread_id);
       expect(JSON.stringify(stored)).not.toContain(STUDIO_TOKEN);
+      // Nor are skeino's own headers (the custom-routes front's proxy secret, the forwarded context).
+      const history = await studio.threads.getHistory(thread.thread_id);
+      expect(JSON.stringify([stored, history, await studio.threads.get(thread.thread_id)])).not.toMatch(/x-skeino-/);
     });
   });
 }
