@@ -55,6 +55,8 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext): Pr
       const body = request.body ?? {};
       const value = { thread_id: body.thread_id, metadata: { ...(body.metadata ?? {}) }, if_exists: body.if_exists };
       const filter = await access.check(request, "threads:create", value);
+      // Supersteps write state into the new thread: an update, as the reference authorizes it.
+      if (body.supersteps?.length) await access.check(request, "threads:update", { thread_id: body.thread_id, metadata: value.metadata });
       if (filter && body.thread_id !== undefined) {
         // Someone else's thread under this id: a conflict, whatever if_exists says.
         const existing = await threads.get(body.thread_id);
