@@ -2,6 +2,14 @@
 // apply its filter to the one record the route touches. A record the filter
 // hides answers as if it did not exist (404 by default), so ids do not leak.
 // Without custom auth every check is a no-op that reads nothing.
+//
+// A new route is authenticated already (the hook is global); it authorizes
+// with the caller of *this* request (`request.auth`), never one remembered
+// from an earlier request. Runs: check "threads:create_run" and pass
+// `{ caller: { context: request.auth, filter } }` to RunService.create, which
+// applies the filter to an existing thread and puts the user in the run's
+// config. Streams and commands on a thread: `thread(request, "threads:read", ...)`.
+// Crons: "crons:<action>" events, matched on the cron's metadata.
 import type { FastifyRequest } from "fastify";
 import type { ServerContext } from "./context.ts";
 import type { AuthEvent, AuthFilter } from "../auth/types.ts";
