@@ -21,8 +21,9 @@ export interface Studio {
   shot(name: string): Promise<void>;
 }
 
-async function startShell(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src", "main", "browser-shell.ts"), "--port", "0", "--data-dir", dataDir], {
+async function startShell(dataDir: string, project: string | null): Promise<{ url: string; child: ChildProcess }> {
+  const projectArgs = project ? ["--project", join(ROOT, project)] : [];
+  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src", "main", "browser-shell.ts"), "--port", "0", "--data-dir", dataDir, ...projectArgs], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, SKEINO_POSTGRES_URI: "" },
@@ -57,11 +58,13 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 export const test = base.extend<
-  { studio: Studio; initialSettings: Record<string, unknown> | null },
+  { studio: Studio; initialSettings: Record<string, unknown> | null; project: string | null },
   { workerDir: string; postgres: E2EPostgres; lazyBrowser: () => Promise<Browser> }
 >({
   /** settings.json content written before the Studio starts (a previous session's choice). */
   initialSettings: [null, { option: true }],
+  /** The project the Studio opens (relative to the repository); null: the bundled example. */
+  project: [null, { option: true }],
   // Launched on first use, so the Electron project never starts a browser it does not need.
   lazyBrowser: [
     async ({ playwright, launchOptions }, use) => {
@@ -89,7 +92,7 @@ export const test = base.extend<
     },
     { scope: "worker", timeout: 120_000 },
   ],
-  studio: async ({ lazyBrowser, workerDir, initialSettings }, use, testInfo) => {
+  studio: async ({ lazyBrowser, workerDir, initialSettings, project }, use, testInfo) => {
     const dataDir = join(workerDir, `t${testInfo.testId}`);
     mkdirSync(dataDir, { recursive: true });
     if (initialSettings) writeFileSync(join(dataDir, "settings.json"), JSON.stringify(initialSettings), { mode: 0o600 });
@@ -108,7 +111,7 @@ export const test = base.extend<
       const app = await _electron.launch({
         executablePath: meta.electronPath,
         // Chromium refuses to start as root with its OS sandbox on (CI containers).
-        args: [...(process.getuid?.() === 0 ? ["--no-sandbox"] : []), join(ROOT, "out", "main", "index.js"), "--data-dir", dataDir],
+        args: [...(process.getuid?.() === 0 ? ["--no-sandbox"] : []), join(ROOT, "out", "main", "index.js"), "--data-dir", dataDir, ...(project ? ["--project", join(ROOT, project)] : [])],
         cwd: ROOT,
       });
       const page = await app.firstWindow();
@@ -118,7 +121,7 @@ export const test = base.extend<
     }
 
     const browser = await lazyBrowser();
-    const { url, child } = await startShell(dataDir);
+    const { url, child } = await startShell(dataDir, project);
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const page = await context.newPage();
     try {

@@ -2,7 +2,7 @@
 import { expect, type Page } from "@playwright/test";
 
 /** Pick a graph in the toolbar, press New thread, and wait for the thread view. */
-export async function newThread(page: Page, graph: "review" | "counter" | "chat"): Promise<string> {
+export async function newThread(page: Page, graph: "review" | "counter" | "chat" | "agent"): Promise<string> {
   await page.getByLabel("Graph", { exact: true }).selectOption(graph);
   const id = page.getByLabel("Thread ID");
   const previous = (await id.count()) > 0 ? await id.textContent() : null;

@@ -26,6 +26,8 @@ export interface DurabilityTarget {
   current(): { url: string | null; bootId: string | null; scheme: string | null };
   /** Restart the server and resolve when the new process is ready. */
   restart(mode: RestartMode): Promise<{ url: string | null; bootId: string | null; scheme: string | null }>;
+  /** Headers the server needs (a project with custom auth: the Studio's credential). */
+  headers?(): Record<string, string>;
 }
 
 export type ProgressListener = (phase: DurabilityPhase, done: number, total: number, message: string) => void;
@@ -205,7 +207,7 @@ export async function verifyDurability(
   onProgress("snapshot", 0, 0, "Reading every thread's state and history head");
   let snaps: ThreadSnapshot[];
   try {
-    snaps = await snapshotAll(new Client({ apiUrl: before.url }), (d, t) =>
+    snaps = await snapshotAll(new Client({ apiUrl: before.url, defaultHeaders: target.headers?.() }), (d, t) =>
       onProgress("snapshot", d, t, `Snapshot ${d} of ${t} threads`),
     );
   } catch (err) {
@@ -227,7 +229,7 @@ export async function verifyDurability(
   const t2 = performance.now();
 
   onProgress("compare", 0, snaps.length, "Reading the threads again");
-  const client = new Client({ apiUrl: after.url });
+  const client = new Client({ apiUrl: after.url, defaultHeaders: target.headers?.() });
   let done = 0;
   let afterSnaps: (ThreadSnapshot | null)[];
   try {

@@ -1,7 +1,8 @@
 // StudioHost: the HostApi implementation. Composes the settings store, the
 // server supervisor, Local PostgreSQL and the durability probe. Plain Node, so
 // Electron's IPC glue and the browser shell both wrap the same object.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
@@ -92,6 +93,12 @@ export class StudioHost implements HostApi {
   readonly projectDir: string;
   private readonly listeners = new Set<ServerEventListener>();
   private durabilityRun: Promise<DurabilityReport> | null = null;
+  /**
+   * The Studio's credential for its own server when the project has custom
+   * auth: new every launch, handed to the server through its environment and
+   * to the renderer through the status, never shown or stored.
+   */
+  private readonly studioToken = randomBytes(32).toString("base64url");
 
   constructor(private readonly options: StudioHostOptions) {
     this.store = new SettingsStore(options.dataDir, options.codec);
@@ -200,6 +207,7 @@ export class StudioHost implements HostApi {
       {
         current: () => this.supervisor.status,
         restart: async (m) => this.supervisor.restart(m),
+        headers: () => this.serverHeaders(),
       },
       mode,
       (phase, done, total, message) => this.emit({ type: "durability", phase, done, total, message }),
@@ -231,11 +239,34 @@ export class StudioHost implements HostApi {
   }
 
   private toStatus(s: SupervisorSnapshot): ServerStatus {
+    const settings = this.store.readFull();
+    const auth = this.projectAuth();
     return {
       ...s,
-      mode: this.store.readFull().persistence,
+      mode: settings.persistence,
       projectDir: this.projectDir,
+      auth: auth ? { ...auth, hasToken: !!settings.authToken } : null,
+      serverHeaders: this.serverHeaders(),
     };
+  }
+
+  /** langgraph.json's "auth" (read again each time: the user may edit it between restarts). */
+  private projectAuth(): { studioAuthDisabled: boolean } | null {
+    try {
+      const manifest = JSON.parse(readFileSync(join(this.projectDir, "langgraph.json"), "utf-8")) as { auth?: { path?: unknown; disable_studio_auth?: unknown } };
+      if (!manifest.auth || typeof manifest.auth.path !== "string" || manifest.auth.path === "") return null;
+      return { studioAuthDisabled: manifest.auth.disable_studio_auth === true };
+    } catch {
+      return null;
+    }
+  }
+
+  private serverHeaders(): Record<string, string> {
+    const auth = this.projectAuth();
+    if (!auth) return {};
+    if (!auth.studioAuthDisabled) return { "x-skeino-studio-token": this.studioToken };
+    const token = this.store.readFull().authToken;
+    return token ? { Authorization: `Bearer ${token}` } : {};
   }
 
   private async launchSpec(): Promise<LaunchSpec> {
@@ -245,6 +276,7 @@ export class StudioHost implements HostApi {
     const env: NodeJS.ProcessEnv = { ...process.env, ...this.options.serverEnv };
     // The URI goes through the environment, not argv, so it never shows in `ps`.
     delete env.SKEINO_POSTGRES_URI;
+    env.SKEINO_STUDIO_TOKEN = this.studioToken;
     if (settings.persistence === "postgres") env.SKEINO_POSTGRES_URI = settings.postgresUri;
     if (settings.persistence === "local-postgres") env.SKEINO_POSTGRES_URI = await this.localPostgres.start();
     return {

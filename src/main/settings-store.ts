@@ -21,6 +21,8 @@ interface SettingsFile {
   postgresUri: string;
   /** The password, encrypted when a codec is present. */
   postgresPassword?: { codec: string; value: string };
+  /** The project auth token (disable_studio_auth), encrypted when a codec is present. */
+  authToken?: { codec: string; value: string };
 }
 
 export const DEFAULT_SETTINGS: StudioSettings = { persistence: "memory", postgresUri: "" };
@@ -89,7 +91,7 @@ export class SettingsStore {
   /** Settings for the renderer: the password masked. */
   read(): StudioSettings {
     const s = this.readFull();
-    return { persistence: s.persistence, postgresUri: s.postgresUri ? maskPassword(s.postgresUri) : "" };
+    return { persistence: s.persistence, postgresUri: s.postgresUri ? maskPassword(s.postgresUri) : "", ...(s.authToken ? { authToken: PASSWORD_MASK } : {}) };
   }
 
   /** Settings for the host itself: the real URI. */
@@ -101,7 +103,8 @@ export class SettingsStore {
       password =
         f.postgresPassword.codec === "plain" ? f.postgresPassword.value : this.decode(f.postgresPassword.value);
     }
-    return { persistence: f.persistence, postgresUri: withPassword(f.postgresUri, password) };
+    const authToken = f.authToken ? (f.authToken.codec === "plain" ? f.authToken.value : this.decode(f.authToken.value)) : null;
+    return { persistence: f.persistence, postgresUri: withPassword(f.postgresUri, password), ...(authToken ? { authToken } : {}) };
   }
 
   /**
@@ -133,7 +136,10 @@ export class SettingsStore {
           : { codec: "plain", value: split.password };
       }
     }
-    const file: SettingsFile = { version: 1, persistence: validated.persistence, postgresUri, postgresPassword };
+    // The mask sent back keeps the stored token; an empty one removes it.
+    const token = validated.authToken === PASSWORD_MASK ? this.readFull().authToken : validated.authToken || undefined;
+    const authToken = token ? (this.codec ? { codec: this.codec.name, value: this.codec.encrypt(token) } : { codec: "plain", value: token }) : undefined;
+    const file: SettingsFile = { version: 1, persistence: validated.persistence, postgresUri, postgresPassword, authToken };
     mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
     const tmp = `${this.file}.tmp`;
     writeFileSync(tmp, JSON.stringify(file, null, 2), { mode: 0o600 });
@@ -160,6 +166,7 @@ export class SettingsStore {
         persistence: MODES.includes(raw.persistence as PersistenceMode) ? (raw.persistence as PersistenceMode) : "memory",
         postgresUri: typeof raw.postgresUri === "string" ? raw.postgresUri : "",
         postgresPassword: raw.postgresPassword,
+        authToken: raw.authToken,
       };
     } catch {
       // A corrupt file falls back to defaults rather than bricking the app; the next save rewrites it.
@@ -182,5 +189,7 @@ export function validateSettings(input: unknown): StudioSettings {
   } else if (postgresUri) {
     parsePostgresUri(postgresUri);
   }
-  return { persistence: persistence as PersistenceMode, postgresUri };
+  const authToken = typeof s.authToken === "string" ? s.authToken.trim() : "";
+  if (/[\r\n]/.test(authToken)) throw new Error("The auth token must be one line");
+  return { persistence: persistence as PersistenceMode, postgresUri, ...(authToken ? { authToken } : {}) };
 }

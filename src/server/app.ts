@@ -28,6 +28,9 @@ import { internalRoutes } from "./http/internal-routes.ts";
 import { parseJsonBody } from "./http/json-body.ts";
 import { installInputLimits } from "./http/input-limits.ts";
 import { serializeJson } from "./serialize.ts";
+import { CustomAuth } from "./auth/custom-auth.ts";
+import type { AuthOptions } from "./auth/types.ts";
+import { installAuthentication } from "./http/authenticate-hook.ts";
 
 const VERSION = (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
 
@@ -39,6 +42,8 @@ export interface CreateAppOptions {
   http?: { app: HonoLike };
   /** Generative UI components to bundle and serve under /ui (langgraph.json "ui"). */
   ui?: UiDefinitions;
+  /** Custom authentication and authorization (langgraph.json "auth"): an `Auth` from @langchain/langgraph-sdk/auth. */
+  auth?: AuthOptions;
 }
 
 const LOOPBACK_URL = Symbol.for("langgraph_api:url");
@@ -81,7 +86,9 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
   let context: ServerContext | undefined;
   let persistence: Persistence | undefined;
   let readyPromise: Promise<void> | undefined;
-  const front = options.http ? new CustomAppFront(options.http.app) : undefined;
+  // An Auth skeino cannot enforce is a startup error, thrown here.
+  const auth = options.auth ? new CustomAuth(options.auth, log, settings.studioToken) : undefined;
+  const front = options.http ? new CustomAppFront(options.http.app, auth ? { handler: auth, studioToken: settings.studioToken } : undefined) : undefined;
   let closePromise: Promise<void> | undefined;
 
   // Bodies: JSON, also when labelled text/plain (as the reference accepts);
@@ -134,7 +141,7 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
         cache.watchAdmin(persistence.checkpoints);
       }
       const threads = new ThreadService(persistence, registry, engine, cache);
-      context = { persistence, registry, engine, runs, threads, settings, log, bootId: randomUUID(), startedAt: new Date(), version: VERSION };
+      context = { persistence, registry, engine, runs, threads, settings, log, bootId: randomUUID(), startedAt: new Date(), version: VERSION, auth };
       const backend = persistence;
       installErrorHandler(fastify, log, (error) => backend.explainError?.(error));
       installInputLimits(fastify);
@@ -152,6 +159,7 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
       }
       installCors(fastify, settings.corsOrigins);
       if (settings.apiKey) installApiKeyAuth(fastify, settings.apiKey);
+      if (auth) installAuthentication(fastify, auth, { behindFront: front !== undefined });
       const ctx = context;
       await fastify.register(async (instance) => {
         await metaRoutes(instance, ctx);

@@ -69,6 +69,10 @@ async function serve(args: string[]): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) return fail(`--port must be an integer between 0 and 65535, got ${values.port}`);
   const host = values.host ?? "127.0.0.1";
 
+  // The Studio's credential is for this process alone: graph code (imported
+  // next) and anything it spawns must not find it in the environment.
+  const studioToken = process.env.SKEINO_STUDIO_TOKEN || undefined;
+  delete process.env.SKEINO_STUDIO_TOKEN;
   // Graph modules may read the platform logger at import time.
   registerPlatformLogger(createLogger((values["log-level"] as LogLevel | undefined) ?? "info"));
   const manifest = await loadManifest(values.config);
@@ -80,8 +84,9 @@ async function serve(args: string[]): Promise<number> {
     ...(values["log-level"] ? { logLevel: values["log-level"] as LogLevel } : {}),
     host,
     port,
+    ...(studioToken ? { studioToken } : {}),
   };
-  const app = createApp({ graphs: manifest.graphs, settings, http: manifest.http, ui: manifest.ui });
+  const app = createApp({ graphs: manifest.graphs, settings, http: manifest.http, ui: manifest.ui, auth: manifest.auth });
   if (!(/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === "localhost" || host === "::1")) {
     process.stderr.write(
       `skeino: warning: listening on ${host}, reachable beyond this machine${app.settings.apiKey ? "" : "; set SKEINO_API_KEY to require an x-api-key header"}\n`,

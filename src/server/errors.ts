@@ -6,6 +6,7 @@
 /** The code an HttpError carries when it names none of its own. */
 const CODE_BY_STATUS: Record<number, string> = {
   400: "BAD_REQUEST",
+  401: "UNAUTHORIZED",
   403: "FORBIDDEN",
   404: "NOT_FOUND",
   409: "CONFLICT",
@@ -21,12 +22,15 @@ export class HttpError extends Error {
     readonly status: number,
     message: string,
     code?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; headers?: Record<string, string> },
   ) {
     super(message, options);
     this.name = "HttpError";
     this.code = code ?? CODE_BY_STATUS[status] ?? "ERROR";
+    this.headers = options?.headers ?? {};
   }
+  /** Sent with the response (an auth handler's WWW-Authenticate, for one). */
+  readonly headers: Record<string, string>;
 }
 
 /**
@@ -45,6 +49,8 @@ export const notFound = (message: string) => new HttpError(404, message);
 export const conflict = (message: string) => new HttpError(409, message);
 export const unprocessable = (message: string) => new HttpError(422, message);
 export const badRequest = (message: string) => new HttpError(400, message);
+export const unauthorized = (message: string, headers?: Record<string, string>) => new HttpError(401, message, undefined, { headers });
+export const forbidden = (message: string) => new HttpError(403, message);
 
 export const threadNotFound = (threadId: string) => notFound(`Thread with ID ${threadId} not found`);
 export const assistantNotFound = () => notFound("Assistant not found");

@@ -10,3 +10,4 @@ export { systemAssistantId } from "./graphs/registry.ts";
 export { HttpError, BackendUnavailableError, ConfigError } from "./errors.ts";
 export { describePostgresError, PostgresSetupError, redactUri, scrubSecrets, uriParts, validatePostgresUri, type UriParts } from "./postgres.ts";
 export type * from "./persistence/types.ts";
+export type { AuthOptions, AuthContext, AuthUser, AuthFilter, AuthEvent, AuthResource } from "./auth/types.ts";

@@ -12,6 +12,7 @@ import { describeEntryProblem, GRAPH_SOURCE, type GraphEntry, type GraphFactory 
 import { isPostgresUri, type SkeinoSettings } from "./settings.ts";
 import type { UiDefinitions } from "./ui/bundle.ts";
 import { isHonoLike, type HonoLike } from "./http/custom-app.ts";
+import { isAuthLike, type AuthOptions } from "./auth/types.ts";
 
 export interface Manifest {
   /** Absolute path of the manifest file. */
@@ -25,6 +26,8 @@ export interface Manifest {
   http?: { app: HonoLike };
   /** Generative UI: "ui": {"name": "./file.tsx"}, with "ui_config": {"shared": [...]}. */
   ui?: UiDefinitions;
+  /** Custom auth: "auth": {"path": "./auth.ts:auth", "disable_studio_auth": false}. */
+  auth?: AuthOptions;
 }
 
 interface RawManifest {
@@ -94,6 +97,30 @@ async function importExport(spec: string, baseDir: string, file: string, key: st
   }
   // Exports may be promises of graphs (the reference awaits them too).
   return await mod[exportName];
+}
+
+/**
+ * "auth": {"path": "./auth.ts:export"} (export "default" when omitted),
+ * "disable_studio_auth"; "openapi" and "cache" (LangGraph Platform's docs and
+ * auth-cache settings) are accepted and ignored.
+ */
+async function loadAuth(raw: unknown, baseDir: string, file: string): Promise<AuthOptions | undefined> {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== "object" || Array.isArray(raw)) throw new ConfigError(`${file}: "auth" must be an object such as {"path": "./src/auth.ts:auth"}`);
+  const { path, disable_studio_auth: disableStudioAuth } = raw as { path?: unknown; disable_studio_auth?: unknown };
+  if (disableStudioAuth !== undefined && typeof disableStudioAuth !== "boolean") throw new ConfigError(`${file}: "auth.disable_studio_auth" must be true or false`);
+  // Without a path, the reference runs without auth: so does skeino.
+  if (path === undefined || path === null || path === "") return undefined;
+  if (typeof path !== "string") throw new ConfigError(`${file}: "auth.path" must be "./file.ts:export", e.g. "./src/auth.ts:auth"`);
+  // The export follows the last ":" after the last path separator (so C:\... works); none means "default".
+  const afterDir = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+  const colon = path.lastIndexOf(":");
+  const spec = colon > afterDir && colon > 1 ? path : `${path}:default`;
+  const exported = await importExport(spec, baseDir, file, "auth.path");
+  if (!isAuthLike(exported)) {
+    throw new ConfigError(`${file}: "auth.path": ${path} must export an Auth instance (new Auth() from "@langchain/langgraph-sdk/auth"), got ${exported === null ? "null" : typeof exported}`);
+  }
+  return { handler: exported, disableStudioAuth: disableStudioAuth ?? false, source: `${file}: "auth.path" (${path})` };
 }
 
 async function loadEnv(raw: RawManifest, baseDir: string, file: string): Promise<Record<string, string>> {
@@ -205,5 +232,6 @@ export async function loadManifest(manifestPath: string, env: NodeJS.ProcessEnv 
     }
     ui = { defs, cwd: baseDir, shared: shared as string[] | undefined, source: file };
   }
-  return { path: file, graphs, settings, env: loadedEnv, http, ui };
+  const auth = await loadAuth(raw.auth, baseDir, `${file}`);
+  return { path: file, graphs, settings, env: loadedEnv, http, ui, auth };
 }

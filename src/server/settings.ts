@@ -48,6 +48,12 @@ export interface SkeinoSettings {
   sseHeartbeatMs?: number;
   /** Per graph id: config and context of its system assistant (LANGGRAPH_CONFIG, as the reference reads it). */
   assistantDefaults?: Record<string, AssistantDefaults>;
+  /**
+   * With custom auth: a secret the Studio that spawned this server presents
+   * (x-skeino-studio-token) to act as the Studio user, instead of a token of
+   * the project's auth. Or SKEINO_STUDIO_TOKEN. At least 32 characters.
+   */
+  studioToken?: string;
 }
 
 export interface ResolvedSettings {
@@ -68,6 +74,7 @@ export interface ResolvedSettings {
   reaperIntervalMs: number;
   sseHeartbeatMs: number;
   assistantDefaults: Record<string, AssistantDefaults>;
+  studioToken?: string;
 }
 
 export interface AssistantDefaults {
@@ -145,6 +152,9 @@ export function resolveSettings(settings: SkeinoSettings = {}, env: NodeJS.Proce
     throw new ConfigError(`port must be an integer between 0 and 65535, got ${String(port)}`);
   }
   const corsEnv = env.SKEINO_CORS_ORIGINS;
+  const studioToken = settings.studioToken ?? (env.SKEINO_STUDIO_TOKEN || undefined);
+  // A short secret could be guessed; the Studio generates 32 random bytes.
+  if (studioToken !== undefined && studioToken.length < 32) throw new ConfigError("studioToken (SKEINO_STUDIO_TOKEN) must be at least 32 characters");
   return {
     checkpointerScheme: scheme,
     checkpointerUri: scheme === "postgres" ? uri : undefined,
@@ -168,5 +178,6 @@ export function resolveSettings(settings: SkeinoSettings = {}, env: NodeJS.Proce
     reaperIntervalMs: positiveInt("reaperIntervalMs", settings.reaperIntervalMs ?? (env.SKEINO_REAPER_INTERVAL_MS ? Number(env.SKEINO_REAPER_INTERVAL_MS) : 30_000)),
     sseHeartbeatMs: positiveInt("sseHeartbeatMs", settings.sseHeartbeatMs ?? (env.SKEINO_SSE_HEARTBEAT_MS ? Number(env.SKEINO_SSE_HEARTBEAT_MS) : 15_000)),
     assistantDefaults: settings.assistantDefaults ?? parseLangGraphConfig(env),
+    studioToken,
   };
 }

@@ -25,6 +25,21 @@ export interface ServerStatus {
   error: string | null;
   projectDir: string;
   graphIds: string[];
+  /** The project's custom auth as langgraph.json declares it ("auth.path"); null when it has none. */
+  auth: ProjectAuth | null;
+  /**
+   * Headers the renderer sends with every request to the server: the
+   * Studio's per-launch credential, or (disable_studio_auth) the token from
+   * Settings. Empty when the project has no auth.
+   */
+  serverHeaders: Record<string, string>;
+}
+
+export interface ProjectAuth {
+  /** "auth.disable_studio_auth": the Studio authenticates like any client, with the token from Settings. */
+  studioAuthDisabled: boolean;
+  /** Whether Settings holds a token (only used when studioAuthDisabled). */
+  hasToken: boolean;
 }
 
 export interface StudioSettings {
@@ -35,6 +50,12 @@ export interface StudioSettings {
    * stored password.
    */
   postgresUri: string;
+  /**
+   * A token of the project's auth, sent as "Authorization: Bearer <token>"
+   * when langgraph.json sets auth.disable_studio_auth. Read back masked
+   * (PASSWORD_MASK); sending the mask back keeps the stored token.
+   */
+  authToken?: string;
 }
 
 export const PASSWORD_MASK = "••••••••";

@@ -6,6 +6,7 @@ import type { SkeinoSettings } from "../../src/server/settings.ts";
 import { testGraphs } from "../fixtures/graphs.ts";
 import { createTestDatabase, type TestDatabase } from "./postgres.ts";
 import type { GraphEntry } from "../../src/server/graphs/registry.ts";
+import type { AuthOptions } from "../../src/server/auth/types.ts";
 
 export type Backend = "memory" | "postgres";
 export const BACKENDS: Backend[] = ["memory", "postgres"];
@@ -20,7 +21,7 @@ export interface TestServer {
 
 export async function startTestServer(
   backend: Backend,
-  options: { graphs?: Record<string, GraphEntry>; settings?: SkeinoSettings } = {},
+  options: { graphs?: Record<string, GraphEntry>; settings?: SkeinoSettings; auth?: AuthOptions } = {},
 ): Promise<TestServer> {
   let db: TestDatabase | undefined;
   const settings: SkeinoSettings = { logLevel: "error", internalTruncate: true, ...options.settings };
@@ -29,7 +30,7 @@ export async function startTestServer(
     settings.checkpointerScheme = "postgres";
     settings.checkpointerUri = db.uri;
   }
-  const app = createApp({ graphs: options.graphs ?? testGraphs, settings });
+  const app = createApp({ graphs: options.graphs ?? testGraphs, settings, auth: options.auth });
   try {
     const url = await app.listen({ port: 0, host: "127.0.0.1" });
     const client = new Client({ apiUrl: url, defaultHeaders: {}, callerOptions: { maxRetries: 0 } });

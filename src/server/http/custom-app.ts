@@ -8,6 +8,10 @@ import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { Hono, type Context } from "hono";
 import { serve, type ServerType } from "@hono/node-server";
+import type { CustomAuth } from "../auth/custom-auth.ts";
+import type { AuthContext } from "../auth/types.ts";
+import { AUTH_CONTEXT_HEADER, INTERNAL_HEADER_PREFIX, STUDIO_TOKEN_HEADER, encodeAuthContext, isPublicRequest, resolveAuthContext, toFetchRequest } from "../auth/request-auth.ts";
+import { HttpError } from "../errors.ts";
 
 /** What we need of the user's Hono app (it may come from another hono copy). */
 export interface HonoLike {
@@ -19,6 +23,12 @@ export const PROXY_SECRET_HEADER = "x-skeino-proxy-secret";
 /** The Host the client sent to the front, forwarded to the API (which the front calls by its own address). */
 export const FORWARDED_HOST_HEADER = "x-skeino-forwarded-host";
 
+function headerPairs(headers: Headers): [string, string][] {
+  const out: [string, string][] = [];
+  headers.forEach((value, name) => out.push([name, value]));
+  return out;
+}
+
 export function isHonoLike(value: unknown): value is HonoLike {
   return typeof value === "object" && value !== null && typeof (value as HonoLike).fetch === "function" && Array.isArray((value as HonoLike).routes);
 }
@@ -29,11 +39,29 @@ export class CustomAppFront {
   readonly secret = randomBytes(24).toString("hex");
   private server?: ServerType;
 
-  constructor(private readonly userApp: HonoLike) {}
+  constructor(
+    private readonly userApp: HonoLike,
+    /** Custom auth: the front authenticates every request, its own routes' too, before the user's app sees it. */
+    private readonly auth?: { handler: CustomAuth; studioToken?: string },
+  ) {}
 
   /** Listens publicly; `apiUrl` is where the API server listens privately. */
   async listen(port: number, host: string, apiUrl: string): Promise<string> {
-    const root = new Hono();
+    const root = new Hono<{ Variables: { auth?: AuthContext } }>();
+    const auth = this.auth;
+    if (auth) {
+      root.use("*", async (c, next) => {
+        if (isPublicRequest(c.req.method, c.req.path)) return next();
+        try {
+          const request = toFetchRequest(c.req.method, c.req.url, headerPairs(c.req.raw.headers));
+          c.set("auth", await resolveAuthContext(auth.handler, request, c.req.header(STUDIO_TOKEN_HEADER)));
+        } catch (error) {
+          if (!(error instanceof HttpError)) throw error;
+          return new Response(error.message, { status: error.status, headers: { "content-type": "text/plain; charset=utf-8", ...error.headers } });
+        }
+        return next();
+      });
+    }
     root.route("/", this.userApp as unknown as Hono);
     root.all("*", (c) => this.proxy(c, apiUrl));
     this.server = await new Promise<ServerType>((resolve, reject) => {
@@ -48,9 +76,12 @@ export class CustomAppFront {
     const url = new URL(c.req.url);
     const headers = new Headers();
     c.req.raw.headers.forEach((value, key) => {
-      if (!HOP_BY_HOP.has(key)) headers.set(key, value);
+      // Skeino's own headers come from the front only, never from the client.
+      if (!HOP_BY_HOP.has(key) && !key.startsWith(INTERNAL_HEADER_PREFIX)) headers.set(key, value);
     });
     headers.set(PROXY_SECRET_HEADER, this.secret);
+    const context = (c as Context<{ Variables: { auth?: AuthContext } }>).get("auth");
+    if (context) headers.set(AUTH_CONTEXT_HEADER, encodeAuthContext(context));
     // fetch() sets Host to the API's own address; the API needs the one the client used.
     const host = c.req.header("host");
     if (host) headers.set(FORWARDED_HOST_HEADER, host);

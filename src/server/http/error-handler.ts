@@ -37,6 +37,7 @@ export function installErrorHandler(app: FastifyInstance, log: Logger, explainBa
     if (coded) {
       status = coded.status;
       message = coded.message;
+      for (const [name, value] of Object.entries(coded.headers)) void reply.header(name, value);
     } else if (isGraphInputError(error)) {
       // LangGraph rejecting what the client asked for (unknown node, bad update).
       status = 422;

@@ -3,12 +3,32 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ServerContext } from "./context.ts";
 import type { Run, RunStatus } from "../persistence/types.ts";
-import { runNotFound, threadNotFound } from "../errors.ts";
+import { notFound, runNotFound, threadNotFound } from "../errors.ts";
 import { checkWebhook, type RunCreateBody } from "../runs/run-service.ts";
 import { openSse, pipeEvents } from "./sse.ts";
 import { parseLastEventId } from "./last-event-id.ts";
 import { runCreate, threadIdParams, threadRunParams, uuid } from "./schemas.ts";
 import { serializeJson } from "../serialize.ts";
+import { Access } from "./access.ts";
+import { matchesFilter } from "../auth/filter.ts";
+import { withoutAuthKeys } from "../auth/run-auth.ts";
+import type { RunCaller } from "../runs/run-service.ts";
+
+/** The 404 of a run on an assistant that does not exist (run-service.ts assertAssistant), for one the caller may not see. */
+const assistantHidden = (id: string) =>
+  notFound(`No assistant found for "${id}". Make sure the assistant ID is for a valid assistant or a valid graph ID.`);
+
+/**
+ * A run as the API shows it: without the caller's user object, which its
+ * stored config keeps for the worker that executes it (perhaps in another
+ * process) but which others who may read the thread need not see.
+ */
+function runView(run: Run): Run {
+  const configurable = run.kwargs.config.configurable;
+  const stripped = withoutAuthKeys(configurable);
+  if (stripped === configurable) return run;
+  return { ...run, kwargs: { ...run.kwargs, config: { ...run.kwargs.config, configurable: stripped } } };
+}
 
 const truthy = (v: string | undefined) => ["true", "1", "yes"].includes((v ?? "").toLowerCase());
 const runStatus = ["pending", "running", "error", "success", "timeout", "interrupted"];
@@ -16,10 +36,46 @@ const runStatus = ["pending", "running", "error", "success", "timeout", "interru
 export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
   const store = ctx.persistence.metadata;
 
+  const access = new Access(ctx);
+
+  /**
+   * threads:create_run: the handler may refuse, filter the thread the run
+   * goes to, and stamp the run's metadata (which also becomes the metadata of
+   * a thread the run creates). Returns the body with that metadata.
+   */
+  async function authorizeRun(request: FastifyRequest, threadId: string | undefined, body: RunCreateBody): Promise<{ body: RunCreateBody; caller?: RunCaller }> {
+    if (!access.enabled) return { body };
+    const value = {
+      thread_id: threadId,
+      assistant_id: body.assistant_id,
+      run_id: undefined,
+      status: "pending",
+      metadata: { ...(body.metadata ?? {}) },
+      prevent_insert_if_inflight: (body.multitask_strategy ?? "reject") === "reject",
+      multitask_strategy: body.multitask_strategy ?? "reject",
+      if_not_exists: body.if_not_exists ?? (threadId === undefined ? "create" : "reject"),
+      after_seconds: body.after_seconds,
+      kwargs: { input: body.input, command: body.command, config: body.config, context: body.context, stream_mode: body.stream_mode },
+    };
+    const filter = await access.check(request, "threads:create_run", value);
+    // Someone else's assistant (its config may hold their prompts and keys)
+    // is not the caller's to run: as if it did not exist. A graph's own
+    // system assistant is everyone's, as on the reference.
+    const assistant = await store.assistants.get(ctx.runs.resolveAssistantId(body.assistant_id));
+    if (assistant && assistant.metadata.created_by !== "system") {
+      await access.assistant(request, "assistants:read", { assistant_id: assistant.assistant_id }, assistant.assistant_id, () => assistantHidden(body.assistant_id));
+    }
+    return { body: { ...body, metadata: value.metadata ?? {} }, caller: { context: request.auth, filter } };
+  }
+
+  /** A run's thread must be readable (threads:read) by the caller; else 404 as if it did not exist. */
+  const readGate = (request: FastifyRequest, threadId: string) => access.thread(request, "threads:read", { thread_id: threadId }, threadId);
+
   const location = (run: Run, stateless: boolean) => (stateless ? `/runs/${run.run_id}` : `/threads/${run.thread_id}/runs/${run.run_id}`);
 
-  async function streamRun(request: FastifyRequest, reply: FastifyReply, threadId: string | undefined, body: RunCreateBody): Promise<void> {
-    const run = await ctx.runs.create(threadId, body, request.headers, { streamed: true });
+  async function streamRun(request: FastifyRequest, reply: FastifyReply, threadId: string | undefined, requested: RunCreateBody): Promise<void> {
+    const { body, caller } = await authorizeRun(request, threadId, requested);
+    const run = await ctx.runs.create(threadId, body, request.headers, { streamed: true, caller });
     const sse = openSse(reply, { contentLocation: location(run, threadId === undefined), withIds: threadId !== undefined, heartbeatMs: ctx.settings.sseHeartbeatMs });
     const events = ctx.engine.subscribe(run.run_id, { lastEventId: run.kwargs.resumable ? "-1" : undefined, signal: sse.closed });
     if (body.on_disconnect === "cancel") {
@@ -56,8 +112,9 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
     }
   }
 
-  async function waitRun(request: FastifyRequest, reply: FastifyReply, threadId: string | undefined, body: RunCreateBody): Promise<void> {
-    const run = await ctx.runs.create(threadId, body, request.headers);
+  async function waitRun(request: FastifyRequest, reply: FastifyReply, threadId: string | undefined, requested: RunCreateBody): Promise<void> {
+    const { body, caller } = await authorizeRun(request, threadId, requested);
+    const run = await ctx.runs.create(threadId, body, request.headers, { caller });
     if (body.on_disconnect === "cancel") {
       reply.raw.once("close", () => {
         if (!reply.raw.writableFinished) void ctx.runs.cancel(run.thread_id, [run.run_id], "interrupt").catch(() => undefined);
@@ -66,14 +123,30 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
     await sendWhenDone(reply, ctx.runs.join(run.run_id, run.thread_id), { "content-location": location(run, threadId === undefined) });
   }
 
+  /** threads:read on a stream's thread: true when the caller may not see it (or it is gone). */
+  async function streamHidden(request: FastifyRequest, threadId: string | undefined): Promise<boolean> {
+    if (threadId === undefined) return true;
+    const filter = await access.check(request, "threads:read", { thread_id: threadId });
+    if (!filter) return false;
+    const thread = await store.threads.get(threadId);
+    return !thread || !matchesFilter(thread.metadata, filter);
+  }
+
+  function streamNotFound(reply: FastifyReply): void {
+    const sse = openSse(reply, { withIds: true, heartbeatMs: ctx.settings.sseHeartbeatMs });
+    sse.write({ id: 0, event: "error", data: serializeJson({ error: "Error", message: "404: Thread not found" }) });
+    sse.end();
+  }
+
   // Thread-scoped
   app.post<{ Params: { thread_id: string }; Body: RunCreateBody }>(
     "/threads/:thread_id/runs",
     { schema: { params: threadIdParams, body: runCreate } },
     async (request, reply) => {
-      const run = await ctx.runs.create(request.params.thread_id, request.body, request.headers);
+      const { body, caller } = await authorizeRun(request, request.params.thread_id, request.body);
+      const run = await ctx.runs.create(request.params.thread_id, body, request.headers, { caller });
       reply.header("content-location", location(run, false));
-      return run;
+      return runView(run);
     },
   );
   app.post<{ Params: { thread_id: string }; Body: RunCreateBody }>(
@@ -101,37 +174,47 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
     },
     async (request) => {
       const { thread_id } = request.params;
+      await access.thread(request, "threads:search", { thread_id, metadata: undefined, status: request.query.status }, thread_id);
+      await readGate(request, thread_id);
       if (!(await store.threads.get(thread_id))) throw threadNotFound(thread_id);
       const limit = Math.min(Number(request.query.limit ?? 10), 1000);
-      return store.runs.list(thread_id, { limit, offset: Number(request.query.offset ?? 0), status: request.query.status as RunStatus | undefined });
+      return (await store.runs.list(thread_id, { limit, offset: Number(request.query.offset ?? 0), status: request.query.status as RunStatus | undefined })).map(runView);
     },
   );
 
   app.get<{ Params: { thread_id: string; run_id: string } }>("/threads/:thread_id/runs/:run_id", { schema: { params: threadRunParams } }, async (request) => {
     const { thread_id, run_id } = request.params;
+    await readGate(request, thread_id);
     if (!(await store.threads.get(thread_id))) throw threadNotFound(thread_id);
     const run = await store.runs.get(run_id, thread_id);
     if (!run) throw runNotFound();
-    return run;
+    return runView(run);
   });
 
   app.delete<{ Params: { thread_id: string; run_id: string } }>(
     "/threads/:thread_id/runs/:run_id",
     { schema: { params: threadRunParams } },
     async (request, reply) => {
-      await ctx.runs.deleteRun(request.params.thread_id, request.params.run_id);
+      const { thread_id, run_id } = request.params;
+      await access.thread(request, "threads:delete", { run_id, thread_id }, thread_id, runNotFound);
+      await ctx.runs.deleteRun(thread_id, run_id);
       return reply.status(204).send();
     },
   );
 
   app.get<{ Params: { thread_id: string; run_id: string } }>("/threads/:thread_id/runs/:run_id/join", { schema: { params: threadRunParams } }, async (request, reply) => {
     const { thread_id, run_id } = request.params;
+    await readGate(request, thread_id);
     if (!(await store.threads.get(thread_id))) throw threadNotFound(thread_id);
     await sendWhenDone(reply, ctx.runs.join(run_id, thread_id), {});
   });
 
   const joinStream = async (request: FastifyRequest<{ Params: { thread_id?: string; run_id: string }; Querystring: { cancel_on_disconnect?: string } }>, reply: FastifyReply) => {
     const { thread_id, run_id } = request.params;
+    // A thread the caller may not read gets the answer of a missing one, in
+    // the stream: one error event (the reference's, which the SDK yields).
+    const hidden = access.enabled ? await streamHidden(request, thread_id ?? (await store.runs.get(run_id))?.thread_id) : false;
+    if (hidden) return streamNotFound(reply);
     if (thread_id && !(await store.threads.get(thread_id))) throw threadNotFound(thread_id);
     const lastEventId = parseLastEventId(request.headers["last-event-id"]);
     const run = await store.runs.get(run_id, thread_id);
@@ -154,6 +237,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
   // threads.joinStream: the thread's active run, if any (useStream reconnects with it).
   app.get<{ Params: { thread_id: string } }>("/threads/:thread_id/stream", { schema: { params: threadIdParams } }, async (request, reply) => {
     const { thread_id } = request.params;
+    if (access.enabled && (await streamHidden(request, thread_id))) return streamNotFound(reply);
     const lastEventId = parseLastEventId(request.headers["last-event-id"]);
     if (!(await store.threads.get(thread_id))) throw threadNotFound(thread_id);
     const runs = await store.runs.active(thread_id);
@@ -180,6 +264,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
       const { thread_id, run_id } = request.params;
       const action = (request.query.action ?? "interrupt") as "interrupt" | "rollback";
       const wait = truthy(request.query.wait);
+      await access.thread(request, "threads:update", { thread_id, action, metadata: { run_ids: [run_id], status: "pending" } }, thread_id, runNotFound);
       const before = await store.runs.get(run_id, thread_id);
       const pendingEnd = before && (before.status === "running" || before.status === "pending") ? ctx.engine.waitFor(run_id) : undefined;
       await ctx.runs.cancel(thread_id, [run_id], action);
@@ -193,9 +278,10 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
 
   // Stateless
   app.post<{ Body: RunCreateBody }>("/runs", { schema: { body: runCreate } }, async (request, reply) => {
-    const run = await ctx.runs.create(undefined, request.body, request.headers);
+    const { body, caller } = await authorizeRun(request, undefined, request.body);
+    const run = await ctx.runs.create(undefined, body, request.headers, { caller });
     reply.header("content-location", location(run, true));
-    return run;
+    return runView(run);
   });
   app.post<{ Body: RunCreateBody }>("/runs/stream", { schema: { body: runCreate } }, async (request, reply) => streamRun(request, reply, undefined, request.body));
   app.post<{ Body: RunCreateBody }>("/runs/wait", { schema: { body: runCreate } }, async (request, reply) => waitRun(request, reply, undefined, request.body));
@@ -205,9 +291,11 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
       checkWebhook(body.webhook);
       await ctx.runs.assertAssistant(body.assistant_id);
     }
+    const authorized = [];
+    for (const body of request.body) authorized.push(await authorizeRun(request, undefined, body));
     const out: Run[] = [];
-    for (const body of request.body) out.push(await ctx.runs.create(undefined, body, request.headers));
-    return out;
+    for (const { body, caller } of authorized) out.push(await ctx.runs.create(undefined, body, request.headers, { caller }));
+    return out.map(runView);
   });
 
   app.post<{ Body: { thread_id?: string; run_ids?: string[]; status?: "pending" | "running" | "all" } | undefined; Querystring: { action?: string } }>(
@@ -229,6 +317,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
       for (const id of ids) {
         const run = await store.runs.get(id, b.thread_id);
         if (!run) throw runNotFound();
+        await access.thread(request, "threads:update", { thread_id: run.thread_id, action, metadata: { run_ids: ids, status: "pending" } }, run.thread_id, runNotFound);
       }
       await ctx.runs.cancel(b.thread_id, ids, action);
       return reply.status(204).send();

@@ -2,9 +2,41 @@
 import type { FastifyInstance } from "fastify";
 import type { Item } from "@langchain/langgraph-checkpoint";
 import type { ServerContext } from "./context.ts";
-import { badRequest } from "../errors.ts";
+import { HttpError, badRequest, forbidden, notFound, unprocessable } from "../errors.ts";
 import { limit, obj, offset, strArray } from "./schemas.ts";
 import { checkStoreKey, checkStoreNamespace, MAX_STORE_NAMESPACE_LABELS } from "../persistence/store-address.ts";
+import { Access } from "./access.ts";
+import { matchesFilter } from "../auth/filter.ts";
+import type { AuthFilter } from "../auth/types.ts";
+
+// With a filter, candidates are read in pages and filtered here (items are
+// matched on {...value, namespace, key}, which no store index covers), up to
+// a bound, as the reference does.
+const SCAN_PAGE = 1000;
+const SCAN_MAX = 10_000;
+const scanLimitReached = () =>
+  new HttpError(400, "Authenticated store query exceeded maximum scan limit. Narrow the namespace or filters.");
+
+/** What a store filter is matched against. */
+const storeSubject = (namespace: string[], key?: string, value?: Record<string, unknown> | null) => ({
+  ...(value ?? {}),
+  namespace,
+  ...(key === undefined ? {} : { key }),
+});
+
+/** Reads pages from `fetch` until `offset + limit` matches are found (or the candidates end). */
+async function scanFiltered<T>(fetch: (limit: number, offset: number) => Promise<T[]>, keep: (item: T) => boolean, limit: number, offset: number): Promise<T[]> {
+  const kept: T[] = [];
+  let scanned = 0;
+  while (kept.length < offset + limit) {
+    if (scanned >= SCAN_MAX) throw scanLimitReached();
+    const page = await fetch(Math.min(SCAN_PAGE, SCAN_MAX - scanned), scanned);
+    scanned += page.length;
+    kept.push(...page.filter(keep));
+    if (page.length < SCAN_PAGE) break;
+  }
+  return kept.slice(offset, offset + limit);
+}
 
 function checkNamespace(namespace: string[]): void {
   if (namespace.length === 0) throw badRequest("Namespace is required");
@@ -27,6 +59,8 @@ const itemView = (item: Item & { score?: number }) => ({
 
 export async function storeRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
   const store = ctx.persistence.store;
+  const access = new Access(ctx);
+  const itemMatches = (item: Item, filter: AuthFilter | undefined) => matchesFilter(storeSubject(item.namespace, item.key, item.value), filter);
 
   app.put<{ Body: { namespace: string[]; key: string; value: Record<string, unknown> } }>(
     "/store/items",
@@ -34,7 +68,17 @@ export async function storeRoutes(app: FastifyInstance, ctx: ServerContext): Pro
     async (request, reply) => {
       checkNamespace(request.body.namespace);
       checkStoreKey(request.body.key);
-      await store.put(request.body.namespace, request.body.key, request.body.value);
+      const value = { namespace: [...request.body.namespace], key: request.body.key, value: request.body.value };
+      const filter = await access.check(request, "store:put", value);
+      // A handler may move the item (namespace, key) or rewrite its value.
+      checkNamespace(value.namespace);
+      if (filter) {
+        const existing = await store.get(value.namespace, value.key);
+        if (existing && !itemMatches(existing, filter)) throw notFound("Item not found");
+        if (!existing && !matchesFilter(storeSubject(value.namespace, value.key, value.value), filter)) throw forbidden("Not authorized");
+      }
+      checkStoreKey(value.key);
+      await store.put(value.namespace, value.key, value.value);
       return reply.status(204).send();
     },
   );
@@ -43,10 +87,14 @@ export async function storeRoutes(app: FastifyInstance, ctx: ServerContext): Pro
     "/store/items",
     { schema: { querystring: { type: "object", required: ["key"], properties: { namespace: { type: "string" }, key: { type: "string", minLength: 1 } } } } },
     async (request, reply) => {
-      const namespace = request.query.namespace ? request.query.namespace.split(".") : [];
-      checkNamespace(namespace);
+      const requested = request.query.namespace ? request.query.namespace.split(".") : [];
+      checkNamespace(requested);
       checkStoreKey(request.query.key);
-      const item = await store.get(namespace, request.query.key);
+      const value = { namespace: requested, key: request.query.key };
+      const filter = await access.check(request, "store:get", value);
+      checkNamespace(value.namespace);
+      const item = await store.get(value.namespace, value.key);
+      if (item && !itemMatches(item, filter)) throw notFound("Item not found");
       // JSON null (not a 404) when missing, as the reference answers.
       return reply.type("application/json").send(item ? JSON.stringify(itemView(item)) : "null");
     },
@@ -56,10 +104,18 @@ export async function storeRoutes(app: FastifyInstance, ctx: ServerContext): Pro
     "/store/items",
     { schema: { body: { type: "object", required: ["key"], properties: { namespace: strArray, key: { type: "string", minLength: 1 } } } } },
     async (request, reply) => {
-      const namespace = request.body.namespace ?? [];
-      checkNamespace(namespace);
+      const requested = request.body.namespace ?? [];
+      checkNamespace(requested);
       checkStoreKey(request.body.key);
-      await store.delete(namespace, request.body.key);
+      const value = { namespace: [...requested], key: request.body.key };
+      const filter = await access.check(request, "store:delete", value);
+      checkNamespace(value.namespace);
+      if (filter) {
+        const existing = await store.get(value.namespace, value.key);
+        if (existing && !itemMatches(existing, filter)) throw notFound("Item not found");
+        if (!existing && !matchesFilter(storeSubject(value.namespace, value.key), filter)) throw forbidden("Not authorized");
+      }
+      await store.delete(value.namespace, value.key);
       return reply.status(204).send();
     },
   );
@@ -77,7 +133,14 @@ export async function storeRoutes(app: FastifyInstance, ctx: ServerContext): Pro
     async (request) => {
       const b = request.body ?? {};
       checkPattern(b.namespace_prefix);
-      const items = await store.search(b.namespace_prefix ?? [], { filter: b.filter, limit: b.limit ?? 10, offset: b.offset ?? 0, query: b.query });
+      const limit = b.limit ?? 10;
+      const offset = b.offset ?? 0;
+      const value = { namespace: [...(b.namespace_prefix ?? [])], filter: b.filter, limit, offset, query: b.query };
+      const filter = await access.check(request, "store:search", value);
+      const prefix = value.namespace ?? [];
+      const items = filter
+        ? await scanFiltered((l, o) => store.search(prefix, { filter: b.filter, limit: l, offset: o, query: b.query }), (item) => itemMatches(item, filter), limit, offset)
+        : await store.search(prefix, { filter: b.filter, limit, offset, query: b.query });
       return { items: items.map(itemView) };
     },
   );
@@ -96,7 +159,12 @@ export async function storeRoutes(app: FastifyInstance, ctx: ServerContext): Pro
       const b = request.body ?? {};
       checkPattern(b.prefix);
       checkPattern(b.suffix);
-      const namespaces = await store.listNamespaces({ prefix: b.prefix, suffix: b.suffix, maxDepth: b.max_depth, limit: b.limit ?? 100, offset: b.offset ?? 0 });
+      const limit = b.limit ?? 100;
+      const offset = b.offset ?? 0;
+      const value = { namespace: b.prefix ? [...b.prefix] : undefined, suffix: b.suffix, max_depth: b.max_depth, limit, offset };
+      const filter = await access.check(request, "store:list_namespaces", value);
+      const list = (l: number, o: number) => store.listNamespaces({ prefix: value.namespace, suffix: b.suffix, maxDepth: b.max_depth, limit: l, offset: o });
+      const namespaces = filter ? await scanFiltered(list, (namespace) => matchesFilter(storeSubject(namespace), filter), limit, offset) : await list(limit, offset);
       return { namespaces };
     },
   );

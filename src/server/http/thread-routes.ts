@@ -1,10 +1,13 @@
 // Threads: CRUD, search, copy, state and history.
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ServerContext } from "./context.ts";
 import type { JsonObject, Thread, ThreadStatus } from "../persistence/types.ts";
 import { badRequest, unprocessable } from "../errors.ts";
 import { checkpointSelector, command, ifExists, limit, obj, objOrNull, offset, sortOrder, threadIdParams, uuid } from "./schemas.ts";
 import type { CheckpointSelector, SuperstepUpdate } from "../threads/thread-service.ts";
+import { Access } from "./access.ts";
+import { matchesFilter } from "../auth/filter.ts";
+import { conflict, forbidden } from "../errors.ts";
 
 const status = { type: "string", enum: ["idle", "busy", "interrupted", "error"] } as const;
 const truthy = (v: string | undefined) => ["true", "1", "yes"].includes((v ?? "").toLowerCase());
@@ -17,6 +20,9 @@ export function threadView(t: Thread): Record<string, unknown> {
 
 export async function threadRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
   const threads = ctx.persistence.metadata.threads;
+  const access = new Access(ctx);
+  const readGate = (request: FastifyRequest<{ Params: { thread_id: string } }>) =>
+    access.thread(request, "threads:read", { thread_id: request.params.thread_id }, request.params.thread_id);
 
   app.post<{ Body: { thread_id?: string; metadata?: JsonObject; if_exists?: "raise" | "do_nothing"; supersteps?: { updates: SuperstepUpdate[] }[] } | undefined }>(
     "/threads",
@@ -45,7 +51,19 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext): Pr
         },
       },
     },
-    async (request) => threadView(await ctx.threads.create({ ...(request.body ?? {}), metadata: request.body?.metadata ?? {} })),
+    async (request) => {
+      const body = request.body ?? {};
+      const value = { thread_id: body.thread_id, metadata: { ...(body.metadata ?? {}) }, if_exists: body.if_exists };
+      const filter = await access.check(request, "threads:create", value);
+      // Supersteps write state into the new thread: an update, as the reference authorizes it.
+      if (body.supersteps?.length) await access.check(request, "threads:update", { thread_id: body.thread_id, metadata: value.metadata });
+      if (filter && body.thread_id !== undefined) {
+        // Someone else's thread under this id: a conflict, whatever if_exists says.
+        const existing = await threads.get(body.thread_id);
+        if (existing && !matchesFilter(existing.metadata, filter)) throw conflict("Thread already exists");
+      }
+      return threadView(await ctx.threads.create({ ...body, metadata: value.metadata ?? {} }));
+    },
   );
 
   app.post<{
@@ -73,7 +91,8 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext): Pr
     async (request, reply) => {
       const b = request.body ?? {};
       const page = { limit: b.limit ?? 10, offset: b.offset ?? 0 };
-      const { items, total } = await threads.search({ ...b, ...page });
+      const authFilter = await access.condition(request, "threads:search", { metadata: b.metadata, ids: b.ids, status: b.status, values: b.values, ...page });
+      const { items, total } = await threads.search({ ...b, ...page, authFilter });
       reply.header("x-pagination-total", String(total));
       if (items.length === page.limit && page.offset + page.limit < total) reply.header("x-pagination-next", String(page.offset + page.limit));
       const views = items.map(threadView);
@@ -85,36 +104,50 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext): Pr
   app.post<{ Body: { metadata?: JsonObject; values?: JsonObject; status?: ThreadStatus } | undefined }>(
     "/threads/count",
     { schema: { body: { type: "object", properties: { metadata: obj, values: obj, status } } } },
-    async (request) => threads.count(request.body ?? {}),
+    async (request) => {
+      const b = request.body ?? {};
+      const authFilter = await access.condition(request, "threads:search", { metadata: b.metadata, status: b.status, values: b.values, limit: 0, offset: 0 });
+      return threads.count({ ...b, authFilter });
+    },
   );
 
-  app.get<{ Params: { thread_id: string } }>("/threads/:thread_id", { schema: { params: threadIdParams } }, async (request) =>
-    threadView(await ctx.threads.get(request.params.thread_id)),
-  );
+  app.get<{ Params: { thread_id: string } }>("/threads/:thread_id", { schema: { params: threadIdParams } }, async (request) => {
+    await readGate(request);
+    return threadView(await ctx.threads.get(request.params.thread_id));
+  });
 
   app.patch<{ Params: { thread_id: string }; Body: { metadata?: JsonObject } | undefined }>(
     "/threads/:thread_id",
     { schema: { params: threadIdParams, body: { type: "object", properties: { metadata: obj } } } },
     async (request) => {
+      const value = { thread_id: request.params.thread_id, metadata: { ...(request.body?.metadata ?? {}) } };
+      await access.thread(request, "threads:update", value, request.params.thread_id);
       await ctx.threads.get(request.params.thread_id);
-      const updated = await threads.update(request.params.thread_id, { metadata: request.body?.metadata ?? {} });
+      const updated = await threads.update(request.params.thread_id, { metadata: value.metadata ?? {} });
       return threadView(updated ?? (await ctx.threads.get(request.params.thread_id)));
     },
   );
 
   app.delete<{ Params: { thread_id: string } }>("/threads/:thread_id", { schema: { params: threadIdParams } }, async (request, reply) => {
+    await access.thread(request, "threads:delete", { thread_id: request.params.thread_id }, request.params.thread_id);
     await ctx.threads.delete(request.params.thread_id);
     return reply.status(204).send();
   });
 
-  app.post<{ Params: { thread_id: string } }>("/threads/:thread_id/copy", { schema: { params: threadIdParams } }, async (request) =>
-    threadView(await ctx.threads.copy(request.params.thread_id)),
-  );
+  app.post<{ Params: { thread_id: string } }>("/threads/:thread_id/copy", { schema: { params: threadIdParams } }, async (request) => {
+    const { thread_id } = request.params;
+    // 409 as the reference answers a copy of a thread you may not read.
+    await access.thread(request, "threads:read", { thread_id }, thread_id, () => conflict("Thread not found"));
+    // The copy is a creation: its handler may refuse it or stamp its metadata (its filter has nothing to apply to).
+    const prepare = access.enabled ? async (draft: { thread_id: string; metadata: JsonObject }) => void (await access.check(request, "threads:create", draft)) : undefined;
+    return threadView(await ctx.threads.copy(thread_id, prepare));
+  });
 
   app.get<{ Params: { thread_id: string }; Querystring: { subgraphs?: string } }>(
     "/threads/:thread_id/state",
     { schema: { params: threadIdParams } },
     async (request, reply) => {
+      await readGate(request);
       if (truthy(request.query.subgraphs)) return ctx.threads.state(request.params.thread_id, { subgraphs: true });
       return reply.type("application/json").serializer((payload: unknown) => payload as string).send(await ctx.threads.latestStateJson(request.params.thread_id));
     },
@@ -123,14 +156,19 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext): Pr
   app.get<{ Params: { thread_id: string; checkpoint_id: string }; Querystring: { subgraphs?: string } }>(
     "/threads/:thread_id/state/:checkpoint_id",
     { schema: { params: { type: "object", required: ["thread_id", "checkpoint_id"], properties: { thread_id: uuid, checkpoint_id: uuid } } } },
-    async (request) =>
-      ctx.threads.state(request.params.thread_id, { subgraphs: truthy(request.query.subgraphs), checkpoint: { checkpoint_id: request.params.checkpoint_id } }),
+    async (request) => {
+      await readGate(request);
+      return ctx.threads.state(request.params.thread_id, { subgraphs: truthy(request.query.subgraphs), checkpoint: { checkpoint_id: request.params.checkpoint_id } });
+    },
   );
 
   app.post<{ Params: { thread_id: string }; Body: { checkpoint: CheckpointSelector; subgraphs?: boolean } }>(
     "/threads/:thread_id/state/checkpoint",
     { schema: { params: threadIdParams, body: { type: "object", required: ["checkpoint"], properties: { checkpoint: checkpointSelector, subgraphs: { type: "boolean" } } } } },
-    async (request) => ctx.threads.state(request.params.thread_id, { subgraphs: request.body.subgraphs, checkpoint: request.body.checkpoint }),
+    async (request) => {
+      await readGate(request);
+      return ctx.threads.state(request.params.thread_id, { subgraphs: request.body.subgraphs, checkpoint: request.body.checkpoint });
+    },
   );
 
   app.post<{ Params: { thread_id: string }; Body: { values?: unknown; as_node?: string; checkpoint_id?: string; checkpoint?: CheckpointSelector } }>(
@@ -141,7 +179,17 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext): Pr
         body: { type: "object", properties: { values: { type: ["object", "array", "null"] }, as_node: { type: "string" }, checkpoint_id: uuid, checkpoint: checkpointSelector } },
       },
     },
-    async (request) => ctx.threads.updateState(request.params.thread_id, request.body ?? {}),
+    async (request) => {
+      const { thread_id } = request.params;
+      // Not yours to read: 404. Yours to read but not to write: 403 (as the reference answers).
+      const update = await access.check(request, "threads:update", { thread_id });
+      await readGate(request);
+      if (update) {
+        const thread = await threads.get(thread_id);
+        if (thread && !matchesFilter(thread.metadata, update)) throw forbidden("Forbidden");
+      }
+      return ctx.threads.updateState(thread_id, request.body ?? {});
+    },
   );
 
   app.get<{ Params: { thread_id: string }; Querystring: { limit?: string; before?: string } }>(
@@ -152,6 +200,7 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext): Pr
       const parsed = rawLimit === undefined ? 10 : Number(rawLimit);
       if (!Number.isInteger(parsed) || parsed < 1 || parsed > 1000) throw badRequest("Invalid querystring: 'limit' must be an integer between 1 and 1000");
       if (request.query.before?.includes("\u0000")) throw unprocessable("Invalid querystring: 'before' contains a NUL character");
+      await readGate(request);
       return ctx.threads.history(request.params.thread_id, { limit: parsed, before: request.query.before });
     },
   );
@@ -174,6 +223,7 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext): Pr
     },
     async (request) => {
       const b = request.body ?? {};
+      await readGate(request);
       return ctx.threads.history(request.params.thread_id, {
         limit: b.limit ?? 10,
         before: b.before ?? undefined,

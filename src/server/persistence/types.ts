@@ -60,6 +60,8 @@ export interface AssistantFilter {
   graph_id?: string;
   name?: string; // case-insensitive substring
   metadata?: JsonObject; // JSONB containment
+  /** The caller's auth filter as a containment document (auth/filter.ts): a second, independent metadata condition. */
+  authFilter?: JsonObject;
 }
 
 export interface Page {
@@ -97,6 +99,8 @@ export interface ThreadFilter {
   values?: JsonObject; // containment; threads without values match (as the reference does)
   status?: ThreadStatus;
   ids?: string[];
+  /** The caller's auth filter as a containment document (auth/filter.ts): a second, independent metadata condition. */
+  authFilter?: JsonObject;
 }
 
 export interface ThreadSearch extends ThreadFilter, Page {
@@ -162,7 +166,7 @@ export interface MetadataStore {
     delete(assistantId: string): Promise<boolean>;
     search(query: AssistantSearch): Promise<{ items: Assistant[]; total: number }>;
     count(filter: AssistantFilter): Promise<number>;
-    versions(assistantId: string, query: Page & { metadata?: JsonObject }): Promise<AssistantVersion[]>;
+    versions(assistantId: string, query: Page & { metadata?: JsonObject; authFilter?: JsonObject }): Promise<AssistantVersion[]>;
     setLatest(assistantId: string, version: number): Promise<Assistant | "no-assistant" | "no-version">;
     /** Deletes every assistant except those whose metadata.created_by is "system". */
     truncateUserAssistants(): Promise<void>;

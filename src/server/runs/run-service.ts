@@ -8,6 +8,16 @@ import { systemAssistantId } from "../graphs/registry.ts";
 import type { RunEngine } from "./run-engine.ts";
 import type { CancelAction } from "./executor.ts";
 import { purgeRun } from "./run-purge.ts";
+import type { AuthContext, AuthFilter } from "../auth/types.ts";
+import { matchesFilter } from "../auth/filter.ts";
+import { stampAuthUser, withoutAuthKeys } from "../auth/run-auth.ts";
+import { INTERNAL_HEADER_PREFIX } from "../auth/request-auth.ts";
+
+/** Who creates a run (custom auth): stamped into its config; `filter` guards an existing thread. */
+export interface RunCaller {
+  context?: AuthContext;
+  filter?: AuthFilter;
+}
 
 export interface RunCreateBody {
   assistant_id: string;
@@ -81,7 +91,7 @@ export class RunService {
   private creating = new Map<string, Promise<unknown>>();
 
   /** `options.streamed`: the caller streams the run's events from its start. */
-  async create(threadId: string | undefined, body: RunCreateBody, headers: Record<string, string | string[] | undefined>, options: { streamed?: boolean } = {}): Promise<Run> {
+  async create(threadId: string | undefined, body: RunCreateBody, headers: Record<string, string | string[] | undefined>, options: { streamed?: boolean; caller?: RunCaller } = {}): Promise<Run> {
     if (threadId === undefined) return this.createUnlocked(threadId, body, headers, options);
     const previous = this.creating.get(threadId) ?? Promise.resolve();
     const mine = previous.catch(() => undefined).then(() => this.createUnlocked(threadId, body, headers, options));
@@ -97,7 +107,7 @@ export class RunService {
     threadId: string | undefined,
     body: RunCreateBody,
     headers: Record<string, string | string[] | undefined>,
-    options: { streamed?: boolean },
+    options: { streamed?: boolean; caller?: RunCaller },
   ): Promise<Run> {
     const { metadata: store } = this.persistence;
     checkWebhook(body.webhook);
@@ -107,12 +117,13 @@ export class RunService {
     if (streamMode.length === 0) streamMode.push("values");
     const strategy = body.multitask_strategy ?? "reject";
     const runConfig: RunnableConfigRecord = { ...(body.config ?? {}) };
-    const runConfigurable: JsonObject = { ...(runConfig.configurable ?? {}) };
+    // Only the server says who the user is.
+    const runConfigurable: JsonObject = { ...withoutAuthKeys(runConfig.configurable ?? {}) };
     if (body.checkpoint_id) runConfigurable.checkpoint_id = body.checkpoint_id;
     if (body.checkpoint) Object.assign(runConfigurable, body.checkpoint);
     for (const [name, value] of Object.entries(headers)) {
       if (value === undefined) continue;
-      if ((name.startsWith("x-") && !HIDDEN_HEADERS.has(name)) || name === "user-agent") {
+      if ((name.startsWith("x-") && !HIDDEN_HEADERS.has(name) && !name.startsWith(INTERNAL_HEADER_PREFIX)) || name === "user-agent") {
         runConfigurable[name] = Array.isArray(value) ? value.join(", ") : value;
       }
     }
@@ -122,6 +133,8 @@ export class RunService {
     const runMetadata = body.metadata ?? {};
     let thread = threadId !== undefined ? await store.threads.get(threadId) : undefined;
     if (threadId !== undefined && !thread && body.if_not_exists !== "create") throw threadNotFound(threadId);
+    // Someone else's thread: as if it did not exist.
+    if (thread && !matchesFilter(thread.metadata, options.caller?.filter)) throw threadNotFound(thread.thread_id);
     const id = threadId ?? uuid7();
     if (!thread) {
       const created = await store.threads.create({
@@ -130,6 +143,7 @@ export class RunService {
       });
       thread = created === "exists" ? await store.threads.get(id) : created;
       if (!thread) throw threadNotFound(id);
+      if (created === "exists" && !matchesFilter(thread.metadata, options.caller?.filter)) throw threadNotFound(id);
     }
 
     const inflight = await store.runs.active(id);
@@ -137,11 +151,13 @@ export class RunService {
       throw threadBusy();
     }
 
+    const assistantConfigurable = withoutAuthKeys(assistant.config.configurable);
+    const threadConfigurable = withoutAuthKeys(thread.config.configurable);
     const threadConfig: RunnableConfigRecord = {
       ...assistant.config,
       ...thread.config,
       ...runConfig,
-      configurable: { ...assistant.config.configurable, ...thread.config.configurable, ...runConfigurable },
+      configurable: { ...assistantConfigurable, ...threadConfigurable, ...runConfigurable },
     };
     // Written together with the run below (one commit).
     const threadUpdate = { status: "busy" as const, metadata: { graph_id: assistant.graph_id, assistant_id: assistantId }, config: threadConfig };
@@ -149,14 +165,15 @@ export class RunService {
 
     const runId = uuid7();
     const configurable: JsonObject = {
-      ...assistant.config.configurable,
-      ...thread.config.configurable,
+      ...assistantConfigurable,
+      ...threadConfigurable,
       ...runConfigurable,
       run_id: runId,
       thread_id: id,
       graph_id: assistant.graph_id,
       assistant_id: assistantId,
     };
+    stampAuthUser(configurable, options.caller?.context);
     const mergedMetadata: JsonObject = { ...assistant.metadata, ...thread.metadata, ...runMetadata };
     const now = Date.now();
     const feedbackKeys = body.feedback_keys == null ? undefined : Array.isArray(body.feedback_keys) ? body.feedback_keys : [body.feedback_keys];

@@ -143,13 +143,16 @@ export class ThreadService {
     await checkpoints.deleteThread(threadId);
   }
 
-  async copy(threadId: string): Promise<Thread> {
+  /** `prepare` sees the copy before it is written (custom auth: refuse it, or stamp its metadata). */
+  async copy(threadId: string, prepare?: (draft: { thread_id: string; metadata: JsonObject }) => Promise<void>): Promise<Thread> {
     const { metadata, checkpoints } = this.persistence;
     const source = await metadata.threads.get(threadId);
     // The reference answers 409 here; a missing thread is a 404 to everyone else.
     if (!source) throw threadNotFound(threadId);
     const newId = uuid7();
-    const created = await metadata.threads.create({ thread_id: newId, metadata: { ...source.metadata, thread_id: newId } });
+    const draft = { thread_id: newId, metadata: { ...source.metadata, thread_id: newId } };
+    await prepare?.(draft);
+    const created = await metadata.threads.create({ thread_id: newId, metadata: draft.metadata ?? {} });
     if (created === "exists") throw conflict("Thread already exists");
     try {
       await checkpoints.copyThread(threadId, newId);

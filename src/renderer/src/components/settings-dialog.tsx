@@ -4,7 +4,7 @@
 import type { ConnectionCheck, PersistenceMode, StudioSettings } from "../../../shared/host-api.ts";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useState } from "react";
-import { useHost } from "../host/host-context.tsx";
+import { useHost, useServerStatus } from "../host/host-context.tsx";
 import { errorMessage } from "../lib/format.ts";
 import { hostKeys } from "../lib/query-keys.ts";
 
@@ -21,6 +21,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
   const settings = useQuery({ queryKey: hostKeys.settings(), queryFn: () => host.getSettings() });
   const [draft, setDraft] = useState<StudioSettings | null>(null);
   const [check, setCheck] = useState<ConnectionCheck | null>(null);
+  const projectAuth = useServerStatus()?.auth ?? null;
 
   useEffect(() => {
     if (settings.data && !draft) setDraft(settings.data);
@@ -117,6 +118,26 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
                   {test.isPending ? "Testing…" : "Test connection"}
                 </button>
               </div>
+            )}
+            {projectAuth?.studioAuthDisabled && (
+              <fieldset className="pg">
+                <legend>Project authentication</legend>
+                <p className="muted small">
+                  This project's langgraph.json sets <code>auth.disable_studio_auth</code>: the Studio must authenticate like any client. Enter a token
+                  its auth accepts; it is sent as <code>Authorization: Bearer …</code>. Without one, every request answers 401 (Unauthorized).
+                </p>
+                <label className="field">
+                  <span>Auth token</span>
+                  <input
+                    aria-label="Auth token"
+                    type="password"
+                    spellCheck={false}
+                    autoComplete="off"
+                    value={draft.authToken ?? ""}
+                    onChange={(e) => setDraft({ ...draft, authToken: e.target.value })}
+                  />
+                </label>
+              </fieldset>
             )}
             {check && (
               <p role={check.ok ? "status" : "alert"} className={check.ok ? "ok-text" : "error-text"}>

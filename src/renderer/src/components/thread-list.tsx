@@ -128,8 +128,13 @@ export function ThreadList({ graphId }: { graphId: string }) {
                 </span>
                 <span className="row2 muted">
                   {String(t.metadata?.graph_id ?? "—")}
+                  {t.metadata?.owner !== undefined && (
+                    <span className="meta-chip owner-chip" aria-label="Owner">
+                      owner: {typeof t.metadata.owner === "string" ? t.metadata.owner : JSON.stringify(t.metadata.owner)}
+                    </span>
+                  )}
                   {Object.entries(t.metadata ?? {})
-                    .filter(([k]) => !["graph_id", "assistant_id", "thread_id"].includes(k))
+                    .filter(([k]) => !["graph_id", "assistant_id", "thread_id", "owner"].includes(k))
                     .slice(0, 2)
                     .map(([k, v]) => (
                       <span key={k} className="meta-chip">

@@ -106,7 +106,9 @@ export function ThreadView({
             <code aria-label="Thread ID">{threadId}</code>
           </h2>
           <span className="muted small">
-            {threadGraph} · updated {timeAgo(thread.data?.updated_at)}
+            {threadGraph}
+            {thread.data?.metadata?.owner !== undefined && <> · owner <span aria-label="Thread owner">{String(thread.data.metadata.owner)}</span></>} · updated{" "}
+            {timeAgo(thread.data?.updated_at)}
           </span>
         </div>
         <div className="row">

@@ -82,6 +82,8 @@ export function useServerStatus(): ServerStatus | undefined {
 export function useServerClient(): { client: Client | null; bootId: string; status: ServerStatus | undefined } {
   const status = useServerStatus();
   const url = status?.state === "ready" ? status.url : null;
-  const client = useMemo(() => (url ? new Client({ apiUrl: url }) : null), [url]);
+  // A project with custom auth: the Studio's credential (or the token from Settings) on every request.
+  const headers = JSON.stringify(status?.serverHeaders ?? {});
+  const client = useMemo(() => (url ? new Client({ apiUrl: url, defaultHeaders: JSON.parse(headers) as Record<string, string> }) : null), [url, headers]);
   return { client, bootId: status?.bootId ?? "none", status };
 }

@@ -32,7 +32,14 @@ export function duration(ms: number): string {
 }
 
 export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
+  if (err instanceof Error) {
+    // The project's custom auth refused the Studio: say what that means and where to act.
+    if (/^HTTP 401\b/.test(err.message)) {
+      return `${err.message}. The project's auth did not accept the Studio: with "disable_studio_auth" in langgraph.json, enter a token in Settings.`;
+    }
+    if (/^HTTP 403\b/.test(err.message)) return `${err.message}. The project's auth handlers do not allow this to the Studio user.`;
+    return err.message;
+  }
   return typeof err === "string" ? err : JSON.stringify(err);
 }
 

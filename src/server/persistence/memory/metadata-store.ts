@@ -22,6 +22,7 @@ import type {
 } from "../types.ts";
 import { compileContainment, jsonContains } from "../json-containment.ts";
 import { conflict, threadBusy, threadNotFound } from "../../errors.ts";
+import { matchesContainment } from "../../auth/filter.ts";
 
 const now = () => new Date().toISOString();
 
@@ -124,7 +125,9 @@ export class MemoryMetadataStore implements MetadataStore {
     },
     count: async (filter) => [...this.assistantMap.values()].filter((a) => this.assistantMatches(a, filter)).length,
     versions: async (id, query) => {
-      const versions = (this.versionMap.get(id) ?? []).filter((v) => !query.metadata || jsonContains(v.metadata, query.metadata));
+      const versions = (this.versionMap.get(id) ?? []).filter(
+        (v) => (!query.metadata || jsonContains(v.metadata, query.metadata)) && (!query.authFilter || matchesContainment(v.metadata, query.authFilter)),
+      );
       return [...versions].sort((a, b) => b.version - a.version).slice(query.offset, query.offset + query.limit);
     },
     setLatest: async (id, version) => {
@@ -163,6 +166,7 @@ export class MemoryMetadataStore implements MetadataStore {
     if (f.graph_id !== undefined && a.graph_id !== f.graph_id) return false;
     if (f.name !== undefined && !a.name.toLowerCase().includes(f.name.toLowerCase())) return false;
     if (f.metadata && !jsonContains(a.metadata, f.metadata)) return false;
+    if (f.authFilter && !matchesContainment(a.metadata, f.authFilter)) return false;
     return true;
   }
 
@@ -223,10 +227,13 @@ export class MemoryMetadataStore implements MetadataStore {
     const source: Iterable<Thread> = f.ids ? f.ids.map((id) => this.threadMap.get(id)).filter((t): t is Thread => !!t) : this.threadMap.values();
     const metadataMatches = f.metadata ? compileContainment(f.metadata) : undefined;
     const valuesMatch = f.values ? compileContainment(f.values) : undefined;
+    const authFilter = f.authFilter;
+    const authMatches = authFilter ? (metadata: Thread["metadata"]) => matchesContainment(metadata, authFilter) : undefined;
     const out: Thread[] = [];
     for (const t of source) {
       if (f.status !== undefined && t.status !== f.status) continue;
       if (metadataMatches && !metadataMatches(t.metadata)) continue;
+      if (authMatches && !authMatches(t.metadata)) continue;
       if (valuesMatch && t.values != null && !valuesMatch(t.values)) continue;
       out.push(t);
     }

@@ -263,6 +263,7 @@ export class PostgresMetadataStore implements MetadataStore {
       const p = new Params();
       const conditions = [`assistant_id = ${p.add(assistantId)}`];
       if (query.metadata) conditions.push(`metadata @> ${p.json(query.metadata)}`);
+      if (query.authFilter) conditions.push(`metadata @> ${p.json(query.authFilter)}`);
       const { rows } = await this.pool.query<Omit<AssistantRow, "updated_at">>(
         `SELECT assistant_id, version, graph_id, config, context, metadata, name, description, created_at
            FROM app_assistant_versions WHERE ${conditions.join(" AND ")}
@@ -642,6 +643,7 @@ function assistantWhere(filter: AssistantFilter, p: Params): string {
   if (filter.graph_id !== undefined) conditions.push(`graph_id = ${p.add(filter.graph_id)}`);
   if (filter.name !== undefined) conditions.push(`name ILIKE ${p.add(`%${likeEscape(filter.name)}%`)}`);
   if (filter.metadata !== undefined) conditions.push(`metadata @> ${p.json(filter.metadata)}`);
+  if (filter.authFilter !== undefined) conditions.push(`metadata @> ${p.json(filter.authFilter)}`);
   return conditions.length ? `WHERE ${conditions.join(" AND ")}` : "";
 }
 
@@ -650,6 +652,8 @@ function threadWhere(filter: ThreadFilter, p: Params): string {
   if (filter.ids !== undefined) conditions.push(`thread_id = ANY(${p.add(filter.ids)}::text[])`);
   if (filter.status !== undefined) conditions.push(`status = ${p.add(filter.status)}`);
   if (filter.metadata !== undefined) conditions.push(`metadata @> ${p.json(filter.metadata)}`);
+  // The auth filter is its own condition (not merged into the user's): both use the GIN index.
+  if (filter.authFilter !== undefined) conditions.push(`metadata @> ${p.json(filter.authFilter)}`);
   // Threads that have no values yet match any values filter (the reference server does the same).
   if (filter.values !== undefined) conditions.push(`("values" IS NULL OR "values" @> ${p.json(filter.values)})`);
   return conditions.length ? `WHERE ${conditions.join(" AND ")}` : "";
