@@ -1,7 +1,6 @@
 // createApp: settings -> persistence -> graph registry -> run engine -> routes.
 import Fastify, { type FastifyInstance } from "fastify";
 import { randomUUID } from "node:crypto";
-import { createRequire } from "node:module";
 import { resolveSettings, type ResolvedSettings, type SkeinoSettings } from "./settings.ts";
 import { createPersistence } from "./persistence/index.ts";
 import type { Persistence } from "./persistence/types.ts";
@@ -26,8 +25,9 @@ import { storeRoutes } from "./http/store-routes.ts";
 import { internalRoutes } from "./http/internal-routes.ts";
 import { parseJsonBody } from "./http/json-body.ts";
 import { serializeJson } from "./serialize.ts";
+import { SKEINO_VERSION as VERSION } from "./version.ts";
+import type { DevStatus } from "./dev/dev-status.ts";
 
-const VERSION = (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
 
 export interface CreateAppOptions {
   graphs: Record<string, GraphEntry>;
@@ -37,6 +37,8 @@ export interface CreateAppOptions {
   http?: { app: HonoLike };
   /** Generative UI components to bundle and serve under /ui (langgraph.json "ui"). */
   ui?: UiDefinitions;
+  /** `skeino dev`: its reload state, reported as "dev" on GET /info. */
+  devStatus?: () => DevStatus;
 }
 
 const LOOPBACK_URL = Symbol.for("langgraph_api:url");
@@ -52,6 +54,13 @@ export interface SkeinoApp {
   /** Available after ready(). */
   readonly context: ServerContext;
   readonly fastify: FastifyInstance;
+  /**
+   * Replaces the graphs in place (`skeino dev`), keeping threads, runs and
+   * checkpoints; new graph ids get their system assistant. Runs already
+   * running finish on the graphs they started with. Rejects, changing
+   * nothing, when a new graph cannot be built.
+   */
+  reloadGraphs(graphs: Record<string, GraphEntry>): Promise<{ added: string[]; removed: string[] }>;
 }
 
 // Graphs written for LangGraph Platform call getLogger() from
@@ -94,24 +103,28 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
   // the reference does, not through their toJSON (the lc constructor form).
   fastify.setReplySerializer((payload) => serializeJson(payload));
 
+  async function ensureSystemAssistants(store: Persistence, graphIds: string[]): Promise<void> {
+    for (const graphId of graphIds) {
+      const defaults = settings.assistantDefaults[graphId] ?? {};
+      await store.metadata.assistants.create({
+        assistant_id: systemAssistantId(graphId),
+        graph_id: graphId,
+        name: graphId,
+        metadata: { created_by: "system" },
+        config: defaults.config ?? {},
+        context: defaults.context ?? {},
+        if_exists: "do_nothing",
+      });
+    }
+  }
+
   async function boot(): Promise<void> {
     persistence = await createPersistence(settings);
     try {
       const registry = new GraphRegistry(options.graphs, persistence.checkpointer, persistence.store);
       await registry.init();
       const uiBundles = options.ui && Object.keys(options.ui.defs).length > 0 ? await bundleAllUi(options.ui) : undefined;
-      for (const graphId of registry.ids()) {
-        const defaults = settings.assistantDefaults[graphId] ?? {};
-        await persistence.metadata.assistants.create({
-          assistant_id: systemAssistantId(graphId),
-          graph_id: graphId,
-          name: graphId,
-          metadata: { created_by: "system" },
-          config: defaults.config ?? {},
-          context: defaults.context ?? {},
-          if_exists: "do_nothing",
-        });
-      }
+      await ensureSystemAssistants(persistence, registry.ids());
       const settled = await persistence.metadata.runs.settleOrphaned("server stopped while the run was in progress");
       if (settled.length) log.warn("settled runs left running by a previous process", { runs: settled.map((r) => r.run_id) });
       const engine = new RunEngine(persistence, registry, log, {
@@ -125,7 +138,7 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
       const cache = persistence.bus ? undefined : new ThreadStateCache();
       cache?.watch(persistence.checkpointer, persistence.checkpoints);
       const threads = new ThreadService(persistence, registry, engine, cache);
-      context = { persistence, registry, engine, runs, threads, settings, log, bootId: randomUUID(), startedAt: new Date(), version: VERSION };
+      context = { persistence, registry, engine, runs, threads, settings, log, bootId: randomUUID(), startedAt: new Date(), version: VERSION, devStatus: options.devStatus };
       installErrorHandler(fastify, log);
       if (front) {
         // Behind the custom app, the API answers only the front's proxy.
@@ -186,6 +199,12 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
       g[LOOPBACK_URL] ??= url;
       app.context.engine.publicUrl = url;
       return url;
+    },
+    async reloadGraphs(graphs) {
+      const ctx = app.context;
+      const change = await ctx.registry.replace(graphs);
+      await ensureSystemAssistants(ctx.persistence, change.added);
+      return change;
     },
     close() {
       closePromise ??= (async () => {

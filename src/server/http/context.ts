@@ -6,6 +6,7 @@ import type { RunService } from "../runs/run-service.ts";
 import type { ThreadService } from "../threads/thread-service.ts";
 import type { ResolvedSettings } from "../settings.ts";
 import type { Logger } from "../logger.ts";
+import type { DevStatus } from "../dev/dev-status.ts";
 
 export interface ServerContext {
   persistence: Persistence;
@@ -18,4 +19,6 @@ export interface ServerContext {
   bootId: string;
   startedAt: Date;
   version: string;
+  /** Set under `skeino dev`: graph reloads, reported on /info. */
+  devStatus?: () => DevStatus;
 }
