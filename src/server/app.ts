@@ -23,6 +23,7 @@ import { threadRoutes } from "./http/thread-routes.ts";
 import { runRoutes } from "./http/run-routes.ts";
 import { storeRoutes } from "./http/store-routes.ts";
 import { internalRoutes } from "./http/internal-routes.ts";
+import { installOpenApi } from "./http/openapi.ts";
 import { parseJsonBody } from "./http/json-body.ts";
 import { serializeJson } from "./serialize.ts";
 import { SKEINO_VERSION as VERSION } from "./version.ts";
@@ -155,6 +156,7 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
       installCors(fastify, settings.corsOrigins);
       if (settings.apiKey) installApiKeyAuth(fastify, settings.apiKey);
       const ctx = context;
+      await installOpenApi(fastify, VERSION);
       await fastify.register(async (instance) => {
         await metaRoutes(instance, ctx);
         await assistantRoutes(instance, ctx);

@@ -99,7 +99,8 @@ function distance(a: string, b: string): number {
 function suggestion(given: string, known: string[]): string {
   const bare = given.replace(/^-+/, "").split("=")[0] as string;
   const best = known.map((k) => ({ k, d: distance(bare, k) })).sort((x, y) => x.d - y.d)[0];
-  return best && best.d <= Math.max(1, Math.floor(bare.length / 3)) ? ` Did you mean --${best.k}?` : "";
+  // Two edits: a swapped pair of letters ("--prot") is two in this distance.
+  return best && best.d <= (bare.length >= 4 ? 2 : 1) ? ` Did you mean --${best.k}?` : "";
 }
 
 export function parseCommandArgs<C extends CommandName>(command: C, args: string[]): { flags: ParsedFlags<C>; positionals: string[] } {
