@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds the published package: src/server -> dist/server (JavaScript and
-// declarations, with tsc and tsconfig.build.json). Runs on `prepare` (so this
+// declarations, with tsc and tsconfig.build.json), with the few plain-Node
+// Studio modules `skeino dev` loads (dist/main, dist/shared). Runs on `prepare` (so this
 // repo's `npm ci` and a git install produce dist/) and on `prepack`. The repo's
 // own tests and dev flow run the TypeScript sources and never need dist/.
 import { spawnSync } from "node:child_process";
@@ -22,7 +23,8 @@ try {
   process.exit(0);
 }
 
-rmSync(dist, { recursive: true, force: true });
+// dist/studio is prepack's (build-studio.mjs), which npm runs before prepare: keep it.
+for (const part of ["server", "main", "shared"]) rmSync(join(dist, part), { recursive: true, force: true });
 const result = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
 if (result.status !== 0) {
   process.stderr.write("skeino build: tsc failed, see above\n");

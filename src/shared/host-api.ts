@@ -108,10 +108,22 @@ export interface LogLine {
   text: string;
 }
 
+/** `skeino dev` reloaded the graphs after an edit, or failed to (`error`, the last good graphs still serve). */
+export interface GraphReload {
+  generation: number;
+  /** Graphs whose code changed (all of them when the manifest or env file changed). */
+  graphs: string[];
+  /** Changed files, relative to the project folder. */
+  files: string[];
+  durationMs?: number;
+  error?: { message: string; file?: string; line?: number };
+}
+
 export type ServerEvent =
   | { type: "status"; status: ServerStatus }
   | { type: "log"; line: LogLine }
-  | { type: "durability"; phase: DurabilityPhase; done: number; total: number; message: string };
+  | { type: "durability"; phase: DurabilityPhase; done: number; total: number; message: string }
+  | ({ type: "reload" } & GraphReload);
 
 export type ServerEventListener = (event: ServerEvent) => void;
 

@@ -75,7 +75,12 @@ function userLockfile(tarball: string, tarballName: string, rootDependencies: Re
   };
   for (const [path, entry] of Object.entries(repoLock.packages)) {
     if (path === "" || entry.dev || !path.startsWith("node_modules/")) continue;
-    packages[path] = entry;
+    // With its tarball's URL npm reads the tarball from the cache by integrity;
+    // without one it first asks for the package's registry document, which the
+    // cache may hold in a form an offline install refuses.
+    const name = (entry.name as string | undefined) ?? path.slice(path.lastIndexOf("node_modules/") + "node_modules/".length);
+    const resolved = entry.resolved ?? `https://registry.npmjs.org/${name}/-/${name.split("/").pop()}-${entry.version}.tgz`;
+    packages[path] = { ...entry, resolved };
   }
   return { name: "user-app", lockfileVersion: 3, requires: true, packages };
 }

@@ -11,6 +11,7 @@ import { GRAPH_SOURCE } from "../graphs/registry.ts";
 import type { DevStatus, SourceLocation } from "./dev-status.ts";
 import { FileWatcher } from "./file-watcher.ts";
 import type { ModuleReloader } from "./module-reloader.ts";
+import type { GraphReload } from "../../shared/host-api.ts";
 
 export interface GraphReloaderOptions {
   app: SkeinoApp;
@@ -19,6 +20,8 @@ export interface GraphReloaderOptions {
   /** One line per reload ("reloaded: agent (312 ms)"); errors go to `warn`. */
   print: (line: string) => void;
   warn: (line: string) => void;
+  /** After every attempt, good or failed (the Studio redraws, or shows the error). */
+  onReload?: (event: GraphReload) => void;
 }
 
 /** Keys whose changes need a restart: they shape the server, not the graphs. */
@@ -138,6 +141,7 @@ export class GraphReloader {
       this.status.error = null;
       this.status.last_reload = { at: new Date().toISOString(), graphs, files: files.map((f) => relative(this.projectDir, f)), duration_ms: durationMs };
       this.options.print(`reloaded: ${graphs.join(", ")} (${durationMs} ms)${change.removed.length ? `; removed: ${change.removed.join(", ")}` : ""}`);
+      this.options.onReload?.({ generation: this.status.generation, graphs, files: this.status.last_reload.files, durationMs });
       const shape = restartKeys(manifest.path);
       if (shape !== this.shapeOfServer) {
         this.shapeOfServer = shape;
@@ -150,6 +154,12 @@ export class GraphReloader {
       this.status.error = { message, at: new Date().toISOString(), ...where };
       const place = where ? `${relative(this.projectDir, where.file)}${where.line ? `:${where.line}` : ""}: ` : "";
       this.options.warn(`skeino dev: reload failed, still serving the last good graphs. ${place}${message}`);
+      this.options.onReload?.({
+        generation: this.status.generation,
+        graphs: [],
+        files: files.map((f) => relative(this.projectDir, f)),
+        error: { message, ...(where ? { file: relative(this.projectDir, where.file), line: where.line } : {}) },
+      });
     }
   }
 

@@ -7,6 +7,7 @@ import { serverKeys } from "../lib/query-keys.ts";
 import { useRoute } from "../lib/route.ts";
 import { DurabilityPanel } from "./durability-panel.tsx";
 import { LogPanel } from "./log-panel.tsx";
+import { ReloadToast } from "./reload-toast.tsx";
 import { SettingsDialog } from "./settings-dialog.tsx";
 import { StatusBar } from "./status-bar.tsx";
 import { ThreadList } from "./thread-list.tsx";
@@ -96,6 +97,7 @@ export function App() {
       {logOpen && <LogPanel onClose={() => setLogOpen(false)} />}
       <StatusBar logOpen={logOpen} onToggleLog={() => setLogOpen((o) => !o)} />
       {settingsOpen && <SettingsDialog onClose={() => setSettingsOpen(false)} />}
+      <ReloadToast />
     </div>
   );
 }
