@@ -85,6 +85,23 @@ function userLockfile(tarball: string, tarballName: string, rootDependencies: Re
   return { name: "user-app", lockfileVersion: 3, requires: true, packages };
 }
 
+/** Spawns `npx skeino ...` in its own process group, collecting its output. */
+function npx(args: string[], cwd: string, env: NodeJS.ProcessEnv) {
+  const child = spawn("npx", ["--offline", "skeino", ...args], { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  children.add(child);
+  const output = { out: "", err: "" };
+  child.stdout?.on("data", (d: Buffer) => (output.out += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (output.err += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const stop = async () => {
+    // npx and the skeino it runs, as a terminal's Ctrl-C reaches both (npx itself dies of the signal).
+    if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, "SIGTERM");
+    await exited;
+    children.delete(child);
+  };
+  return { child, output, stop };
+}
+
 describe("the npm package", () => {
   const work = mkdtempSync(join(tmpdir(), "skeino-pack-"));
   const app = join(work, "app");
@@ -131,6 +148,10 @@ export const graph = new StateGraph(State)
     expect(tarballFiles).toContain("dist/server/index.js");
     expect(tarballFiles).toContain("dist/server/index.d.ts");
     expect(tarballFiles).toContain("bin/skeino.mjs");
+    // The Studio `skeino dev` serves: its prebuilt renderer and the plain-Node shell, nothing of Electron.
+    expect(tarballFiles).toContain("dist/studio/index.html");
+    expect(tarballFiles).toContain("dist/main/browser-shell-server.js");
+    expect(tarballFiles.filter((f) => /^dist\/main\/(host|supervisor|local-postgres|index)\./.test(f))).toEqual([]);
     // dist/server/checkpointer-validation.* is `skeino validate-checkpointer`'s suite for users' savers, not ours.
     const ours = tarballFiles.filter((f) => !f.startsWith("dist/server/checkpointer-validation."));
     expect(ours.filter((f) => /^(test|e2e|bench|src|scripts|resources)\/|\.(test|spec)\.|playwright|vitest|tsconfig|fixtures/.test(f))).toEqual([]);
@@ -195,29 +216,38 @@ export const wrong: SkeinoSettings = { checkpointerScheme: "sqlite" };
 
   it("serves a langgraph.json with `npx skeino serve` and no flags", async () => {
     // PORT=0: no flag, and no collision with whatever holds 2024 on this machine.
-    const child = spawn("npx", ["--offline", "skeino", "serve"], { cwd: app, env: { ...process.env, PORT: "0" }, stdio: ["ignore", "pipe", "pipe"], detached: true });
-    children.add(child);
-    let out = "";
-    let err = "";
-    child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr?.on("data", (d: Buffer) => (err += d.toString()));
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    const { child, output, stop } = npx(["serve"], app, { PORT: "0" });
     try {
-      await expect.poll(() => /^persistence: memory; graphs: agent$/m.test(out) || child.exitCode !== null, { timeout: 60_000, interval: 200 }).toBe(true);
-      const url = /^skeino listening on (http:\/\/\S+)$/m.exec(out)?.[1];
-      expect(url, `${out}\n${err}`).toBeDefined();
+      await expect.poll(() => /^persistence: memory; graphs: agent$/m.test(output.out) || child.exitCode !== null, { timeout: 60_000, interval: 200 }).toBe(true);
+      const url = /^skeino listening on (http:\/\/\S+)$/m.exec(output.out)?.[1];
+      expect(url, `${output.out}\n${output.err}`).toBeDefined();
       const res = await fetch(`${url}/runs/wait`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ assistant_id: "agent", input: { text: "hi" } }),
       });
       expect(await res.json()).toEqual({ text: "HI" });
+      expect((await fetch(`${url}/openapi.json`)).status).toBe(200);
     } finally {
-      // npx and the skeino it runs, as a terminal's Ctrl-C reaches both (npx itself dies of the signal).
-      if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, "SIGTERM");
+      await stop();
     }
-    await exited;
-    await expect.poll(() => err, { timeout: 30_000 }).toContain("SIGTERM received, draining runs and closing");
-    children.delete(child);
+    await expect.poll(() => output.err, { timeout: 30_000 }).toContain("SIGTERM received, draining runs and closing");
+  });
+
+  it("runs `npx skeino dev` with the Studio in the browser", async () => {
+    const { child, output, stop } = npx(["dev"], app, { PORT: "0" });
+    try {
+      await expect.poll(() => /^watching /m.test(output.out) || child.exitCode !== null, { timeout: 60_000, interval: 200 }).toBe(true);
+      const studio = /^Skeino Studio: (http:\/\/\S+)$/m.exec(output.out)?.[1];
+      expect(studio, `${output.out}\n${output.err}`).toBeDefined();
+      const page = await fetch(studio as string);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/<script[^>]+src="\.\/assets\//);
+      const token = new URL(studio as string).searchParams.get("token") as string;
+      const status = await fetch(new URL("/api/host/getServerStatus", studio), { method: "POST", headers: { "x-skeino-token": token, "content-type": "application/json" }, body: "{}" });
+      expect(((await status.json()) as { result: { state: string; graphIds: string[] } }).result).toMatchObject({ state: "ready", graphIds: ["agent"] });
+    } finally {
+      await stop();
+    }
   });
 });
