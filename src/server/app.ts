@@ -29,7 +29,6 @@ import { serializeJson } from "./serialize.ts";
 import { SKEINO_VERSION as VERSION } from "./version.ts";
 import type { DevStatus } from "./dev/dev-status.ts";
 
-
 export interface CreateAppOptions {
   graphs: Record<string, GraphEntry>;
   settings?: SkeinoSettings;

@@ -9,3 +9,4 @@ export type { GraphEntry, GraphBuilder, GraphFactory, CompiledGraph } from "./gr
 export { systemAssistantId } from "./graphs/registry.ts";
 export { HttpError, ConfigError } from "./errors.ts";
 export type * from "./persistence/types.ts";
+export type { DevStatus, DevReloadError, SourceLocation } from "./dev/dev-status.ts";

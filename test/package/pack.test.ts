@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../helpers/cli.ts";
@@ -178,6 +178,15 @@ await app.close();
     const result = await run(process.execPath, ["app.mjs"], app, 60_000);
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout.trim())).toEqual({ n: 42 });
+  });
+
+  it("loads with require() too, and installs none of the Studio's build dependencies", async () => {
+    writeFileSync(join(app, "app.cjs"), `const { createApp } = require("skeino");\nconsole.log(typeof createApp);\n`);
+    const result = await run(process.execPath, ["app.cjs"], app, 60_000);
+    expect(result.stdout.trim(), result.stderr).toBe("function");
+    for (const studioOnly of ["react", "react-dom", "electron", "vite", "@xyflow/react", "@tanstack/react-query", "typescript"]) {
+      expect(existsSync(join(app, "node_modules", studioOnly)), studioOnly).toBe(false);
+    }
   });
 
   it("type-checks a strict TypeScript file that imports skeino", async () => {
