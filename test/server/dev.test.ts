@@ -168,6 +168,19 @@ describe.each(BACKENDS)("skeino dev (%s)", (backend) => {
     expect((await info()).dev).toMatchObject({ generation: generation + 1, error: null });
   });
 
+  it("reloads an edited langgraph.json: a new graph gets its assistant, the old threads stay", async () => {
+    const before = (dev.out().match(/^reloaded: /gm) ?? []).length;
+    const threads = await client.threads.search({ limit: 100 });
+    write("langgraph.json", JSON.stringify({ env: ".env", graphs: { agent: "./src/agent.ts:graph", echo: "./src/agent.ts:graph" } }));
+    await expect.poll(() => (dev.out().match(/^reloaded: /gm) ?? []).length, { timeout: 30_000, interval: 50 }).toBe(before + 1);
+    expect(dev.out()).toMatch(/^reloaded: agent, echo \(\d+ ms\)$/m);
+    const assistants = await client.assistants.search({ graphId: "echo" });
+    expect(assistants.map((a) => a.metadata?.created_by)).toEqual(["system"]);
+    const out = (await client.runs.wait(null, "echo", { input: { text: "f" } })) as { text: string };
+    expect(out.text).toBe("v3:f:bonjour");
+    expect((await client.threads.search({ limit: 100 })).length).toBe(threads.length);
+  });
+
   it("exits 0 on SIGTERM", async () => {
     const exited = new Promise<number | null>((r) => dev.child.once("exit", (code) => r(code)));
     dev.child.kill("SIGTERM");
