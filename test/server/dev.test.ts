@@ -187,3 +187,45 @@ describe.each(BACKENDS)("skeino dev (%s)", (backend) => {
     expect(await exited).toBe(0);
   });
 });
+
+describe("skeino dev started on a broken graph", () => {
+  const project = mkdtempSync(join(tmpdir(), "skeino-dev-broken-"));
+  let child: ChildProcess | undefined;
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((r) => child!.once("exit", r));
+      child.kill("SIGTERM");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+      child.kill("SIGKILL");
+    }
+    rmSync(project, { recursive: true, force: true });
+  });
+
+  it("says where it broke, waits for the fix, then serves", async () => {
+    mkdirSync(join(project, "src"));
+    symlinkSync(join(REPO_ROOT, "node_modules"), join(project, "node_modules"), "dir");
+    writeFileSync(join(project, "package.json"), JSON.stringify({ name: "dev-broken", private: true, type: "module" }));
+    writeFileSync(join(project, "langgraph.json"), JSON.stringify({ graphs: { agent: "./src/agent.ts:graph" } }));
+    writeFileSync(join(project, "src/reply.ts"), replySource("v1"));
+    writeFileSync(join(project, "src/agent.ts"), agentSource("const broken = ;"));
+    child = spawn(process.execPath, [SKEINO_BIN, "dev", "--port", "0", "--no-studio", "--log-level", "warn"], {
+      cwd: project,
+      env: { ...process.env, SKEINO_POSTGRES_URI: "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr?.on("data", (d: Buffer) => (err += d.toString()));
+    await expect.poll(() => err, { timeout: 60_000, interval: 100 }).toMatch(/waiting for an edit to try again/);
+    expect(err).toMatch(/cannot start yet\. src\/agent\.ts:4: /);
+    expect(child.exitCode).toBeNull();
+
+    writeFileSync(join(project, "src/agent.ts"), agentSource(""));
+    await expect.poll(() => /^watching /m.test(out), { timeout: 60_000, interval: 100 }).toBe(true);
+    const url = /^skeino listening on (http:\/\/\S+)$/m.exec(out)?.[1] as string;
+    const client = new Client({ apiUrl: url, callerOptions: { maxRetries: 0 } });
+    const result = (await client.runs.wait(null, "agent", { input: { text: "x" } })) as { text: string };
+    expect(result.text).toBe("v1:x:");
+  });
+});

@@ -1,7 +1,10 @@
 // `skeino dev`: `skeino serve` plus reloading the graphs in place whenever the
 // manifest, its env file, a graph file or a local file a graph imports changes,
 // and the Studio in the browser beside it.
-import { dirname } from "node:path";
+import { dirname, join, relative, sep } from "node:path";
+import { ConfigError } from "../errors.ts";
+import { FileWatcher } from "./file-watcher.ts";
+import { locateError } from "./graph-reloader.ts";
 import { closeApp, startFromFlags, stopSignal } from "../cli.ts";
 import { configFlag, portFlag, type ParsedFlags } from "../cli-args.ts";
 import { GraphReloader } from "./graph-reloader.ts";
@@ -16,7 +19,14 @@ export async function runDev(flags: ParsedFlags<"dev">): Promise<number> {
   const modules = new ModuleReloader(projectDir);
   let reloader: GraphReloader | undefined;
   const startup: DevStatus = { generation: 1, error: null };
-  const { app, manifest, url } = await startFromFlags(flags, { importModule: modules.importModule }, { devStatus: () => reloader?.status ?? startup });
+  const started = await startWhenLoadable(
+    () => startFromFlags(flags, { importModule: modules.importModule }, { devStatus: () => reloader?.status ?? startup }),
+    modules,
+    projectDir,
+    stopRequested,
+  );
+  if (!started) return 0;
+  const { app, manifest, url } = started;
 
   let studio: DevStudio | undefined;
   if (!flags["no-studio"]) {
@@ -49,4 +59,34 @@ export async function runDev(flags: ParsedFlags<"dev">): Promise<number> {
   await studio?.close();
   await closeApp(app);
   return 0;
+}
+
+/**
+ * Starts the server; when a graph cannot be loaded at startup (there is no
+ * last good version yet) it says where and waits for an edit of the manifest
+ * or a file the graphs import, then tries again. Usage errors still end it.
+ */
+async function startWhenLoadable<T>(start: () => Promise<T>, modules: ModuleReloader, projectDir: string, stopRequested: Promise<string>): Promise<T | undefined> {
+  for (;;) {
+    try {
+      return await start();
+    } catch (error) {
+      if (!(error instanceof ConfigError) || error.name === "UsageError") throw error;
+      const where = locateError(error, projectDir);
+      const place = where ? `${relative(projectDir, where.file)}${where.line ? `:${where.line}` : ""}: ` : "";
+      process.stderr.write(`skeino dev: cannot start yet. ${place}${error.message}\nskeino dev: waiting for an edit to try again\n`);
+    }
+    let changed!: () => void;
+    const edited = new Promise<void>((resolve) => (changed = resolve));
+    const watcher = new FileWatcher(() => changed());
+    for (const name of ["langgraph.json", ".env"]) watcher.add(join(projectDir, name));
+    const unsubscribe = modules.onFile((file) => {
+      if (file.startsWith(projectDir + sep) && !file.includes(`${sep}node_modules${sep}`)) watcher.add(file);
+    });
+    const outcome = await Promise.race([edited.then(() => "edited" as const), stopRequested.then(() => "stop" as const)]);
+    unsubscribe();
+    watcher.close();
+    if (outcome === "stop") return undefined;
+    modules.nextGeneration();
+  }
 }

@@ -99,9 +99,10 @@ export class ModuleReloader {
   }
 
   /** Called with every local file a graph module imports (and the modules themselves), those seen so far first. */
-  onFile(listener: (file: string) => void): void {
+  onFile(listener: (file: string) => void): () => void {
     this.onFileListeners.add(listener);
     for (const file of this.seen) listener(file);
+    return () => this.onFileListeners.delete(listener);
   }
 
   /** The entry file and every local file it imports, directly or not. */
