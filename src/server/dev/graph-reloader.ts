@@ -4,7 +4,7 @@
 // code). A broken edit keeps the last good graphs and says where it broke.
 import { readFileSync } from "node:fs";
 import { dirname, relative, sep } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { SkeinoApp } from "../app.ts";
 import { loadManifest, type Manifest } from "../manifest.ts";
 import { GRAPH_SOURCE } from "../graphs/registry.ts";
@@ -27,18 +27,21 @@ export interface GraphReloaderOptions {
 /** Keys whose changes need a restart: they shape the server, not the graphs. */
 const RESTART_KEYS = ["store", "checkpointer", "http", "ui", "ui_config", "auth"];
 
-const LOCATION = /(?:file:\/\/)?(\/[^\s():'"?]+?\.(?:[cm]?[jt]sx?|json))(?:\?[^\s:)]*)?:(\d+)(?::(\d+))?/g;
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** The first place in the project an error points at: esbuild's "file:line:col: ERROR", or a stack frame. */
 export function locateError(error: unknown, projectDir: string): SourceLocation | undefined {
   const texts: string[] = [];
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) texts.push(e.message, e.stack ?? "");
-  const prefix = projectDir.endsWith(sep) ? projectDir : projectDir + sep;
+  // The project folder may hold spaces: anchor on it, as a path (esbuild) or as a URL path (ES module frames).
+  const prefixes = [projectDir, pathToFileURL(projectDir).pathname].map((p) => escapeRegExp(p.endsWith(sep) ? p : p + sep));
+  const location = new RegExp(`(file://)?(${prefixes.join("|")})([^\\n?:)]+?\\.(?:[cm]?[jt]sx?|json))(?:\\?[^\\s:)]*)?:(\\d+)(?::(\\d+))?`, "g");
   for (const text of texts) {
-    for (const match of text.matchAll(LOCATION)) {
-      const file = (match[1] as string).startsWith("file:") ? fileURLToPath(match[1] as string) : (match[1] as string);
-      if (!file.startsWith(prefix) || file.includes(`${sep}node_modules${sep}`)) continue;
-      return { file, line: Number(match[2]), ...(match[3] ? { column: Number(match[3]) } : {}) };
+    for (const match of text.matchAll(location)) {
+      const path = `${match[2] as string}${match[3] as string}`;
+      const file = match[1] ? fileURLToPath(`file://${path}`) : path;
+      if (file.includes(`${sep}node_modules${sep}`)) continue;
+      return { file, line: Number(match[4]), ...(match[5] ? { column: Number(match[5]) } : {}) };
     }
   }
   return undefined;
