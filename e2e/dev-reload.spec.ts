@@ -67,6 +67,9 @@ test.describe("skeino dev in the Studio", () => {
     });
 
     await page.goto(studioUrl);
+    // The process belongs to skeino dev: no restart or persistence settings here.
+    await expect(page.getByText("served by skeino dev")).toBeVisible();
+    await expect(page.getByRole("button", { name: "Restart and verify durability" })).toHaveCount(0);
     const graph = page.getByRole("figure", { name: "Graph view" });
     const nodes = graph.locator(".react-flow__node");
     await expect(nodes.filter({ hasText: "draft" })).toHaveCount(1);

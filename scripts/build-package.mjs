@@ -27,8 +27,12 @@ try {
 for (const part of ["server", "main", "shared"]) rmSync(join(dist, part), { recursive: true, force: true });
 const result = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
 if (result.status !== 0) {
-  process.stderr.write("skeino build: tsc failed, see above\n");
-  process.exit(result.status ?? 1);
+  // tsc still emits on type errors. An install of this repo (npm ci) must not
+  // fail on them: `npm run typecheck` and the tests report them. A package
+  // being packed or published must.
+  const installing = ["ci", "install"].includes(process.env.npm_command ?? "");
+  process.stderr.write(`skeino build: tsc reported errors, see above${installing ? "; dist/ is built anyway for this install" : ""}\n`);
+  if (!installing) process.exit(result.status ?? 1);
 }
 
 // tsc rewrites ".ts" specifiers in the JavaScript but keeps them in

@@ -67,6 +67,7 @@ export class AttachedServerHost implements HostApi {
       error: null,
       projectDir: this.server.projectDir,
       graphIds: this.server.graphIds(),
+      devServer: true,
     };
   }
 

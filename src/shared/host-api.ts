@@ -25,6 +25,8 @@ export interface ServerStatus {
   error: string | null;
   projectDir: string;
   graphIds: string[];
+  /** `skeino dev` runs the server and serves this Studio: restart, durability and settings belong to it. */
+  devServer?: boolean;
 }
 
 export interface StudioSettings {

@@ -59,10 +59,18 @@ export function App() {
           </select>
         </label>
         <div className="spacer" />
-        <DurabilityPanel />
-        <button type="button" className="btn" onClick={() => setSettingsOpen(true)}>
-          Settings
-        </button>
+        {status?.devServer ? (
+          <span className="muted" title="Restart skeino dev to change persistence; edits to graph files reload in place">
+            served by skeino dev · edits reload in place
+          </span>
+        ) : (
+          <>
+            <DurabilityPanel />
+            <button type="button" className="btn" onClick={() => setSettingsOpen(true)}>
+              Settings
+            </button>
+          </>
+        )}
       </header>
       <div className="body">
         <ThreadList graphId={graphId} />
