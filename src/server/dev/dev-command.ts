@@ -1,7 +1,7 @@
 // `skeino dev`: `skeino serve` plus reloading the graphs in place whenever the
 // manifest, its env file, a graph file or a local file a graph imports changes,
 // and the Studio in the browser beside it.
-import { dirname, join, relative, sep } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { ConfigError } from "../errors.ts";
 import { FileWatcher } from "./file-watcher.ts";
 import { locateError } from "./graph-reloader.ts";
@@ -80,9 +80,7 @@ async function startWhenLoadable<T>(start: () => Promise<T>, modules: ModuleRelo
     const edited = new Promise<void>((resolve) => (changed = resolve));
     const watcher = new FileWatcher(() => changed());
     for (const name of ["langgraph.json", ".env"]) watcher.add(join(projectDir, name));
-    const unsubscribe = modules.onFile((file) => {
-      if (file.startsWith(projectDir + sep) && !file.includes(`${sep}node_modules${sep}`)) watcher.add(file);
-    });
+    const unsubscribe = modules.onFile((file) => watcher.add(file));
     const outcome = await Promise.race([edited.then(() => "edited" as const), stopRequested.then(() => "stop" as const)]);
     unsubscribe();
     watcher.close();

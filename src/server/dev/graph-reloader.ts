@@ -70,9 +70,9 @@ export class GraphReloader {
     this.projectDir = dirname(options.manifest.path);
     this.shapeOfServer = restartKeys(this.manifest.path);
     this.watcher = new FileWatcher((files) => this.schedule(files));
-    options.modules.onFile((file) => {
-      if (file.startsWith(this.projectDir + sep) && !file.includes(`${sep}node_modules${sep}`)) this.watcher.add(file);
-    });
+    // Every local file the graphs import, inside the project or beside it (a
+    // monorepo's sibling package): each reload reads them all again.
+    options.modules.onFile((file) => this.watcher.add(file));
     this.watchManifest(this.manifest);
     for (const graphId of Object.keys(this.manifest.graphs)) {
       const source = this.sourceOf(this.manifest, graphId);

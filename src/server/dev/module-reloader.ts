@@ -6,8 +6,7 @@
 // local file it sees, which is how `skeino dev` knows what to watch.
 // CommonJS files cannot take a query: their require cache entries are dropped
 // before each reload instead.
-import { register } from "node:module";
-import { createRequire } from "node:module";
+import { createRequire, register } from "node:module";
 import { sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { MessageChannel, type MessagePort } from "node:worker_threads";
