@@ -168,6 +168,16 @@ describe.each(BACKENDS)("skeino dev (%s)", (backend) => {
     expect((await info()).dev).toMatchObject({ generation: generation + 1, error: null });
   });
 
+  it("watches a file an edit newly imports", async () => {
+    write("src/extra.ts", "export const extra = 1;\n");
+    const before = reloads();
+    write("src/agent.ts", agentSource('import { extra } from "./extra.ts";\nvoid extra;'));
+    await expect.poll(reloads, { timeout: 30_000, interval: 50 }).toBe(before + 1);
+    write("src/extra.ts", "export const extra = 2;\n");
+    await expect.poll(reloads, { timeout: 30_000, interval: 50 }).toBe(before + 2);
+    expect((await info()).dev?.last_reload).toMatchObject({ graphs: ["agent"], files: ["src/extra.ts"] });
+  });
+
   it("reloads an edited langgraph.json: a new graph gets its assistant, the old threads stay", async () => {
     const before = (dev.out().match(/^reloaded: /gm) ?? []).length;
     const threads = await client.threads.search({ limit: 100 });
