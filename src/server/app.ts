@@ -1,7 +1,6 @@
 // createApp: settings -> persistence -> graph registry -> run engine -> routes.
 import Fastify, { type FastifyInstance } from "fastify";
 import { randomUUID } from "node:crypto";
-import { createRequire } from "node:module";
 import { resolveSettings, type ResolvedSettings, type SkeinoSettings } from "./settings.ts";
 import { createPersistence } from "./persistence/index.ts";
 import { instrumentSaver } from "./persistence/instrumented-saver.ts";
@@ -25,14 +24,15 @@ import { threadRoutes } from "./http/thread-routes.ts";
 import { runRoutes } from "./http/run-routes.ts";
 import { storeRoutes } from "./http/store-routes.ts";
 import { internalRoutes } from "./http/internal-routes.ts";
+import { installOpenApi } from "./http/openapi.ts";
 import { parseJsonBody } from "./http/json-body.ts";
 import { installInputLimits } from "./http/input-limits.ts";
 import { serializeJson } from "./serialize.ts";
 import { CustomAuth } from "./auth/custom-auth.ts";
 import type { AuthOptions } from "./auth/types.ts";
 import { installAuthentication } from "./http/authenticate-hook.ts";
-
-const VERSION = (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
+import { SKEINO_VERSION as VERSION } from "./version.ts";
+import type { DevStatus } from "./dev/dev-status.ts";
 
 export interface CreateAppOptions {
   graphs: Record<string, GraphEntry>;
@@ -44,6 +44,8 @@ export interface CreateAppOptions {
   ui?: UiDefinitions;
   /** Custom authentication and authorization (langgraph.json "auth"): an `Auth` from @langchain/langgraph-sdk/auth. */
   auth?: AuthOptions;
+  /** `skeino dev`: its reload state, reported as "dev" on GET /info. */
+  devStatus?: () => DevStatus;
 }
 
 const LOOPBACK_URL = Symbol.for("langgraph_api:url");
@@ -59,6 +61,13 @@ export interface SkeinoApp {
   /** Available after ready(). */
   readonly context: ServerContext;
   readonly fastify: FastifyInstance;
+  /**
+   * Replaces the graphs in place (`skeino dev`), keeping threads, runs and
+   * checkpoints; new graph ids get their system assistant. Runs already
+   * running finish on the graphs they started with. Rejects, changing
+   * nothing, when a new graph cannot be built.
+   */
+  reloadGraphs(graphs: Record<string, GraphEntry>): Promise<{ added: string[]; removed: string[] }>;
 }
 
 // Graphs written for LangGraph Platform call getLogger() from
@@ -107,24 +116,28 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
   // the reference does, not through their toJSON (the lc constructor form).
   fastify.setReplySerializer((payload) => serializeJson(payload));
 
+  async function ensureSystemAssistants(store: Persistence, graphIds: string[]): Promise<void> {
+    for (const graphId of graphIds) {
+      const defaults = settings.assistantDefaults[graphId] ?? {};
+      await store.metadata.assistants.create({
+        assistant_id: systemAssistantId(graphId),
+        graph_id: graphId,
+        name: graphId,
+        metadata: { created_by: "system" },
+        config: defaults.config ?? {},
+        context: defaults.context ?? {},
+        if_exists: "do_nothing",
+      });
+    }
+  }
+
   async function boot(): Promise<void> {
     persistence = await createPersistence(settings);
     try {
       const registry = new GraphRegistry(options.graphs, persistence.checkpointer, persistence.store);
       await registry.init();
       const uiBundles = options.ui && Object.keys(options.ui.defs).length > 0 ? await bundleAllUi(options.ui) : undefined;
-      for (const graphId of registry.ids()) {
-        const defaults = settings.assistantDefaults[graphId] ?? {};
-        await persistence.metadata.assistants.create({
-          assistant_id: systemAssistantId(graphId),
-          graph_id: graphId,
-          name: graphId,
-          metadata: { created_by: "system" },
-          config: defaults.config ?? {},
-          context: defaults.context ?? {},
-          if_exists: "do_nothing",
-        });
-      }
+      await ensureSystemAssistants(persistence, registry.ids());
       const settled = await persistence.metadata.runs.settleOrphaned("server stopped while the run was in progress");
       if (settled.length) log.warn("settled runs left running by a previous process", { runs: settled.map((r) => r.run_id) });
       const engine = new RunEngine(persistence, registry, log, {
@@ -141,7 +154,7 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
         cache.watchAdmin(persistence.checkpoints);
       }
       const threads = new ThreadService(persistence, registry, engine, cache);
-      context = { persistence, registry, engine, runs, threads, settings, log, bootId: randomUUID(), startedAt: new Date(), version: VERSION, auth };
+      context = { persistence, registry, engine, runs, threads, settings, log, bootId: randomUUID(), startedAt: new Date(), version: VERSION, auth, devStatus: options.devStatus };
       const backend = persistence;
       installErrorHandler(fastify, log, (error) => backend.explainError?.(error));
       installInputLimits(fastify);
@@ -161,6 +174,7 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
       if (settings.apiKey) installApiKeyAuth(fastify, settings.apiKey);
       if (auth) installAuthentication(fastify, auth, { behindFront: front !== undefined });
       const ctx = context;
+      await installOpenApi(fastify, VERSION);
       await fastify.register(async (instance) => {
         await metaRoutes(instance, ctx);
         await assistantRoutes(instance, ctx);
@@ -205,6 +219,12 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
       g[LOOPBACK_URL] ??= url;
       app.context.engine.publicUrl = url;
       return url;
+    },
+    async reloadGraphs(graphs) {
+      const ctx = app.context;
+      const change = await ctx.registry.replace(graphs);
+      await ensureSystemAssistants(ctx.persistence, change.added);
+      return change;
     },
     close() {
       closePromise ??= (async () => {

@@ -1,58 +1,71 @@
 // The skeino CLI: parses flags, builds the app from a manifest, listens,
 // and closes gracefully on SIGINT/SIGTERM. Everything else lives in the library.
-import { parseArgs } from "node:util";
 import { ConfigError } from "./errors.ts";
-import { loadManifest, markTypeScriptLoaderRegistered } from "./manifest.ts";
-import { createApp, registerPlatformLogger } from "./app.ts";
+import { loadManifest, markTypeScriptLoaderRegistered, type Manifest, type ManifestLoadOptions } from "./manifest.ts";
+import { createApp, registerPlatformLogger, type CreateAppOptions, type SkeinoApp } from "./app.ts";
 import { createLogger } from "./logger.ts";
-import type { SkeinoSettings, LogLevel } from "./settings.ts";
+import type { SkeinoSettings } from "./settings.ts";
+import { SKEINO_VERSION } from "./version.ts";
+import {
+  COMMANDS,
+  commandUsage,
+  configFlag,
+  logLevelFlag,
+  parseCommandArgs,
+  portFlag,
+  usage,
+  UsageError,
+  workersFlag,
+  type CommandName,
+  type ParsedFlags,
+} from "./cli-args.ts";
 
-const USAGE = `usage:
-  skeino serve --config langgraph.json [--port 2024] [--host 127.0.0.1]
-               [--postgres-uri URI] [--workers N] [--log-level info]
-  skeino db migrate --uri postgresql://user:password@host:5432/db
-  skeino validate-checkpointer ./file.ts:factory`;
-
-function fail(message: string): number {
+function fail(message: string, code = 1): number {
   process.stderr.write(`skeino: ${message}\n`);
-  return 1;
+  return code;
 }
 
 export async function main(argv: string[]): Promise<number> {
   markTypeScriptLoaderRegistered();
-  const [command, ...rest] = argv;
+  const [first, ...rest] = argv;
+  if (first === undefined || first === "--help" || first === "-h" || first === "help") {
+    process.stdout.write(usage() + "\n");
+    return first === undefined ? 2 : 0;
+  }
+  if (first === "--version" || first === "-v" || first === "version") {
+    process.stdout.write(`skeino ${SKEINO_VERSION}\n`);
+    return 0;
+  }
+  const command: CommandName | undefined =
+    first === "db" && rest[0] === "migrate" ? "db migrate" : first in COMMANDS && first !== "db migrate" ? (first as CommandName) : undefined;
+  if (!command) {
+    const hint = first.startsWith("-") ? "a command comes first, e.g. `skeino serve --port 2024`" : `commands: ${Object.keys(COMMANDS).join(", ")}`;
+    return fail(`unknown command ${JSON.stringify(first)}; ${hint}. Run \`skeino --help\`.`, 2);
+  }
+  const args = command === "db migrate" ? rest.slice(1) : rest;
+  if (args.includes("--help") || args.includes("-h")) {
+    process.stdout.write(commandUsage(command) + "\n");
+    return 0;
+  }
   try {
-    if (command === "serve") return await serve(rest);
-    if (command === "db" && rest[0] === "migrate") return await migrate(rest.slice(1));
-    if (command === "validate-checkpointer") return await validateCheckpointer(rest);
-    if (command === "--help" || command === "-h" || command === "help") {
-      process.stdout.write(USAGE + "\n");
-      return 0;
+    if (command === "serve") return await serve(parseCommandArgs("serve", args).flags);
+    if (command === "dev") {
+      const { runDev } = await import("./dev/dev-command.ts");
+      return await runDev(parseCommandArgs("dev", args).flags);
     }
-    return fail(`unknown command ${JSON.stringify(command ?? "")}\n${USAGE}`);
+    if (command === "db migrate") return await migrate(parseCommandArgs("db migrate", args).flags);
+    return await validateCheckpointer(parseCommandArgs("validate-checkpointer", args).positionals);
   } catch (error) {
+    if (error instanceof UsageError) return fail(error.message, 2);
     if (error instanceof ConfigError || (error instanceof Error && error.name !== "Error")) return fail(error.message);
     return fail(error instanceof Error ? error.message : String(error));
   }
 }
 
-async function serve(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      config: { type: "string", short: "c" },
-      port: { type: "string", short: "p" },
-      host: { type: "string" },
-      "postgres-uri": { type: "string" },
-      workers: { type: "string" },
-      "log-level": { type: "string" },
-    },
-    strict: true,
-  });
-  if (!values.config) return fail(`--config is required\n${USAGE}`);
-  // Signal handlers first: a supervisor may stop us while we are still booting.
+/** Resolves once SIGINT or SIGTERM asks us to stop; a second signal exits at once. */
+export function stopSignal(): Promise<string> {
   let stopping = false;
-  const stopRequested = new Promise<void>((resolveStop) => {
+  return new Promise((resolveStop) => {
     const stop = (signal: NodeJS.Signals) => {
       if (stopping) {
         process.stderr.write(`skeino: ${signal} again, exiting now\n`);
@@ -60,54 +73,79 @@ async function serve(args: string[]): Promise<number> {
       }
       stopping = true;
       process.stderr.write(`skeino: ${signal} received, draining runs and closing\n`);
-      resolveStop();
+      resolveStop(signal);
     };
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
-  const port = values.port === undefined ? 2024 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) return fail(`--port must be an integer between 0 and 65535, got ${values.port}`);
+}
+
+export interface StartedServer {
+  app: SkeinoApp;
+  manifest: Manifest;
+  url: string;
+}
+
+/** serve and dev: flags -> manifest -> app, listening; prints the two ready lines. */
+export async function startFromFlags(
+  values: ParsedFlags<"serve">,
+  load: ManifestLoadOptions = {},
+  extra: Pick<CreateAppOptions, "devStatus"> = {},
+): Promise<StartedServer> {
+  const port = portFlag(values.port, process.env);
   const host = values.host ?? "127.0.0.1";
+  const workers = workersFlag(values.workers);
+  const logLevel = logLevelFlag(values["log-level"]);
+  const config = configFlag(values.config);
 
   // The Studio's credential is for this process alone: graph code (imported
   // next) and anything it spawns must not find it in the environment.
   const studioToken = process.env.SKEINO_STUDIO_TOKEN || undefined;
   delete process.env.SKEINO_STUDIO_TOKEN;
   // Graph modules may read the platform logger at import time.
-  registerPlatformLogger(createLogger((values["log-level"] as LogLevel | undefined) ?? "info"));
-  const manifest = await loadManifest(values.config);
+  registerPlatformLogger(createLogger(logLevel ?? "info"));
+  const manifest = await loadManifest(config, process.env, load);
   const postgresUri = values["postgres-uri"] ?? process.env.SKEINO_POSTGRES_URI;
   const settings: SkeinoSettings = {
     ...manifest.settings,
     ...(postgresUri ? { checkpointerScheme: "postgres", checkpointerUri: postgresUri, checkpointer: undefined } : {}),
-    ...(values.workers ? { workers: Number(values.workers) } : {}),
-    ...(values["log-level"] ? { logLevel: values["log-level"] as LogLevel } : {}),
+    ...(workers !== undefined ? { workers } : {}),
+    ...(logLevel ? { logLevel } : {}),
     host,
     port,
     ...(studioToken ? { studioToken } : {}),
   };
-  const app = createApp({ graphs: manifest.graphs, settings, http: manifest.http, ui: manifest.ui, auth: manifest.auth });
+  const app = createApp({ graphs: manifest.graphs, settings, http: manifest.http, ui: manifest.ui, auth: manifest.auth, ...extra });
   if (!(/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === "localhost" || host === "::1")) {
     process.stderr.write(
       `skeino: warning: listening on ${host}, reachable beyond this machine${app.settings.apiKey ? "" : "; set SKEINO_API_KEY to require an x-api-key header"}\n`,
     );
   }
   const url = await app.listen({ port, host });
-  const shown = new URL(url);
-  process.stdout.write(`skeino listening on http://${host.includes(":") ? `[${host}]` : host}:${shown.port}\n`);
+  const shown = `http://${host.includes(":") ? `[${host}]` : host}:${new URL(url).port}`;
+  process.stdout.write(`skeino listening on ${shown}\n`);
   process.stdout.write(`persistence: ${app.settings.checkpointerScheme}; graphs: ${app.context.registry.ids().join(", ")}\n`);
+  return { app, manifest, url: shown };
+}
 
-  await stopRequested;
+export async function closeApp(app: SkeinoApp): Promise<void> {
   await app.close().catch((error: unknown) => {
     process.stderr.write(`skeino: error while closing: ${(error as Error).message}\n`);
   });
+}
+
+async function serve(values: ParsedFlags<"serve">): Promise<number> {
+  // Signal handlers first: a supervisor may stop us while we are still booting.
+  const stopRequested = stopSignal();
+  const { app } = await startFromFlags(values);
+  await stopRequested;
+  await closeApp(app);
   return 0;
 }
 
-async function migrate(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { uri: { type: "string" } }, strict: true });
+async function migrate(values: ParsedFlags<"db migrate">): Promise<number> {
   const uri = values.uri ?? process.env.SKEINO_POSTGRES_URI;
-  if (!uri) return fail("db migrate needs --uri postgresql://user:password@host:5432/db");
+  if (!uri) throw new UsageError("db migrate needs --uri postgresql://user:password@host:5432/db");
   const { createPostgresPersistence } = await import("./persistence/postgres/index.ts");
   const persistence = await createPostgresPersistence({ uri, setupSchema: true });
   await persistence.close();
@@ -115,9 +153,9 @@ async function migrate(args: string[]): Promise<number> {
   return 0;
 }
 
-async function validateCheckpointer(args: string[]): Promise<number> {
-  const spec = args[0];
-  if (!spec) return fail("validate-checkpointer needs ./file.ts:factory");
+async function validateCheckpointer(positionals: string[]): Promise<number> {
+  const spec = positionals[0];
+  if (!spec) throw new UsageError("validate-checkpointer needs ./file.ts:factory, e.g. skeino validate-checkpointer ./src/saver.ts:createSaver");
   const { runCheckpointerValidation } = await import("./checkpointer-validation.ts");
   return runCheckpointerValidation(spec);
 }

@@ -11,3 +11,4 @@ export { HttpError, BackendUnavailableError, ConfigError } from "./errors.ts";
 export { describePostgresError, PostgresSetupError, redactUri, scrubSecrets, uriParts, validatePostgresUri, type UriParts } from "./postgres.ts";
 export type * from "./persistence/types.ts";
 export type { AuthOptions, AuthContext, AuthUser, AuthFilter, AuthEvent, AuthResource } from "./auth/types.ts";
+export type { DevStatus, DevReloadError, SourceLocation } from "./dev/dev-status.ts";

@@ -22,6 +22,8 @@ export interface Manifest {
   settings: SkeinoSettings;
   /** Variables loaded from the manifest's env (already applied to process.env). */
   env: Record<string, string>;
+  /** Absolute path of the env file, when "env" names one. */
+  envFile?: string;
   /** Custom routes: "http": {"app": "./file.ts:app"} (a Hono app). */
   http?: { app: HonoLike };
   /** Generative UI: "ui": {"name": "./file.tsx"}, with "ui_config": {"shared": [...]}. */
@@ -37,6 +39,16 @@ interface RawManifest {
   checkpointer?: unknown;
   [key: string]: unknown;
 }
+
+export interface ManifestLoadOptions {
+  /**
+   * Imports a graph, checkpointer or http module by absolute path. `skeino dev`
+   * passes one that loads a fresh copy of the project's files on each reload.
+   */
+  importModule?: (absolutePath: string) => Promise<Record<string, unknown>>;
+}
+
+const importFresh = async (absolutePath: string) => (await import(pathToFileURL(absolutePath).href)) as Record<string, unknown>;
 
 const TS_LOADER_FLAG = Symbol.for("skeino.tsLoader");
 
@@ -78,7 +90,7 @@ function splitSpec(spec: string, file: string, key: string): { modulePath: strin
   return { modulePath: spec.slice(0, at), exportName: spec.slice(at + 1) };
 }
 
-async function importExport(spec: string, baseDir: string, file: string, key: string): Promise<unknown> {
+async function importExport(spec: string, baseDir: string, file: string, key: string, load: ManifestLoadOptions = {}): Promise<unknown> {
   const { modulePath, exportName } = splitSpec(spec, file, key);
   const absolute = isAbsolute(modulePath) ? modulePath : resolve(baseDir, modulePath);
   if (!existsSync(absolute)) {
@@ -87,9 +99,11 @@ async function importExport(spec: string, baseDir: string, file: string, key: st
   await ensureTypeScriptLoader();
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
+    mod = await (load.importModule ?? importFresh)(absolute);
   } catch (error) {
-    throw new ConfigError(`${file}: "${key}": loading ${modulePath} failed: ${(error as Error).message}`);
+    const failed = new ConfigError(`${file}: "${key}": loading ${modulePath} failed: ${(error as Error).message}`);
+    failed.cause = error;
+    throw failed;
   }
   if (!(exportName in mod)) {
     const available = Object.keys(mod).join(", ") || "none";
@@ -145,7 +159,7 @@ async function loadEnv(raw: RawManifest, baseDir: string, file: string): Promise
  * Reads a langgraph.json. The manifest's env is applied to process.env
  * (existing variables win) before ${VAR} expansion and graph loading.
  */
-export async function loadManifest(manifestPath: string, env: NodeJS.ProcessEnv = process.env): Promise<Manifest> {
+export async function loadManifest(manifestPath: string, env: NodeJS.ProcessEnv = process.env, load: ManifestLoadOptions = {}): Promise<Manifest> {
   const file = resolve(manifestPath);
   if (!existsSync(file)) throw new ConfigError(`${manifestPath}: no such file. Pass the path of your langgraph.json with --config.`);
   const baseDir = dirname(file);
@@ -169,7 +183,7 @@ export async function loadManifest(manifestPath: string, env: NodeJS.ProcessEnv 
     const key = `graphs.${graphId}`;
     const spec = typeof value === "string" ? value : value && typeof value === "object" ? (value as { path?: unknown }).path : undefined;
     if (typeof spec !== "string") throw new ConfigError(`${file}: "${key}" must be "./file.ts:export" or {"path": "./file.ts:export"}`);
-    const exported = await importExport(spec, baseDir, file, key);
+    const exported = await importExport(spec, baseDir, file, key, load);
     const problem = describeEntryProblem(exported);
     if (problem) throw new ConfigError(`${file}: "${key}": ${problem}`);
     // A function exported from a manifest is a LangGraph factory, called with each run's config.
@@ -201,7 +215,7 @@ export async function loadManifest(manifestPath: string, env: NodeJS.ProcessEnv 
     if (settings.checkpointerScheme === "postgres") {
       throw new ConfigError(`${file}: "checkpointer" and a postgres "store.uri" exclude each other: remove one`);
     }
-    const factory = await importExport(spec, baseDir, file, "checkpointer.path");
+    const factory = await importExport(spec, baseDir, file, "checkpointer.path", load);
     if (typeof factory !== "function" && !(factory && typeof factory === "object" && "getTuple" in factory)) {
       throw new ConfigError(`${file}: "checkpointer.path" must export a checkpointer or a function returning one`);
     }
@@ -212,7 +226,7 @@ export async function loadManifest(manifestPath: string, env: NodeJS.ProcessEnv 
     const spec = typeof raw.http === "object" ? (raw.http as { app?: unknown }).app : undefined;
     if (spec !== undefined) {
       if (typeof spec !== "string") throw new ConfigError(`${file}: "http.app" must be "./file.ts:app" (a Hono app)`);
-      const exported = await importExport(spec, baseDir, file, "http.app");
+      const exported = await importExport(spec, baseDir, file, "http.app", load);
       if (!isHonoLike(exported)) throw new ConfigError(`${file}: "http.app": ${spec} must export a Hono app (new Hono())`);
       http = { app: exported };
     }
@@ -233,5 +247,6 @@ export async function loadManifest(manifestPath: string, env: NodeJS.ProcessEnv 
     ui = { defs, cwd: baseDir, shared: shared as string[] | undefined, source: file };
   }
   const auth = await loadAuth(raw.auth, baseDir, `${file}`);
-  return { path: file, graphs, settings, env: loadedEnv, http, ui, auth };
+  const envFile = typeof rawUnexpanded.env === "string" ? resolve(baseDir, rawUnexpanded.env) : undefined;
+  return { path: file, graphs, settings, env: loadedEnv, envFile, http, ui, auth };
 }

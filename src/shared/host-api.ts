@@ -33,6 +33,8 @@ export interface ServerStatus {
    * Settings. Empty when the project has no auth.
    */
   serverHeaders: Record<string, string>;
+  /** `skeino dev` runs the server and serves this Studio: restart, durability and settings belong to it. */
+  devServer?: boolean;
 }
 
 export interface ProjectAuth {
@@ -129,10 +131,22 @@ export interface LogLine {
   text: string;
 }
 
+/** `skeino dev` reloaded the graphs after an edit, or failed to (`error`, the last good graphs still serve). */
+export interface GraphReload {
+  generation: number;
+  /** Graphs whose code changed (all of them when the manifest or env file changed). */
+  graphs: string[];
+  /** Changed files, relative to the project folder. */
+  files: string[];
+  durationMs?: number;
+  error?: { message: string; file?: string; line?: number };
+}
+
 export type ServerEvent =
   | { type: "status"; status: ServerStatus }
   | { type: "log"; line: LogLine }
-  | { type: "durability"; phase: DurabilityPhase; done: number; total: number; message: string };
+  | { type: "durability"; phase: DurabilityPhase; done: number; total: number; message: string }
+  | ({ type: "reload" } & GraphReload);
 
 export type ServerEventListener = (event: ServerEvent) => void;
 

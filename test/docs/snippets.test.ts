@@ -199,7 +199,7 @@ for (const { doc, snippets } of docs) {
         if (snippet.lang === "ts") {
           const path = join(scratch, `${snippet.id}.ts`);
           writeFileSync(path, snippet.code);
-          result = await run(process.execPath, ["--import", "tsx", path], { cwd: scratch, env, snippet });
+          result = await run(process.execPath, ["--conditions=skeino-source", "--import", "tsx", path], { cwd: scratch, env, snippet });
         } else if (snippet.lang === "bash") {
           const script = snippet.code.replace(/--port 2024\b/g, "--port 0");
           result = await run("bash", ["-euo", "pipefail", "-c", script], { cwd: scratch, env, snippet });
@@ -220,7 +220,7 @@ for (const { doc, snippets } of docs) {
         const snippet = { ...schemaFalse, attrs: { ...schemaFalse.attrs, db: "never-migrated" } };
         const path = join(scratch, "setup-schema-false-unmigrated.ts");
         writeFileSync(path, snippet.code);
-        const result = await run(process.execPath, ["--import", "tsx", path], { cwd: scratch, env: await envFor(snippet), snippet });
+        const result = await run(process.execPath, ["--conditions=skeino-source", "--import", "tsx", path], { cwd: scratch, env: await envFor(snippet), snippet });
         expect(result.code).not.toBe(0);
         expect(result.stderr).toMatch(/setupSchema is false but the database has no .*app_threads/);
         expect(result.stderr).toContain("skeino db migrate --uri");

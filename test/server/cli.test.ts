@@ -122,7 +122,8 @@ describe("skeino serve with a bad configuration", () => {
 
   it("rejects a bad port", async () => {
     const { code, stderr } = await runToExit(["serve", "--config", manifest, "--port", "99999"]);
-    expect(code).toBe(1);
+    // A usage error: exit 2, as command-line tools do.
+    expect(code).toBe(2);
     expect(stderr).toMatch(/--port/);
   });
 });

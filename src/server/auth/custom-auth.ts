@@ -60,7 +60,7 @@ export class CustomAuth {
    * handler registered under a key no event ever fires.
    */
   constructor(
-    options: AuthOptions,
+    private readonly options: AuthOptions,
     private readonly log: Logger,
     /** The Studio's per-launch credential (settings.studioToken); ignored when disableStudioAuth. */
     studioToken?: string,
@@ -78,6 +78,11 @@ export class CustomAuth {
       if (typeof handler !== "function") throw new ConfigError(`${source}: the handler of Auth.on(${JSON.stringify(key)}) is not a function`);
     }
     if (studioToken && !options.disableStudioAuth) this.studioDigest = digest(studioToken);
+  }
+
+  /** "auth.disable_studio_auth": the Studio authenticates like any client. */
+  get disablesStudioAuth(): boolean {
+    return this.options.disableStudioAuth === true;
   }
 
   /** Whether `token` is this launch's Studio credential (compared in constant time). */

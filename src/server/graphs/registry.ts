@@ -9,7 +9,7 @@ import type { BaseCheckpointSaver, BaseStore } from "@langchain/langgraph-checkp
 import { uuid5 } from "@langchain/langgraph-checkpoint";
 import type { Pregel } from "@langchain/langgraph/pregel";
 import type { RunnableConfig } from "@langchain/core/runnables";
-import type { GraphSource } from "./runtime-schema.ts";
+import { forgetStaticSchemas, type GraphSource } from "./runtime-schema.ts";
 
 // The graph's state, input, config and stream types are the user's: unknown to us.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -93,7 +93,7 @@ export class GraphRegistry {
   private resolved = new Map<string, Resolved>();
 
   constructor(
-    private readonly entries: Record<string, GraphEntry>,
+    private entries: Record<string, GraphEntry>,
     private readonly checkpointer: BaseCheckpointSaver,
     private readonly store: BaseStore,
   ) {}
@@ -117,6 +117,23 @@ export class GraphRegistry {
         this.resolved.set(graphId, { kind: "static", graph: wire(graph, this.checkpointer, this.store) });
       }
     }
+  }
+
+  /**
+   * Swaps every graph for a new set (`skeino dev` after an edit). The new set
+   * is built completely first, so a failing one changes nothing; runs already
+   * holding a graph finish on it, the next lookup gets the new one.
+   */
+  async replace(entries: Record<string, GraphEntry>): Promise<{ added: string[]; removed: string[] }> {
+    const next = new GraphRegistry(entries, this.checkpointer, this.store);
+    await next.init();
+    const before = new Set(this.resolved.keys());
+    const added = next.ids().filter((id) => !before.has(id));
+    const removed = [...before].filter((id) => !next.resolved.has(id));
+    this.entries = entries;
+    this.resolved = next.resolved;
+    forgetStaticSchemas();
+    return { added, removed };
   }
 
   source(graphId: string): GraphSource | undefined {

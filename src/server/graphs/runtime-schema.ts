@@ -41,6 +41,11 @@ const loadParser = () =>
 
 const staticCache = new Map<string, Promise<Record<string, ParsedSchema> | undefined>>();
 
+/** Graph files changed (`skeino dev` reloaded them): extract their types again when asked. */
+export function forgetStaticSchemas(): void {
+  staticCache.clear();
+}
+
 function staticSchemas(source: GraphSource): Promise<Record<string, ParsedSchema> | undefined> {
   const key = `${source.sourceFile}:${source.exportSymbol}`;
   let found = staticCache.get(key);

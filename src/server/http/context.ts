@@ -7,6 +7,7 @@ import type { ThreadService } from "../threads/thread-service.ts";
 import type { ResolvedSettings } from "../settings.ts";
 import type { Logger } from "../logger.ts";
 import type { CustomAuth } from "../auth/custom-auth.ts";
+import type { DevStatus } from "../dev/dev-status.ts";
 
 export interface ServerContext {
   persistence: Persistence;
@@ -21,4 +22,6 @@ export interface ServerContext {
   version: string;
   /** The project's custom auth; undefined when it has none (every caller may do everything). */
   auth?: CustomAuth;
+  /** Set under `skeino dev`: graph reloads, reported on /info. */
+  devStatus?: () => DevStatus;
 }

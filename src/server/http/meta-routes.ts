@@ -14,5 +14,6 @@ export async function metaRoutes(app: FastifyInstance, ctx: ServerContext): Prom
     persistence: { scheme: ctx.persistence.scheme },
     graphs: ctx.registry.ids(),
     flags: { assistants: true, crons: false, langsmith: false, store: true, internal_truncate: ctx.settings.internalTruncate },
+    ...(ctx.devStatus ? { dev: ctx.devStatus() } : {}),
   }));
 }

@@ -7,6 +7,7 @@ import { serverKeys } from "../lib/query-keys.ts";
 import { useRoute } from "../lib/route.ts";
 import { DurabilityPanel } from "./durability-panel.tsx";
 import { LogPanel } from "./log-panel.tsx";
+import { ReloadToast } from "./reload-toast.tsx";
 import { SettingsDialog } from "./settings-dialog.tsx";
 import { StatusBar } from "./status-bar.tsx";
 import { ThreadList } from "./thread-list.tsx";
@@ -58,10 +59,18 @@ export function App() {
           </select>
         </label>
         <div className="spacer" />
-        <DurabilityPanel />
-        <button type="button" className="btn" onClick={() => setSettingsOpen(true)}>
-          Settings
-        </button>
+        {status?.devServer ? (
+          <span className="muted" title="Restart skeino dev to change persistence; edits to graph files reload in place">
+            served by skeino dev · edits reload in place
+          </span>
+        ) : (
+          <>
+            <DurabilityPanel />
+            <button type="button" className="btn" onClick={() => setSettingsOpen(true)}>
+              Settings
+            </button>
+          </>
+        )}
       </header>
       <div className="body">
         <ThreadList graphId={graphId} />
@@ -96,6 +105,7 @@ export function App() {
       {logOpen && <LogPanel onClose={() => setLogOpen(false)} />}
       <StatusBar logOpen={logOpen} onToggleLog={() => setLogOpen((o) => !o)} />
       {settingsOpen && <SettingsDialog onClose={() => setSettingsOpen(false)} />}
+      <ReloadToast />
     </div>
   );
 }

@@ -3,7 +3,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Client } from "@langchain/langgraph-sdk";
 import { createContext, type ReactNode, useContext, useEffect, useMemo, useState } from "react";
-import type { DurabilityPhase, HostApi, LogLine, ServerStatus } from "../../../shared/host-api.ts";
+import type { DurabilityPhase, GraphReload, HostApi, LogLine, ServerStatus } from "../../../shared/host-api.ts";
 import { hostKeys } from "../lib/query-keys.ts";
 import { createWebHost, studioToken } from "./web-host.ts";
 
@@ -23,14 +23,16 @@ export interface DurabilityProgress {
 interface LiveState {
   logs: LogLine[];
   progress: DurabilityProgress | null;
+  /** The last graph reload of `skeino dev` (or its failure), with when it arrived. */
+  reload: (GraphReload & { receivedAt: number }) | null;
 }
 
-const LiveContext = createContext<LiveState>({ logs: [], progress: null });
+const LiveContext = createContext<LiveState>({ logs: [], progress: null, reload: null });
 const LOG_LIMIT = 1000;
 
 export function HostProvider({ host, children }: { host: HostApi; children: ReactNode }) {
   const queryClient = useQueryClient();
-  const [live, setLive] = useState<LiveState>({ logs: [], progress: null });
+  const [live, setLive] = useState<LiveState>({ logs: [], progress: null, reload: null });
 
   useEffect(() => {
     let cancelled = false;
@@ -39,6 +41,11 @@ export function HostProvider({ host, children }: { host: HostApi; children: Reac
         queryClient.setQueryData(hostKeys.status(), event.status);
       } else if (event.type === "log") {
         setLive((s) => ({ ...s, logs: [...s.logs.slice(-(LOG_LIMIT - 1)), event.line] }));
+      } else if (event.type === "reload") {
+        // New graph code: the drawn graph, its schemas and the assistants are stale (all keyed under "assistants").
+        if (!event.error) void queryClient.invalidateQueries({ predicate: (q) => q.queryKey.includes("assistants") });
+        const { type: _type, ...reload } = event;
+        setLive((s) => ({ ...s, reload: { ...reload, receivedAt: Date.now() } }));
       } else {
         setLive((s) => ({ ...s, progress: event }));
       }
