@@ -92,3 +92,23 @@ describe.each<Backend>(["memory", "postgres"])("issue 11 stragglers (%s)", (back
     expect(res.status, res.text).toBe(200);
   });
 });
+
+describe("heartbeats are invisible to the SDK", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer("memory", { settings: { sseHeartbeatMs: 100 } });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it("a stream with heartbeat comments between its events reads as the same events through the SDK", async () => {
+    const thread = await server.client.threads.create();
+    const events: string[] = [];
+    for await (const chunk of server.client.runs.stream(thread.thread_id, "slow", { input: { sleep: 700 }, streamMode: ["values", "updates"] })) events.push(chunk.event);
+    expect(events[0]).toBe("metadata");
+    expect(events).toContain("updates");
+    expect(events.at(-1)).toBe("values");
+    expect(events.every((e) => ["metadata", "values", "updates"].includes(e))).toBe(true);
+  });
+});
