@@ -4,8 +4,7 @@ import { v4 as uuid4 } from "uuid";
 import type { ServerContext } from "./context.ts";
 import type { Assistant, AssistantPatch, JsonObject, RunnableConfigRecord } from "../persistence/types.ts";
 import { assistantNotFound, notFound, unprocessable } from "../errors.ts";
-import { config, ifExists, limit, obj, objOrNull, offset, sortOrder, uuid } from "./schemas.ts";
-import { MAX_INT4 } from "./input-limits.ts";
+import { assistantVersion, config, ifExists, limit, obj, objOrNull, offset, sortOrder, uuid } from "./schemas.ts";
 import { drawGraph, graphSchemas, graphSubgraphs } from "../graphs/introspection.ts";
 
 const idParams = { type: "object", required: ["assistant_id"], properties: { assistant_id: { type: "string", minLength: 1 } } } as const;
@@ -122,7 +121,7 @@ export async function assistantRoutes(app: FastifyInstance, ctx: ServerContext):
 
   app.post<{ Params: { assistant_id: string }; Body: { version: number } }>(
     "/assistants/:assistant_id/latest",
-    { schema: { params: idParams, body: { type: "object", required: ["version"], properties: { version: { type: "integer", minimum: 1, maximum: MAX_INT4 } } } } },
+    { schema: { params: idParams, body: { type: "object", required: ["version"], properties: { version: assistantVersion } } } },
     async (request) => {
       const result = await store.setLatest(resolve(request.params.assistant_id), request.body.version);
       if (result === "no-assistant") throw assistantNotFound();
