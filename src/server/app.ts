@@ -91,7 +91,8 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
     bodyLimit: settings.bodyLimit,
     frameworkErrors: frameworkErrorReply,
     clientErrorHandler: plainClientError,
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, allowUnionTypes: true } } });
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, allowUnionTypes: true } },
+  });
   let context: ServerContext | undefined;
   let persistence: Persistence | undefined;
   let readyPromise: Promise<void> | undefined;

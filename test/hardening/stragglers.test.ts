@@ -2,10 +2,12 @@
 // and fastify's router answer are plain text like every other error; a run
 // delayed past setTimeout's limit is scheduled without an overflow; webhooks
 // other than http(s) are refused when the run is created.
+import { randomUUID } from "node:crypto";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type Backend, type TestServer } from "../helpers/server.ts";
 import { isUp, send } from "./support.ts";
+import { HttpError } from "../../src/server/errors.ts";
 
 /** Writes `request` on a raw socket and returns what comes back until the server closes. */
 async function rawExchange(url: string, request: string): Promise<string> {
@@ -90,5 +92,71 @@ describe.each<Backend>(["memory", "postgres"])("issue 11 stragglers (%s)", (back
     const thread = await server.client.threads.create();
     const res = await send(server.url, { method: "POST", path: `/threads/${thread.thread_id}/runs/wait`, body: { assistant_id: "simple", input: {}, webhook } });
     expect(res.status, res.text).toBe(200);
+  });
+});
+
+describe("heartbeats are invisible to the SDK", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer("memory", { settings: { sseHeartbeatMs: 100 } });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it("a stream with heartbeat comments between its events reads as the same events through the SDK", async () => {
+    const thread = await server.client.threads.create();
+    const events: string[] = [];
+    for await (const chunk of server.client.runs.stream(thread.thread_id, "slow", { input: { sleep: 700 }, streamMode: ["values", "updates"] })) events.push(chunk.event);
+    expect(events[0]).toBe("metadata");
+    expect(events).toContain("updates");
+    expect(events.at(-1)).toBe("values");
+    expect(events.every((e) => ["metadata", "values", "updates"].includes(e))).toBe(true);
+  });
+});
+
+// Multi-step writes whose later step fails leave nothing of the earlier ones.
+// The failure is injected into the persistence layer (memory and PostgreSQL).
+describe.each<Backend>(["memory", "postgres"])("no half-done write when a later step fails (%s)", (backend) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(backend);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it("a run with if_not_exists create whose insert fails leaves no thread behind", async () => {
+    const runs = server.app.context.persistence.metadata.runs;
+    const original = runs.create;
+    runs.create = async () => {
+      throw new HttpError(409, "injected failure of the run insert");
+    };
+    try {
+      const id = randomUUID();
+      const res = await send(server.url, { method: "POST", path: `/threads/${id}/runs`, body: { assistant_id: "simple", input: {}, if_not_exists: "create" } });
+      expect({ status: res.status, text: res.text }).toEqual({ status: 409, text: "injected failure of the run insert" });
+      expect((await send(server.url, { method: "GET", path: `/threads/${id}` })).status).toBe(404);
+    } finally {
+      runs.create = original;
+    }
+  });
+
+  it("a thread copy whose checkpoint copy fails leaves no copy behind", async () => {
+    const thread = await server.client.threads.create();
+    await server.client.runs.wait(thread.thread_id, "simple", { input: {} });
+    const before = await server.client.threads.count();
+    const checkpoints = server.app.context.persistence.checkpoints;
+    const original = checkpoints.copyThread.bind(checkpoints);
+    checkpoints.copyThread = async () => {
+      throw new HttpError(409, "injected failure of the checkpoint copy");
+    };
+    try {
+      const res = await send(server.url, { method: "POST", path: `/threads/${thread.thread_id}/copy` });
+      expect(res.status).toBe(409);
+      expect(await server.client.threads.count()).toBe(before);
+    } finally {
+      checkpoints.copyThread = original;
+    }
   });
 });

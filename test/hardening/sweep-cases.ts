@@ -101,6 +101,9 @@ export const HOSTILE_VALUES: Array<[string, unknown]> = [
   ["nesting 150 deep", deep(150)],
 ];
 
+/** Inside objects and lists: the values most likely to reach a query parameter. */
+const NESTED_VALUES = HOSTILE_VALUES.filter(([what]) => ["null", "a NUL", "1e308", "2^63", "an empty string", "10 000 characters", "LIKE wildcards", "an object of wildcards", "a lone surrogate"].includes(what));
+
 const PATH_VALUES: Array<[string, string]> = [
   ["%00", "%00"],
   ["a%00b", "a%00b"],
@@ -175,6 +178,21 @@ export function casesFor(route: RouteInfo): SweepCase[] {
       for (const [what, value] of HOSTILE_VALUES) {
         const item = { ...(sampleBody ?? {}), [field]: value };
         add(`body ${field} = ${what}`, { ...base, body: route.bodyIsArray ? [item] : item });
+      }
+    }
+    // One level down: each key of an object field of the sample, each item of a list field.
+    for (const [field, sampleValue] of Object.entries(sampleBody ?? {})) {
+      const inner: Array<[string, (v: unknown) => unknown]> =
+        Array.isArray(sampleValue) && sampleValue.length > 0
+          ? [[`${field}[0]`, (v) => [v, ...sampleValue.slice(1)]]]
+          : sampleValue !== null && typeof sampleValue === "object"
+            ? Object.keys(sampleValue).map((k) => [`${field}.${k}`, (v: unknown) => ({ ...(sampleValue as object), [k]: v })])
+            : [];
+      for (const [where, place] of inner) {
+        for (const [what, value] of NESTED_VALUES) {
+          const item = { ...sampleBody, [field]: place(value) };
+          add(`body ${where} = ${what}`, { ...base, body: route.bodyIsArray ? [item] : item });
+        }
       }
     }
     add("a body of NUL JSON", { ...base, body: undefined, raw: '"\\u0000"' });

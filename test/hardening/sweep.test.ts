@@ -110,7 +110,7 @@ describe("hostile sweep: every route, generated cases, memory and PostgreSQL ali
     expect(total).toBeGreaterThan(500);
   });
 
-  // One test per route (named after it), its cases in order on both servers at once.
+  // Route by route (rows seeded afresh for each), every case sent to both servers at once.
   const routeNames = () => memory.routes.map((r) => `${r.method} ${r.url}`);
   it("answers every case alike on both backends, without a 5xx or a hang", async () => {
     const failures: string[] = [];

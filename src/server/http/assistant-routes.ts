@@ -4,8 +4,7 @@ import { v4 as uuid4 } from "uuid";
 import type { ServerContext } from "./context.ts";
 import type { Assistant, AssistantPatch, JsonObject, RunnableConfigRecord } from "../persistence/types.ts";
 import { assistantNotFound, notFound, unprocessable } from "../errors.ts";
-import { config, ifExists, limit, obj, objOrNull, offset, sortOrder, uuid } from "./schemas.ts";
-import { MAX_INT4 } from "./input-limits.ts";
+import { assistantVersion, config, ifExists, limit, obj, objOrNull, offset, sortOrder, uuid } from "./schemas.ts";
 import { drawGraph, graphSchemas, graphSubgraphs } from "../graphs/introspection.ts";
 import { Access } from "./access.ts";
 import { filterToContainment, matchesFilter } from "../auth/filter.ts";
@@ -156,7 +155,7 @@ export async function assistantRoutes(app: FastifyInstance, ctx: ServerContext):
 
   app.post<{ Params: { assistant_id: string }; Body: { version: number } }>(
     "/assistants/:assistant_id/latest",
-    { schema: { params: idParams, body: { type: "object", required: ["version"], properties: { version: { type: "integer", minimum: 1, maximum: MAX_INT4 } } } } },
+    { schema: { params: idParams, body: { type: "object", required: ["version"], properties: { version: assistantVersion } } } },
     async (request) => {
       await access.assistant(request, "assistants:update", { assistant_id: request.params.assistant_id, version: request.body.version }, request.params.assistant_id);
       const result = await store.setLatest(resolve(request.params.assistant_id), request.body.version);

@@ -1,14 +1,9 @@
 // What the backends can hold, checked once at the edge so memory and
 // PostgreSQL answer alike: no NUL in any string (jsonb and text reject it,
-// memory would keep it) and integers a bigint holds exactly. Store addresses:
-// persistence/store-address.ts.
+// memory would keep it). Integers are bounded in the route schemas
+// (http/schemas.ts), store addresses in persistence/store-address.ts.
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { unprocessable } from "../errors.ts";
-
-/** The largest offset, version or count a request may carry: exact in a JS number and in a bigint. */
-export const MAX_SAFE_COUNT = Number.MAX_SAFE_INTEGER;
-/** Assistant versions are `integer` columns. */
-export const MAX_INT4 = 2_147_483_647;
 
 const NUL = "\u0000";
 

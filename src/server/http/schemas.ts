@@ -8,6 +8,8 @@ export const strArray = { type: "array", items: { type: "string" } } as const;
 export const limit = { type: "integer", minimum: 1, maximum: 1000 } as const;
 // Bounded to what a JS number and a PostgreSQL bigint both hold exactly.
 export const offset = { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
+/** Assistant versions are PostgreSQL `integer` columns. */
+export const assistantVersion = { type: "integer", minimum: 1, maximum: 2_147_483_647 } as const;
 export const sortOrder = { type: "string", enum: ["asc", "desc"] } as const;
 export const ifExists = { type: "string", enum: ["raise", "do_nothing"] } as const;
 

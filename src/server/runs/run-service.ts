@@ -136,11 +136,13 @@ export class RunService {
     // Someone else's thread: as if it did not exist.
     if (thread && !matchesFilter(thread.metadata, options.caller?.filter)) throw threadNotFound(thread.thread_id);
     const id = threadId ?? uuid7();
+    let createdHere = false;
     if (!thread) {
       const created = await store.threads.create({
         thread_id: id,
         metadata: { graph_id: assistant.graph_id, assistant_id: assistantId, ...runMetadata },
       });
+      createdHere = created !== "exists";
       thread = created === "exists" ? await store.threads.get(id) : created;
       if (!thread) throw threadNotFound(id);
       if (created === "exists" && !matchesFilter(thread.metadata, options.caller?.filter)) throw threadNotFound(id);
@@ -206,7 +208,15 @@ export class RunService {
     this.engine.broker.open(runId, run.kwargs.resumable, options.streamed === true);
     // "reject" is checked again where the run is written: another process may
     // have created a run on this thread since the read above.
-    const stored = await store.runs.create(run, threadUpdate, { ifIdle: strategy === "reject" });
+    let stored: Run;
+    try {
+      stored = await store.runs.create(run, threadUpdate, { ifIdle: strategy === "reject" });
+    } catch (error) {
+      // A thread made for this run alone goes with it: the request did nothing.
+      this.engine.broker.drop(runId);
+      if (createdHere) await store.threads.delete(id).catch(() => undefined);
+      throw error;
+    }
     if ((strategy === "interrupt" || strategy === "rollback") && inflight.length > 0) {
       await this.cancel(id, inflight.map((r) => r.run_id), strategy);
     }

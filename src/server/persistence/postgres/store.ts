@@ -22,6 +22,7 @@ import {
 } from "@langchain/langgraph-checkpoint";
 import { checkStoreKey, checkStoreNamespace } from "../store-address.ts";
 import { HttpError } from "../../errors.ts";
+import { likeEscape } from "./sql.ts";
 
 /** The store's tables, in the schema PostgresStore defaults to. */
 export const STORE_TABLES = ["store", "store_migrations"] as const;
@@ -36,8 +37,6 @@ interface StoreRow {
 
 const toItem = (r: StoreRow): Item => ({ namespace: r.namespace_path.split(":"), key: r.key, value: r.value, createdAt: r.created_at, updatedAt: r.updated_at });
 
-/** A LIKE pattern that matches `text` literally (escape character "\"). */
-export const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 const regexLiteral = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, (c) => `\\${c}`);
 /** One label of a prefix or suffix as a regular expression: "*" is any one label. */
 const labelPattern = (label: string) => (label === "*" ? "[^:]*" : regexLiteral(label));
@@ -174,7 +173,7 @@ export class SharedPoolPostgresStore extends PostgresStore {
     if (op.namespacePrefix.length > 0) {
       checkAddress(op.namespacePrefix);
       const path = op.namespacePrefix.join(":");
-      params.push(path, `${likeLiteral(path)}:%`);
+      params.push(path, `${likeEscape(path)}:%`);
       where.push(`(namespace_path = $1 OR namespace_path LIKE $2 ESCAPE '\\')`);
     }
     if (op.filter) where.push(...filterConditions(op.filter, params));
