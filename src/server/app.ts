@@ -24,6 +24,8 @@ import { threadRoutes } from "./http/thread-routes.ts";
 import { runRoutes } from "./http/run-routes.ts";
 import { storeRoutes } from "./http/store-routes.ts";
 import { internalRoutes } from "./http/internal-routes.ts";
+import { ProtocolService } from "./protocol/protocol-service.ts";
+import { protocolRoutes } from "./protocol/routes.ts";
 import { parseJsonBody } from "./http/json-body.ts";
 import { serializeJson } from "./serialize.ts";
 
@@ -125,7 +127,8 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
       const cache = persistence.bus ? undefined : new ThreadStateCache();
       cache?.watch(persistence.checkpointer, persistence.checkpoints);
       const threads = new ThreadService(persistence, registry, engine, cache);
-      context = { persistence, registry, engine, runs, threads, settings, log, bootId: randomUUID(), startedAt: new Date(), version: VERSION };
+      const protocol = new ProtocolService({ persistence, runs, threads, engine, log }, { pollIntervalMs: settings.pollIntervalMs });
+      context = { persistence, registry, engine, runs, threads, protocol, settings, log, bootId: randomUUID(), startedAt: new Date(), version: VERSION };
       installErrorHandler(fastify, log);
       if (front) {
         // Behind the custom app, the API answers only the front's proxy.
@@ -147,6 +150,7 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
         await assistantRoutes(instance, ctx);
         await threadRoutes(instance, ctx);
         await runRoutes(instance, ctx);
+        await protocolRoutes(instance, ctx, ctx.protocol);
         await storeRoutes(instance, ctx);
         if (uiBundles) await uiRoutes(instance, uiBundles);
         if (settings.internalTruncate) await internalRoutes(instance, ctx);
@@ -191,6 +195,7 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
       closePromise ??= (async () => {
         if (readyPromise) await readyPromise.catch(() => undefined);
         if (context) await context.engine.stop();
+        context?.protocol.close();
         await front?.close();
         // Streams still open (a client that never hangs up) must not hold the shutdown.
         await Promise.race([fastify.close(), new Promise((r) => setTimeout(r, 5_000).unref())]);

@@ -61,8 +61,16 @@ export class RunService {
   /** Creation is serialized per thread in this process, so "reject" sees every earlier run. */
   private creating = new Map<string, Promise<unknown>>();
 
-  /** `options.streamed`: the caller streams the run's events from its start. */
-  async create(threadId: string | undefined, body: RunCreateBody, headers: Record<string, string | string[] | undefined>, options: { streamed?: boolean } = {}): Promise<Run> {
+  /**
+   * `options.streamed`: the caller streams the run's events from its start.
+   * `options.protocol`: started through the streaming protocol (every channel is recorded).
+   */
+  async create(
+    threadId: string | undefined,
+    body: RunCreateBody,
+    headers: Record<string, string | string[] | undefined>,
+    options: { streamed?: boolean; protocol?: boolean } = {},
+  ): Promise<Run> {
     if (threadId === undefined) return this.createUnlocked(threadId, body, headers, options);
     const previous = this.creating.get(threadId) ?? Promise.resolve();
     const mine = previous.catch(() => undefined).then(() => this.createUnlocked(threadId, body, headers, options));
@@ -78,7 +86,7 @@ export class RunService {
     threadId: string | undefined,
     body: RunCreateBody,
     headers: Record<string, string | string[] | undefined>,
-    options: { streamed?: boolean },
+    options: { streamed?: boolean; protocol?: boolean },
   ): Promise<Run> {
     const { metadata: store } = this.persistence;
     const assistant = await this.assertAssistant(body.assistant_id);
@@ -163,6 +171,7 @@ export class RunService {
         subgraphs: body.stream_subgraphs ?? false,
         resumable: body.stream_resumable ?? false,
         on_disconnect: body.on_disconnect,
+        ...(options.protocol ? { protocol: true } : {}),
       },
     };
     // Open the stream before the run can start, so no event is missed.

@@ -112,6 +112,7 @@ export class ThreadService {
     await this.engine.abortThread(threadId);
     await Promise.all(active.map((run) => fenceRunWrites(this.persistence.checkpointer, run.run_id)));
     await checkpoints.deleteThread(threadId);
+    await this.persistence.threadEvents.deleteThread(threadId);
   }
 
   async copy(threadId: string): Promise<Thread> {
