@@ -33,6 +33,15 @@ export interface RunCreateBody {
 
 const HIDDEN_HEADERS = new Set(["x-api-key", "x-tenant-id", "x-service-key"]);
 
+/**
+ * Where a run starts (a fork's checkpoint) belongs to that run: kept in the
+ * thread's config, it made every later run start from the same checkpoint.
+ */
+const CHECKPOINT_KEYS = new Set(["checkpoint_id", "checkpoint_ns", "checkpoint_map"]);
+function withoutCheckpoint(configurable: JsonObject | undefined): JsonObject {
+  return Object.fromEntries(Object.entries(configurable ?? {}).filter(([k]) => !CHECKPOINT_KEYS.has(k)));
+}
+
 export class RunService {
   constructor(
     private readonly persistence: Persistence,
@@ -129,7 +138,7 @@ export class RunService {
       ...assistant.config,
       ...thread.config,
       ...runConfig,
-      configurable: { ...assistant.config.configurable, ...thread.config.configurable, ...runConfigurable },
+      configurable: { ...assistant.config.configurable, ...withoutCheckpoint(thread.config.configurable), ...withoutCheckpoint(runConfigurable) },
     };
     // Written together with the run below (one commit).
     const threadUpdate = { status: "busy" as const, metadata: { graph_id: assistant.graph_id, assistant_id: assistantId }, config: threadConfig };
@@ -138,7 +147,7 @@ export class RunService {
     const runId = uuid7();
     const configurable: JsonObject = {
       ...assistant.config.configurable,
-      ...thread.config.configurable,
+      ...withoutCheckpoint(thread.config.configurable),
       ...runConfigurable,
       run_id: runId,
       thread_id: id,
