@@ -92,3 +92,10 @@ export async function command(url: string, threadId: string, id: number, method:
   const res = await fetch(`${url}/threads/${threadId}/commands`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ id, method, params }) });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
+
+/** run.start's result with its run id (typed optional by the SDK; the server always sends it). */
+export async function started(result: Promise<{ run_id?: string }>): Promise<{ run_id: string }> {
+  const { run_id } = await result;
+  if (typeof run_id !== "string") throw new Error("run.start answered without a run_id");
+  return { run_id };
+}

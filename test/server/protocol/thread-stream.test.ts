@@ -7,7 +7,7 @@ import { v7 as uuid7 } from "uuid";
 import { ProtocolError } from "@langchain/langgraph-sdk";
 import { startTestServer, type TestServer } from "../../helpers/server.ts";
 import { protocolGraphs, REPLY, REPLY_TOKENS } from "../../fixtures/protocol-graphs.ts";
-import { command, isRootTerminal, openThread, readSse, takeUntil, TRANSPORTS, type WireEvent } from "./support.ts";
+import { command, isRootTerminal, openThread, readSse, started, takeUntil, TRANSPORTS, type WireEvent } from "./support.ts";
 
 let server: TestServer;
 
@@ -130,7 +130,7 @@ describe.each(TRANSPORTS)("ThreadStream over %s", (transport) => {
 
   it("is an ordinary run: listed and joinable through the classic API", async () => {
     const thread = openThread(server.client, "simple", transport);
-    const { run_id } = await thread.run.start({ input: { messages: ["p"] } });
+    const { run_id } = await started(thread.run.start({ input: { messages: ["p"] } }));
     await server.client.runs.join(thread.threadId, run_id);
     expect((await server.client.runs.get(thread.threadId, run_id)).status).toBe("success");
     expect((await server.client.runs.list(thread.threadId)).map((r) => r.run_id)).toContain(run_id);
@@ -157,7 +157,7 @@ describe("multitask strategies on run.start", () => {
 
   it("reject refuses a second run while one is in progress", async () => {
     const thread = openThread(server.client, "slow", "sse");
-    const first = await thread.run.start({ input: slowInput });
+    const first = await started(thread.run.start({ input: slowInput }));
     const error = await thread.run.start({ input: { messages: ["t"] }, multitaskStrategy: "reject" } as never).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProtocolError);
     expect((error as ProtocolError).code).toBe("invalid_argument");
@@ -167,9 +167,9 @@ describe("multitask strategies on run.start", () => {
 
   it.each(["interrupt", "rollback"] as const)("%s cancels the run in progress", async (strategy) => {
     const thread = openThread(server.client, "slow", "sse");
-    const first = await thread.run.start({ input: slowInput });
+    const first = await started(thread.run.start({ input: slowInput }));
     await expect.poll(async () => (await server.client.runs.get(thread.threadId, first.run_id)).status, { timeout: 20_000 }).toBe("running");
-    const second = await thread.run.start({ input: { messages: ["t"], sleep: 0 }, multitaskStrategy: strategy } as never);
+    const second = await started(thread.run.start({ input: { messages: ["t"], sleep: 0 }, multitaskStrategy: strategy } as never));
     await server.client.runs.join(thread.threadId, second.run_id);
     expect((await server.client.runs.get(thread.threadId, second.run_id)).status).toBe("success");
     if (strategy === "interrupt") expect((await server.client.runs.get(thread.threadId, first.run_id)).status).toBe("interrupted");
@@ -179,8 +179,8 @@ describe("multitask strategies on run.start", () => {
 
   it("enqueue (the default) runs both, in order", async () => {
     const thread = openThread(server.client, "slow", "sse");
-    const first = await thread.run.start({ input: { messages: ["1"], sleep: 300 } });
-    const second = await thread.run.start({ input: { messages: ["2"], sleep: 0 } });
+    const first = await started(thread.run.start({ input: { messages: ["1"], sleep: 300 } }));
+    const second = await started(thread.run.start({ input: { messages: ["2"], sleep: 0 } }));
     await server.client.runs.join(thread.threadId, second.run_id);
     expect((await server.client.runs.get(thread.threadId, first.run_id)).status).toBe("success");
     const state = await server.client.threads.getState<{ messages: string[] }>(thread.threadId);
