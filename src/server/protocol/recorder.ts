@@ -25,6 +25,15 @@ export class ProtocolRecorder implements RunObserver {
   begin(run: Run, graphId: string): RunObservation {
     return new RunRecording(this.log, this.hub, this.logger, run, graphId);
   }
+
+  /** A client waiting on a queued run that never ran still gets its terminal event. */
+  async discarded(run: Run): Promise<void> {
+    if (run.kwargs.temporary) return;
+    const data = { event: "interrupted", cause: { type: "cancelled" }, graph_name: run.kwargs.config.configurable?.graph_id, run_id: run.run_id };
+    const params = `{"namespace":[],"timestamp":${Date.now()},"data":${serializeJson(data)}}`;
+    await this.log.append(run.thread_id, run.run_id, [{ method: "lifecycle", channel: "lifecycle", namespace: [], params }]);
+    this.hub.notify(run.thread_id);
+  }
 }
 
 class RunRecording implements RunObservation {

@@ -1,6 +1,6 @@
 // The protocol's three routes: commands as JSON request/response, events as
 // one filtered SSE stream per request, and a WebSocket carrying both.
-import type { FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import websocket from "@fastify/websocket";
 import type { ServerContext } from "../http/context.ts";
 import { openSse, pipeEvents } from "../http/sse.ts";
@@ -8,7 +8,7 @@ import { threadIdParams } from "../http/schemas.ts";
 import { HttpError } from "../errors.ts";
 import type { StreamEvent } from "../runs/stream-broker.ts";
 import { parseCommand } from "./commands.ts";
-import { ProtocolError } from "./errors.ts";
+import { ProtocolError, errorEnvelope, invalidArgument } from "./errors.ts";
 import { eventEnvelope, matchesFilter, parseFilter, type EventFilter } from "./event-filter.ts";
 import type { ProtocolService } from "./protocol-service.ts";
 import { SocketSession } from "./socket-session.ts";
@@ -20,9 +20,26 @@ export async function protocolRoutes(app: FastifyInstance, ctx: ServerContext, p
   await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
   const sockets = new Set<SocketSession>();
 
-  app.post<{ Params: { thread_id: string } }>("/threads/:thread_id/commands", { schema: { params: threadIdParams } }, async (request, reply) => {
+  // A body that is not a command at all (bad JSON, too large, a thread id
+  // that is not a UUID) still answers in the protocol's terms, with its 4xx.
+  const commandErrorHandler = (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+    const status = error instanceof HttpError ? error.status : error.validation ? 422 : typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    const message =
+      error.code === "FST_ERR_CTP_BODY_TOO_LARGE"
+        ? "The command is too large."
+        : error.validation
+          ? `Invalid ${error.validationContext ?? "request"}: ${error.message}`
+          : status === 400
+            ? `Protocol commands must be valid JSON (${error.message}).`
+            : error.message;
+    if (status >= 500) ctx.log.error("protocol command failed", { error: error.message, stack: error.stack });
+    void reply.status(status).type("application/json").send(errorEnvelope(null, status >= 500 ? error : invalidArgument(message)));
+  };
+
+  app.post<{ Params: { thread_id: string } }>("/threads/:thread_id/commands", { schema: { params: threadIdParams }, errorHandler: commandErrorHandler }, async (request, reply) => {
     const command = parseCommand(request.body);
-    if ("type" in command) return reply.type("application/json").send(command);
+    // Not a command (no integer id or no method): nobody to answer to, a 400.
+    if ("type" in command) return reply.status(command.id === null ? 400 : 200).type("application/json").send(command);
     const answer = await protocol.commands.dispatch(request.params.thread_id, command, request.headers);
     return reply.type("application/json").send(answer);
   });
@@ -52,6 +69,4 @@ export async function protocolRoutes(app: FastifyInstance, ctx: ServerContext, p
     const session: SocketSession = new SocketSession(socket, request.params.thread_id, protocol, request.headers, () => sockets.delete(session));
     sockets.add(session);
   });
-
-  void ctx;
 }

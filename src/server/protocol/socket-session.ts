@@ -6,6 +6,8 @@
 import { randomUUID } from "node:crypto";
 import type { WebSocket } from "ws";
 import { errorEnvelope, invalidArgument } from "./errors.ts";
+import { parseJsonBody } from "../http/json-body.ts";
+import { HttpError } from "../errors.ts";
 import { eventEnvelope, matchesFilter, type EventFilter } from "./event-filter.ts";
 import { parseCommand, type CommandSession } from "./commands.ts";
 import type { ProtocolService } from "./protocol-service.ts";
@@ -79,9 +81,11 @@ export class SocketSession implements CommandSession {
     try {
       const text = Buffer.isBuffer(data) ? data.toString("utf8") : Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data).toString("utf8");
       void isBinary;
-      raw = JSON.parse(text);
-    } catch {
-      this.send(JSON.stringify(errorEnvelope(null, invalidArgument("Protocol commands must be valid JSON."))));
+      // The same limits as HTTP bodies (nesting depth, text jsonb cannot hold).
+      raw = parseJsonBody(text, { allowNul: false });
+    } catch (error) {
+      const detail = error instanceof HttpError ? ` (${error.message})` : "";
+      this.send(JSON.stringify(errorEnvelope(null, invalidArgument(`Protocol commands must be valid JSON${detail}.`))));
       return;
     }
     const command = parseCommand(raw);

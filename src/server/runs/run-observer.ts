@@ -24,4 +24,6 @@ export interface RunObservation {
 export interface RunObserver {
   /** Called as the run starts executing here; undefined: not observed. */
   begin(run: Run, graphId: string): RunObservation | undefined;
+  /** A pending run that ends without executing (cancelled, rolled back). */
+  discarded(run: Run): Promise<void>;
 }

@@ -214,6 +214,7 @@ export class RunService {
         }
         await this.engine.recomputeThread(run.thread_id, run, undefined);
         this.engine.release(runId);
+        await this.engine.observer?.discarded(run);
       } else if (!(await this.engine.requestRemoteCancel(runId, action))) {
         // Running, not here, and no other process can be running it: a run
         // left by a process that is gone.

@@ -189,6 +189,22 @@ describe("multitask strategies on run.start", () => {
   });
 });
 
+describe("queued runs", () => {
+  it("a queued run cancelled before it starts still ends its stream", async () => {
+    const thread = openThread(server.client, "slow", "sse");
+    const first = await started(thread.run.start({ input: { messages: ["1"], sleep: 1000 } }));
+    const second = await started(thread.run.start({ input: { messages: ["2"], sleep: 0 } }));
+    const reading = readSse(server.url, thread.threadId, { channels: ["lifecycle"] }, (e) => isRootTerminal(e));
+    await server.client.runs.cancel(thread.threadId, second.run_id);
+    const events = await reading;
+    expect(events[events.length - 1].params.data).toMatchObject({ event: "interrupted", run_id: second.run_id });
+    // The stream opened after run.start watched the latest run, not its predecessor.
+    expect(events.every((e) => e.params.data.run_id !== first.run_id)).toBe(true);
+    await server.client.runs.join(thread.threadId, first.run_id);
+    await thread.close();
+  });
+});
+
 describe("event ids and replay", () => {
   it("numbers events across the thread's runs and replays after `since`", async () => {
     const threadId = uuid7();
