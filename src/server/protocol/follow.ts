@@ -20,7 +20,7 @@ export async function* followThread(log: ThreadEventLog, hub: ThreadHub, threadI
   const lease = hub.lease(threadId);
   try {
     let cursor = options.after;
-    while (!options.signal.aborted) {
+    while (!options.signal.aborted && !hub.closed) {
       const seen = lease.version();
       const batch = await log.read(threadId, cursor, BATCH);
       for (const e of batch) {

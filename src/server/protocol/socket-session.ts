@@ -56,6 +56,8 @@ export class SocketSession implements CommandSession {
           }
         });
       }
+      // The server is shutting down: say so rather than drop the connection.
+      if (!this.closed.signal.aborted) this.socket.close(1001, "server shutting down");
     } catch {
       this.socket.terminate();
     }

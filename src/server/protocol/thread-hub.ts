@@ -20,6 +20,8 @@ export interface ThreadLease {
 export class ThreadHub {
   private watches = new Map<string, Watch>();
   private unsubscribe?: () => void;
+  /** Set on shutdown: followers end, so their streams close cleanly. */
+  closed = false;
 
   constructor(bus?: RunBus) {
     this.unsubscribe = bus?.subscribe((m) => {
@@ -49,7 +51,7 @@ export class ThreadHub {
       version: () => w.version,
       wait: (seen, ms, signal) =>
         new Promise<void>((resolve) => {
-          if (w.version !== seen || signal?.aborted) return resolve();
+          if (w.version !== seen || signal?.aborted || this.closed) return resolve();
           const done = () => {
             clearTimeout(timer);
             w.waiters.delete(done);
@@ -57,6 +59,7 @@ export class ThreadHub {
             resolve();
           };
           const timer = setTimeout(done, ms);
+          timer.unref();
           w.waiters.add(done);
           signal?.addEventListener("abort", done, { once: true });
         }),
@@ -77,6 +80,7 @@ export class ThreadHub {
   }
 
   close(): void {
+    this.closed = true;
     this.unsubscribe?.();
     for (const id of [...this.watches.keys()]) this.notify(id);
   }

@@ -171,3 +171,23 @@ describe("abandoned streams", () => {
     await expect.poll(() => hub.openStreams(), { timeout: 30_000 }).toBe(0);
   });
 });
+
+describe("shutdown", () => {
+  it("ends open protocol streams cleanly: SSE responses end, sockets close with 1001", async () => {
+    const own = await startTestServer("memory", { graphs: protocolGraphs });
+    const threadId = uuid7();
+    const res = await fetch(`${own.url}/threads/${threadId}/stream/events`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ channels: ["values"] }),
+    });
+    const body = res.text();
+    const socket = new WebSocket(`${own.url.replace("http", "ws")}/threads/${threadId}/stream/events`);
+    await new Promise((resolve, reject) => (socket.once("open", resolve), socket.once("error", reject)));
+    const closed = new Promise<number>((resolve) => socket.once("close", (code) => resolve(code)));
+    await own.close();
+    await expect(body).resolves.toBe("");
+    expect(await closed).toBe(1001);
+    expect(own.app.context.protocol.hub.openStreams()).toBe(0);
+  });
+});
