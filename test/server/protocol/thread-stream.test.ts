@@ -55,6 +55,15 @@ describe.each(TRANSPORTS)("ThreadStream over %s", (transport) => {
     await thread.close();
   });
 
+  it("assembles messages: thread.messages yields a handle whose text is the reply", async () => {
+    const thread = openThread(server.client, "chat", transport);
+    const messages = thread.messages;
+    await thread.run.start({ input: { messages: [{ type: "human", content: "hi" }] } });
+    const [handle] = await takeUntil(messages, () => true);
+    expect(await handle.text).toBe(REPLY);
+    await thread.close();
+  });
+
   it("assembles tool calls with their output", async () => {
     const thread = openThread(server.client, "toolAgent", transport);
     const calls = thread.toolCalls;
