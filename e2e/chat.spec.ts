@@ -6,6 +6,11 @@ test("a messages graph: the conversation with its tool call, then a follow-up tu
   await studio.ready();
   await newThread(page, "chat");
   await run(page, '{ "messages": [{ "role": "user", "content": "what time is it?" }] }', /Run finished/);
+  // Streamed through the protocol: the tool call as it ran, and the reply as it was written.
+  const live = page.getByRole("region", { name: "Live reply" });
+  await expect(live).toContainText("clock");
+  await expect(live).toContainText(/→ "\d\d:\d\d UTC"/);
+  await expect(live).toContainText("The clock tool says it is");
   const messages = page.getByRole("list", { name: "Messages" }).getByRole("listitem");
   await expect(messages).toHaveCount(4);
   await expect(messages.nth(0)).toContainText("what time is it?");
