@@ -18,7 +18,6 @@ export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
 
 export async function protocolRoutes(app: FastifyInstance, ctx: ServerContext, protocol: ProtocolService): Promise<void> {
   await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
-  const sockets = new Set<SocketSession>();
 
   // A body that is not a command at all (bad JSON, too large, a thread id
   // that is not a UUID) still answers in the protocol's terms, with its 4xx.
@@ -66,7 +65,7 @@ export async function protocolRoutes(app: FastifyInstance, ctx: ServerContext, p
   });
 
   app.get<{ Params: { thread_id: string } }>("/threads/:thread_id/stream/events", { websocket: true, schema: { params: threadIdParams } }, (socket, request) => {
-    const session: SocketSession = new SocketSession(socket, request.params.thread_id, protocol, request.headers, () => sockets.delete(session));
-    sockets.add(session);
+    // The session lives as long as its socket: the socket's events hold it.
+    new SocketSession(socket, request.params.thread_id, protocol, request.headers);
   });
 }

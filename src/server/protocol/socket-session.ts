@@ -28,13 +28,9 @@ export class SocketSession implements CommandSession {
     private readonly threadId: string,
     private readonly protocol: ProtocolService,
     private readonly headers: Record<string, string | string[] | undefined>,
-    onClose: () => void,
   ) {
-    socket.on("message", (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => void this.onMessage(data, isBinary));
-    socket.once("close", () => {
-      this.closed.abort();
-      onClose();
-    });
+    socket.on("message", (data: Buffer | ArrayBuffer | Buffer[]) => void this.onMessage(data));
+    socket.once("close", () => this.closed.abort());
     socket.on("error", () => socket.terminate());
     this.opened = this.protocol.runStart(threadId).then((p) => {
       this.cursor = p.last;
@@ -78,11 +74,11 @@ export class SocketSession implements CommandSession {
     this.socket.send(text);
   }
 
-  private async onMessage(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): Promise<void> {
+  /** Text or binary frames alike: the SDK sends text, but a Blob or ArrayBuffer is a command too. */
+  private async onMessage(data: Buffer | ArrayBuffer | Buffer[]): Promise<void> {
     let raw: unknown;
     try {
       const text = Buffer.isBuffer(data) ? data.toString("utf8") : Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data).toString("utf8");
-      void isBinary;
       // The same limits as HTTP bodies (nesting depth, text jsonb cannot hold).
       raw = parseJsonBody(text, { allowNul: false });
     } catch (error) {
