@@ -201,7 +201,7 @@ describe("multitask strategies on run.start", () => {
 describe("queued runs", () => {
   it("a queued run cancelled before it starts still ends its stream", async () => {
     const thread = openThread(server.client, "slow", "sse");
-    const first = await started(thread.run.start({ input: { messages: ["1"], sleep: 1000 } }));
+    const first = await started(thread.run.start({ input: { messages: ["1"], sleep: 3000 } }));
     const second = await started(thread.run.start({ input: { messages: ["2"], sleep: 0 } }));
     const reading = readSse(server.url, thread.threadId, { channels: ["lifecycle"] }, (e) => isRootTerminal(e));
     await server.client.runs.cancel(thread.threadId, second.run_id);
