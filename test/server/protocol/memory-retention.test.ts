@@ -46,3 +46,28 @@ describe("MemoryThreadEventLog retention", () => {
     expect(await log.read("t", 5, 10)).toEqual([]);
   });
 });
+
+describe("MemoryThreadEventLog byte bounds", () => {
+  const sized = (n: number, chars: number): NewThreadEvent[] =>
+    Array.from({ length: n }, () => ({ method: "values", channel: "values", namespace: [], params: "x".repeat(chars) }));
+
+  it("bounds a thread's JSON, older runs first, and the total across threads", async () => {
+    const log = new MemoryThreadEventLog({ bytesPerThread: 1000, bytesTotal: 2500 });
+    await log.append("t", "r1", sized(5, 100));
+    await log.append("t", "r2", sized(8, 100));
+    // 1,300 characters: r1's oldest three go, r2 stays whole.
+    const kept = await log.read("t", 0, 100);
+    expect(kept.map((e) => e.run_id)).toEqual([...Array(2).fill("r1"), ...Array(8).fill("r2")]);
+    // r2 grows past the bound alone: r1 goes, then r2's oldest.
+    await log.append("t", "r2", sized(4, 100));
+    const now = await log.read("t", 0, 100);
+    expect(now.map((e) => e.run_id)).toEqual(Array(10).fill("r2"));
+    expect(now[0].seq).toBe(8);
+    expect(log.bytes()).toBe(1000);
+    await log.append("u", "r", sized(10, 100));
+    await log.append("v", "r", sized(10, 100));
+    // 3,000 would be over the total: the least recently streamed thread ("t") goes.
+    expect(await log.read("t", 0, 100)).toEqual([]);
+    expect(log.bytes()).toBe(2000);
+  });
+});
