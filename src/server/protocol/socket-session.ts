@@ -21,6 +21,8 @@ export class SocketSession implements CommandSession {
   private serial: Promise<unknown> = Promise.resolve();
   private readonly closed = new AbortController();
   private lastRun?: string;
+  /** The thread's last seq when the socket opened. */
+  private openedAt = 0;
   private readonly opened: Promise<void>;
 
   constructor(
@@ -34,6 +36,7 @@ export class SocketSession implements CommandSession {
     socket.on("error", () => socket.terminate());
     this.opened = this.protocol.runStart(threadId).then((p) => {
       this.cursor = p.last;
+      this.openedAt = p.last;
     });
     void this.pump();
   }
@@ -101,13 +104,16 @@ export class SocketSession implements CommandSession {
 
   /**
    * Replays the events of the run this connection started last (else of the
-   * run in progress) that the pump already passed, then goes live. `since`
-   * replays from there instead.
+   * run in progress; else everything since the socket opened: a subscribe
+   * sent alongside run.start may be handled after a quick run ended) that
+   * the pump already passed, then goes live. `since` replays from there
+   * instead.
    */
   async subscribe(filter: EventFilter & { since?: number }): Promise<{ subscription_id: string; replayed_events: number }> {
     await this.opened;
     let from = filter.since;
     if (from === undefined) {
+      from = this.openedAt;
       const runId = this.lastRun ?? (await this.activeRun());
       if (runId) {
         const { runStart } = await this.protocol.runStart(this.threadId, runId);

@@ -57,18 +57,19 @@ describe.each(TRANSPORTS)("ThreadStream over %s", (transport) => {
 
   it("assembles messages: thread.messages yields a handle whose text is the reply", async () => {
     const thread = openThread(server.client, "chat", transport);
-    const messages = thread.messages;
+    const collecting = takeUntil(thread.messages, () => true);
     await thread.run.start({ input: { messages: [{ type: "human", content: "hi" }] } });
-    const [handle] = await takeUntil(messages, () => true);
+    const [handle] = await collecting;
     expect(await handle.text).toBe(REPLY);
     await thread.close();
   });
 
   it("assembles tool calls with their output", async () => {
     const thread = openThread(server.client, "toolAgent", transport);
-    const calls = thread.toolCalls;
+    // Iterating before the run starts, as a UI does.
+    const collecting = takeUntil(thread.toolCalls, () => true);
     await thread.run.start({ input: { messages: [{ type: "human", content: "weather in Paris?" }] } });
-    const [call] = await takeUntil(calls, () => true);
+    const [call] = await collecting;
     expect(call).toMatchObject({ name: "weather", callId: "call_weather_1" });
     const input = typeof call.input === "string" ? JSON.parse(call.input) : call.input;
     expect(input).toEqual({ city: "Paris" });
