@@ -212,7 +212,7 @@ export class ProtocolCommands {
     }
     return {
       values,
-      checkpoint: state.checkpoint ? { id: state.checkpoint.checkpoint_id, ns: state.checkpoint.checkpoint_ns } : null,
+      ...(state.checkpoint ? { checkpoint: { id: state.checkpoint.checkpoint_id, ns: state.checkpoint.checkpoint_ns } } : {}),
       next: state.next,
       interrupts: state.tasks.flatMap((t) => t.interrupts),
     };
@@ -229,7 +229,7 @@ export class ProtocolCommands {
         .map((s) => ({
           id: s.checkpoint?.checkpoint_id,
           ...(s.parent_checkpoint ? { parent_id: s.parent_checkpoint.checkpoint_id } : {}),
-          timestamp: s.created_at,
+          timestamp: s.created_at ?? "",
           step: typeof s.metadata?.step === "number" ? s.metadata.step : -1,
           ...(s.next.length ? { node_name: s.next[0] } : {}),
           metadata: s.metadata ?? {},

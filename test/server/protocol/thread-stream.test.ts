@@ -138,6 +138,34 @@ describe.each(TRANSPORTS)("ThreadStream over %s", (transport) => {
     await next.close();
   });
 
+  it("reads state and checkpoints, forks with state.fork, and injects a message", async () => {
+    const thread = openThread(server.client, "simple", transport);
+    await thread.run.start({ input: { messages: ["s"] } });
+    await thread.values;
+    const state = await thread.state.get({ namespace: [], keys: ["messages"] });
+    expect(state.values).toEqual({ messages: ["s", "a", "b"] });
+    expect(state.checkpoint?.id).toMatch(/^[0-9a-f-]{36}$/);
+    const { checkpoints } = await thread.state.listCheckpoints({ limit: 10 });
+    expect(checkpoints.length).toBeGreaterThanOrEqual(3);
+    expect(checkpoints[0]).toMatchObject({ id: state.checkpoint?.id, step: expect.any(Number), timestamp: expect.any(String) });
+    // Fork from the checkpoint after node a: b runs again on ["s", "a"].
+    const afterA = checkpoints.find((c) => c.node_name === "b");
+    expect(afterA).toBeDefined();
+    const forked = await thread.state.fork({ checkpoint_id: afterA!.id });
+    expect(forked).toMatchObject({ run_id: expect.any(String), thread_id: thread.threadId });
+    await server.client.runs.join(thread.threadId, forked.run_id);
+    expect((await server.client.threads.getState<{ messages: string[] }>(thread.threadId)).values.messages).toEqual(["s", "a", "b"]);
+    await thread.close();
+
+    const chat = openThread(server.client, "chat", transport);
+    await chat.run.start({ input: { messages: [{ type: "human", content: "hi" }] } });
+    await chat.values;
+    await chat.input.inject({ namespace: [], message: { role: "user", content: "injected" } });
+    const after = await server.client.threads.getState<{ messages: Array<{ type: string; content: unknown }> }>(chat.threadId);
+    expect(after.values.messages.at(-1)).toMatchObject({ type: "human", content: "injected" });
+    await chat.close();
+  });
+
   it("is an ordinary run: listed and joinable through the classic API", async () => {
     const thread = openThread(server.client, "simple", transport);
     const { run_id } = await started(thread.run.start({ input: { messages: ["p"] } }));
