@@ -243,6 +243,35 @@ describe("queued runs", () => {
   });
 });
 
+describe("interrupts over raw commands", () => {
+  it("input.respond takes the batch form, with an update applied in the same step", async () => {
+    const threadId = uuid7();
+    await command(server.url, threadId, 1, "run.start", { assistant_id: "ask", input: { messages: [{ type: "human", content: "hi" }] } });
+    const events = await readSse(server.url, threadId, { channels: ["input", "lifecycle"] }, (e) => isRootTerminal(e));
+    const requested = events.find((e) => e.method === "input.requested");
+    const interruptId = requested?.params.data.interrupt_id as string;
+    const answer = await command(server.url, threadId, 2, "input.respond", {
+      responses: [{ namespace: [], interrupt_id: interruptId, response: "Bo" }],
+      update: { messages: [{ type: "human", content: "a note" }] },
+    });
+    expect(answer.body).toMatchObject({ type: "success", id: 2, result: { run_id: expect.any(String) } });
+    await server.client.runs.join(threadId, (answer.body.result as { run_id: string }).run_id);
+    const state = await server.client.threads.getState<{ messages: Array<{ content: unknown }> }>(threadId);
+    expect(state.values.messages.map((m) => m.content)).toEqual(["hi", "a note", "Hello Bo"]);
+    // Answered: the thread waits on nothing, so another answer is refused.
+    const again = await command(server.url, threadId, 3, "input.respond", { interrupt_id: interruptId, response: "x" });
+    expect(again.body).toMatchObject({ type: "error", error: "invalid_argument" });
+  });
+
+  it("input.respond with an interrupt id the thread does not wait on is no_such_interrupt", async () => {
+    const threadId = uuid7();
+    await command(server.url, threadId, 1, "run.start", { assistant_id: "ask", input: { messages: [{ type: "human", content: "hi" }] } });
+    await readSse(server.url, threadId, { channels: ["lifecycle"] }, (e) => isRootTerminal(e));
+    const res = await command(server.url, threadId, 2, "input.respond", { interrupt_id: "not-this-one", response: "x" });
+    expect(res.body).toMatchObject({ type: "error", error: "no_such_interrupt" });
+  });
+});
+
 describe("event ids and replay", () => {
   it("numbers events across the thread's runs and replays after `since`", async () => {
     const threadId = uuid7();
