@@ -69,7 +69,8 @@ const CSP = [
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data:",
-  "connect-src 'self' http://127.0.0.1:* ws://localhost:*",
+  // ws: the run panel streams runs over the protocol's WebSocket.
+  "connect-src 'self' http://127.0.0.1:* ws://127.0.0.1:* ws://localhost:*",
   "object-src 'none'",
   "base-uri 'none'",
   "frame-ancestors 'none'",

@@ -25,6 +25,8 @@ import { runRoutes } from "./http/run-routes.ts";
 import { storeRoutes } from "./http/store-routes.ts";
 import { internalRoutes } from "./http/internal-routes.ts";
 import { installOpenApi } from "./http/openapi.ts";
+import { ProtocolService } from "./protocol/protocol-service.ts";
+import { protocolRoutes } from "./protocol/routes.ts";
 import { parseJsonBody } from "./http/json-body.ts";
 import { installInputLimits } from "./http/input-limits.ts";
 import { serializeJson } from "./serialize.ts";
@@ -155,7 +157,8 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
         cache.watchAdmin(persistence.checkpoints);
       }
       const threads = new ThreadService(persistence, registry, engine, cache);
-      context = { persistence, registry, engine, runs, threads, settings, log, bootId: randomUUID(), startedAt: new Date(), version: VERSION, auth, devStatus: options.devStatus };
+      const protocol = new ProtocolService({ persistence, runs, threads, engine, log }, { pollIntervalMs: settings.pollIntervalMs });
+      context = { persistence, registry, engine, runs, threads, protocol, settings, log, bootId: randomUUID(), startedAt: new Date(), version: VERSION, auth, devStatus: options.devStatus };
       const backend = persistence;
       installErrorHandler(fastify, log, (error) => backend.explainError?.(error));
       installInputLimits(fastify);
@@ -181,6 +184,7 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
         await assistantRoutes(instance, ctx);
         await threadRoutes(instance, ctx);
         await runRoutes(instance, ctx);
+        await protocolRoutes(instance, ctx, ctx.protocol);
         await storeRoutes(instance, ctx);
         if (uiBundles) await uiRoutes(instance, uiBundles);
         if (settings.internalTruncate) await internalRoutes(instance, ctx);
@@ -231,6 +235,7 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
       closePromise ??= (async () => {
         if (readyPromise) await readyPromise.catch(() => undefined);
         if (context) await context.engine.stop();
+        context?.protocol.close();
         await front?.close();
         // Streams still open (a client that never hangs up) must not hold the shutdown.
         await Promise.race([fastify.close(), new Promise((r) => setTimeout(r, 5_000).unref())]);

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { Client } from "@langchain/langgraph-sdk";
+import { WebSocket } from "ws";
 import { killAllCliChildren, startCli, type CliServer } from "../helpers/cli.ts";
 import { pollUntil } from "../helpers/wait.ts";
 
@@ -58,5 +59,18 @@ describe("custom routes (http.app)", () => {
       "the relative webhook call",
     );
     expect(payload).toMatchObject({ run_id: run.run_id, status: "success" });
+  });
+
+  it("passes the streaming protocol's WebSocket through to the API", async () => {
+    const thread = await client.threads.create();
+    const socket = new WebSocket(`${server.url.replace("http", "ws")}/threads/${thread.thread_id}/stream/events`);
+    const answers: Array<Record<string, unknown>> = [];
+    socket.on("message", (data) => answers.push(JSON.parse(String(data)) as Record<string, unknown>));
+    await new Promise((resolve, reject) => (socket.once("open", resolve), socket.once("error", reject)));
+    socket.send(JSON.stringify({ id: 1, method: "subscription.subscribe", params: { channels: ["lifecycle"] } }));
+    socket.send(JSON.stringify({ id: 2, method: "run.start", params: { assistant_id: "echo", input: {} } }));
+    await expect.poll(() => answers.some((a) => a.type === "event" && (a.params as { data: { event: string } }).data.event === "completed"), { timeout: 30_000 }).toBe(true);
+    expect(answers).toContainEqual(expect.objectContaining({ type: "success", id: 2 }));
+    socket.close();
   });
 });

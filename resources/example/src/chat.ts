@@ -1,19 +1,27 @@
 // The "chat" graph: a MessagesAnnotation agent loop with a scripted model (no
 // API key): agent -> tools -> agent. Ask it "what time is it?" to see a tool
-// call and a ToolMessage; anything else is answered directly.
+// call and a ToolMessage; anything else is answered directly. Answers are
+// streamed character by character, as a chat model streams tokens.
 import { AIMessage, type BaseMessage, ToolMessage } from "@langchain/core/messages";
-import { MessagesAnnotation, StateGraph } from "@langchain/langgraph";
+import { FakeListChatModel } from "@langchain/core/utils/testing";
+import { tool } from "@langchain/core/tools";
+import { MessagesAnnotation, StateGraph, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import { ToolNode } from "@langchain/langgraph/prebuilt";
+import { z } from "zod";
 
 function text(message: BaseMessage | undefined): string {
   const c = message?.content;
   return typeof c === "string" ? c : JSON.stringify(c ?? "");
 }
 
+/** A scripted chat model saying `answer`, a character at a time. */
+const say = (answer: string, config: LangGraphRunnableConfig) => new FakeListChatModel({ responses: [answer], sleep: 5 }).invoke([], config);
+
 /** Stands in for a chat model: decides from the last message, deterministically. */
-function agent(state: typeof MessagesAnnotation.State) {
+async function agent(state: typeof MessagesAnnotation.State, config: LangGraphRunnableConfig) {
   const last = state.messages.at(-1);
   if (last instanceof ToolMessage) {
-    return { messages: [new AIMessage(`The clock tool says it is ${text(last)}.`)] };
+    return { messages: [await say(`The clock tool says it is ${text(last)}.`, config)] };
   }
   const question = text(last);
   if (/\btime\b/i.test(question)) {
@@ -27,13 +35,15 @@ function agent(state: typeof MessagesAnnotation.State) {
     };
   }
   const words = question.split(/\s+/).filter(Boolean).length;
-  return { messages: [new AIMessage(`You said "${question}" (${words} word${words === 1 ? "" : "s"}). Ask me what time it is to see a tool call.`)] };
+  return { messages: [await say(`You said "${question}" (${words} word${words === 1 ? "" : "s"}). Ask me what time it is to see a tool call.`, config)] };
 }
 
-function tools(state: typeof MessagesAnnotation.State) {
-  const call = (state.messages.at(-1) as AIMessage).tool_calls?.[0];
-  return { messages: [new ToolMessage({ tool_call_id: call?.id ?? "call", name: "clock", content: new Date().toISOString().slice(11, 16) + " UTC" })] };
-}
+const clock = tool(async () => new Date().toISOString().slice(11, 16) + " UTC", {
+  name: "clock",
+  description: "The current time.",
+  schema: z.object({ timezone: z.string() }),
+});
+const tools = new ToolNode([clock]);
 
 export const graph = new StateGraph(MessagesAnnotation)
   .addNode("agent", agent)

@@ -19,6 +19,22 @@ export type CompiledGraph = Pregel<any, any, any, any, any, any, any, any, any, 
 const wiredBy = new WeakMap<object, BaseCheckpointSaver>();
 
 /**
+ * A graph object of its own sharing the graph's definition. A real instance
+ * (withConfig constructs one), not an Object.create view: methods that use
+ * private fields (streamEvents v3) throw "Receiver must be an instance" on a view.
+ */
+function viewOf(graph: CompiledGraph): CompiledGraph {
+  if (typeof graph.withConfig === "function") {
+    try {
+      return graph.withConfig({}) as CompiledGraph;
+    } catch {
+      // A graph class whose constructor cannot take its own fields: fall back.
+    }
+  }
+  return Object.create(graph) as CompiledGraph;
+}
+
+/**
  * Attaches our checkpointer and store. A graph object another app in this
  * process already wired (tests, several servers in one process) gets a view of
  * its own instead, so the apps never write into each other's savers.
@@ -26,7 +42,7 @@ const wiredBy = new WeakMap<object, BaseCheckpointSaver>();
 function wire(graph: CompiledGraph, checkpointer: BaseCheckpointSaver, store: BaseStore): CompiledGraph {
   const owner = wiredBy.get(graph);
   if (owner && owner !== checkpointer) {
-    const view = Object.create(graph) as CompiledGraph;
+    const view = viewOf(graph);
     view.checkpointer = checkpointer;
     view.store = store;
     return view;
@@ -166,6 +182,7 @@ export class GraphRegistry {
       graph = entry.graph;
     }
     if (options.temporary) {
+      // Stateless runs never stream through the protocol: a cheap view will do.
       const view = Object.create(graph) as CompiledGraph;
       view.checkpointer = undefined;
       return view;

@@ -8,6 +8,7 @@ import type { ResolvedSettings } from "../settings.ts";
 import type { Logger } from "../logger.ts";
 import type { CustomAuth } from "../auth/custom-auth.ts";
 import type { DevStatus } from "../dev/dev-status.ts";
+import type { ProtocolService } from "../protocol/protocol-service.ts";
 
 export interface ServerContext {
   persistence: Persistence;
@@ -15,6 +16,8 @@ export interface ServerContext {
   engine: RunEngine;
   runs: RunService;
   threads: ThreadService;
+  /** The streaming protocol (v2): thread event logs, commands, streams. */
+  protocol: ProtocolService;
   settings: ResolvedSettings;
   log: Logger;
   bootId: string;

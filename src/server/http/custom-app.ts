@@ -5,7 +5,8 @@
 // route takes are proxied to the API server, which then listens privately
 // and only accepts requests carrying this process's proxy secret.
 import { randomBytes } from "node:crypto";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage } from "node:http";
+import { connect, type AddressInfo, type Socket } from "node:net";
 import { Hono, type Context } from "hono";
 import { serve, type ServerType } from "@hono/node-server";
 import type { CustomAuth } from "../auth/custom-auth.ts";
@@ -68,8 +69,39 @@ export class CustomAppFront {
       const server = serve({ fetch: root.fetch, port, hostname: host }, () => resolve(server));
       server.once("error", reject);
     });
+    // WebSocket upgrades (the streaming protocol's socket) bypass Hono: the
+    // handshake goes to the API as is, with the proxy secret, then bytes flow
+    // both ways. The user's middleware does not see them.
+    this.server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => this.tunnel(req, socket, head, apiUrl));
     const address = this.server.address() as AddressInfo;
     return `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
+  }
+
+  private tunnel(req: IncomingMessage, socket: Socket, head: Buffer, apiUrl: string): void {
+    const api = new URL(apiUrl);
+    const upstream = connect(Number(api.port), api.hostname);
+    const lines = [`${req.method} ${req.url} HTTP/1.1`];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      const name = req.rawHeaders[i];
+      if (name.toLowerCase() === PROXY_SECRET_HEADER || name.toLowerCase() === FORWARDED_HOST_HEADER) continue;
+      lines.push(`${name}: ${req.rawHeaders[i + 1]}`);
+    }
+    lines.push(`${PROXY_SECRET_HEADER}: ${this.secret}`);
+    if (req.headers.host) lines.push(`${FORWARDED_HOST_HEADER}: ${req.headers.host}`);
+    upstream.once("connect", () => {
+      upstream.write(`${lines.join("\r\n")}\r\n\r\n`);
+      if (head.length) upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    const end = () => {
+      upstream.destroy();
+      socket.destroy();
+    };
+    upstream.once("error", end);
+    socket.once("error", end);
+    upstream.once("close", end);
+    socket.once("close", end);
   }
 
   private async proxy(c: Context, apiUrl: string): Promise<Response> {

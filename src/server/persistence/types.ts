@@ -228,7 +228,8 @@ export type BusMessage =
   | { type: "run_created" }
   | { type: "run_ended"; run_id: string; thread_id: string }
   | { type: "cancel"; run_id: string; action: "interrupt" | "rollback" }
-  | { type: "events"; run_id: string };
+  | { type: "events"; run_id: string }
+  | { type: "thread_events"; thread_id: string };
 
 export interface StoredStreamEvent {
   id: number;
@@ -257,8 +258,44 @@ export interface RunBus {
   close(): Promise<void>;
 }
 
+/** A protocol event as a run records it, before the log numbers it. */
+export interface NewThreadEvent {
+  method: string;
+  /** The subscription channel (inferred once, at record time). */
+  channel: string;
+  namespace: string[];
+  /** JSON text of the event's params: namespace, timestamp, node?, data. */
+  params: string;
+}
+
+export interface ThreadEvent extends NewThreadEvent {
+  /** Per thread, increasing across all of the thread's runs, from 1. */
+  seq: number;
+  run_id: string;
+}
+
+/**
+ * A thread's protocol event history (streaming protocol v2): what SSE and
+ * WebSocket clients replay and follow. Numbered per thread. Retention is the
+ * backend's: bounded in memory, time-based on PostgreSQL.
+ */
+export interface ThreadEventLog {
+  /** Appends in order; numbers them after the thread's last event. */
+  append(threadId: string, runId: string, events: NewThreadEvent[]): Promise<void>;
+  /** Events with seq > afterSeq, oldest first. */
+  read(threadId: string, afterSeq: number, limit: number): Promise<ThreadEvent[]>;
+  /** The seq of the thread's last event (0 when none), and of a run's first, if retained. */
+  position(threadId: string, runId?: string): Promise<{ last: number; runStart?: number }>;
+  /** Forgets old history (memory: a no-op, it is bounded on append). */
+  prune(olderThanMs: number): Promise<void>;
+  deleteThread(threadId: string): Promise<void>;
+  /** Small batches cost this backend a round trip each: the recorder batches for this long. */
+  readonly batchDelayMs: number;
+}
+
 export interface Persistence {
   readonly scheme: "memory" | "postgres" | "custom";
+  readonly threadEvents: ThreadEventLog;
   /** Present when several processes may share the backend. */
   readonly bus?: RunBus;
   readonly metadata: MetadataStore;

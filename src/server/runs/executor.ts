@@ -7,6 +7,8 @@ import type { Run } from "../persistence/types.ts";
 import type { CompiledGraph } from "../graphs/registry.ts";
 import { serializeError, serializeJson } from "../serialize.ts";
 import { libraryModes, translateChunk, type SseOut } from "./stream-modes.ts";
+import type { ProtocolSourceEvent } from "./run-observer.ts";
+import { protocolSource, CLASSIC_OBSERVED_MODES, classicToProtocol } from "./protocol-source.ts";
 
 export type CancelAction = "interrupt" | "rollback";
 
@@ -50,12 +52,21 @@ export async function executeRun(
   signal: AbortSignal,
   /** Awaited once the run's first event is published, before the graph starts. */
   started?: () => Promise<void> | undefined,
+  /** Receives the run's events in the streaming protocol's terms. */
+  observe?: (event: ProtocolSourceEvent) => void,
 ): Promise<ExecutionResult> {
   const kwargs = run.kwargs;
   const userModes = kwargs.stream_mode.length ? kwargs.stream_mode : ["values"];
   const subgraphs = kwargs.subgraphs === true;
-  const emit = (out: SseOut | undefined) => {
-    if (out) publish(out.event, serializeJson(out.data));
+  const emit = (out: SseOut | undefined): string | undefined => {
+    if (!out) return undefined;
+    const json = serializeJson(out.data);
+    publish(out.event, json);
+    return json;
+  };
+  // Classic runs show on protocol streams with what they stream anyway.
+  const tap = (ns: string[] | undefined, mode: string, chunk: unknown, json: string | undefined) => {
+    if (observe && CLASSIC_OBSERVED_MODES.has(mode)) for (const e of classicToProtocol(ns ?? [], mode, chunk, json)) observe(e);
   };
   publish("metadata", serializeJson({ run_id: run.run_id, attempt: 1 }));
   await started?.();
@@ -81,8 +92,20 @@ export async function executeRun(
   };
 
   try {
-    if (userModes.includes("events") || userModes.includes("messages")) {
-      await streamWithEvents(run, graph, input, options, userModes, emit, noteValues);
+    if (kwargs.protocol === true && observe) {
+      // A protocol run: every channel (messages token by token, tools,
+      // checkpoints, tasks...), and the classic stream modes it asked for.
+      for await (const e of protocolSource(graph, input, options)) {
+        if (e.method === "values" || e.method === "updates" || e.method === "custom") {
+          const ns = e.namespace.length ? e.namespace : undefined;
+          const classic = e.method === "updates" && e.node ? { [e.node]: e.data } : e.data;
+          noteValues(ns, e.method, classic);
+          emit(translateChunk(ns, e.method, classic, userModes, true));
+        }
+        observe(e);
+      }
+    } else if (userModes.includes("events") || userModes.includes("messages")) {
+      await streamWithEvents(run, graph, input, options, userModes, emit, noteValues, tap);
     } else {
       const modes = libraryModes(userModes);
       if (!modes.includes("values")) modes.push("values");
@@ -90,7 +113,8 @@ export async function executeRun(
       for await (const item of stream as AsyncIterable<unknown[]>) {
         const [ns, mode, chunk] = (subgraphs ? item : [undefined, ...item]) as [string[] | undefined, string, unknown];
         noteValues(ns, mode, chunk);
-        emit(translateChunk(ns, mode, chunk, userModes, subgraphs));
+        const json = emit(translateChunk(ns, mode, chunk, userModes, subgraphs));
+        tap(ns, mode, chunk, mode === "values" ? json : undefined);
       }
     }
     if (signal.aborted) return abortedResult(signal, lastValues, publish);
@@ -131,8 +155,9 @@ async function streamWithEvents(
   input: unknown,
   options: Record<string, unknown>,
   userModes: string[],
-  emit: (out: SseOut | undefined) => void,
+  emit: (out: SseOut | undefined) => string | undefined,
   noteValues: (ns: string[] | undefined, mode: string, chunk: unknown) => void,
+  tap: (ns: string[] | undefined, mode: string, chunk: unknown, json: string | undefined) => void,
 ): Promise<void> {
   const subgraphs = options.subgraphs === true;
   const modes = libraryModes(userModes);
@@ -147,7 +172,8 @@ async function streamWithEvents(
       const tuple = (subgraphs ? event.data.chunk : [undefined, ...(event.data.chunk as unknown[])]) as [string[] | undefined, string, unknown];
       const [ns, mode, chunk] = tuple;
       noteValues(ns, mode, chunk);
-      emit(translateChunk(ns, mode, chunk, userModes, subgraphs));
+      const json = emit(translateChunk(ns, mode, chunk, userModes, subgraphs));
+      tap(ns, mode, chunk, mode === "values" ? json : undefined);
     } else if (userModes.includes("events")) {
       emit({ event: "events", data: event });
     }

@@ -22,6 +22,10 @@ import { purgeRun } from "./run-purge.ts";
 const STREAM_OUTAGE_LIMIT_MS = 5 * 60_000;
 /** setTimeout's limit (2^31 - 1 ms, ~24.8 days): a longer delay fires at once, with a TimeoutOverflowWarning. */
 const MAX_TIMER_MS = 2_147_483_647;
+import type { RunObserver } from "./run-observer.ts";
+
+/** How long PostgreSQL keeps a thread's protocol events (memory keeps a bounded count instead). */
+export const THREAD_EVENT_RETENTION_MS = 24 * 60 * 60_000;
 
 export interface RunEnded {
   run: Run;
@@ -33,6 +37,8 @@ export class RunEngine {
   readonly broker = new StreamBroker();
   /** Where clients reach this server (relative webhooks resolve against it). */
   publicUrl?: string;
+  /** Sees every thread run this process executes (the streaming protocol's recorder). */
+  observer?: RunObserver;
   private controllers = new Map<string, AbortController>();
   /** run id -> thread id of the runs executing here. */
   private runningThreads = new Map<string, string>();
@@ -117,6 +123,7 @@ export class RunEngine {
   private async reap(): Promise<void> {
     try {
       await this.bus?.pruneEvents(5 * 60_000);
+      await this.persistence.threadEvents.prune(THREAD_EVENT_RETENTION_MS);
       const settled = await this.persistence.metadata.runs.settleOrphaned("server stopped while the run was in progress");
       for (const run of settled) {
         this.release(run.run_id);
@@ -314,6 +321,7 @@ export class RunEngine {
       this.broker.publish(run.run_id, event, data);
       log?.push({ id: seq++, event, data });
     };
+    const observation = run.kwargs.temporary ? undefined : this.observer?.begin(run, graphId);
     try {
       const graph = await this.registry.get(graphId, run.kwargs.config, { temporary: run.kwargs.temporary });
       // A reader is waiting: let the first event leave before the graph
@@ -321,8 +329,10 @@ export class RunEngine {
       // not run until the microtask queue drains, and a graph whose awaits
       // all resolve at once (memory checkpointer, no I/O) is one long
       // microtask chain: its first event would leave with its last.
-      const started = () => (this.broker.hasReaders(run.run_id) ? new Promise<void>((resolve) => setImmediate(resolve)) : undefined);
-      result = await executeRun(run, graph, publish, controller.signal, started);
+      // Protocol runs are followed through the thread's log: assume a reader.
+      const started = () =>
+        this.broker.hasReaders(run.run_id) || run.kwargs.protocol === true ? new Promise<void>((resolve) => setImmediate(resolve)) : undefined;
+      result = await executeRun(run, graph, publish, controller.signal, started, observation ? (e) => observation.event(e) : undefined);
     } catch (error) {
       result = { outcome: "error", error };
     } finally {
@@ -330,7 +340,9 @@ export class RunEngine {
       await log?.close();
     }
     try {
-      await this.settleWithRetry(run, result);
+      const thread = await this.settleWithRetry(run, result);
+      // Before this worker claims the thread's next run: its events follow these.
+      await observation?.end(result, thread).catch((error: unknown) => this.log.warn("could not record the run's end on its thread stream", { run_id: run.run_id, error: serializeError(error).message }));
     } finally {
       this.controllers.delete(run.run_id);
       this.runningThreads.delete(run.run_id);
@@ -348,33 +360,32 @@ export class RunEngine {
    * database is back instead of staying "running". Gives up only on shutdown;
    * the next boot settles it then.
    */
-  private async settleWithRetry(run: Run, result: ExecutionResult): Promise<void> {
+  private async settleWithRetry(run: Run, result: ExecutionResult): Promise<ThreadUpdate | undefined> {
     // Capped at 2 s: streams of the run end only once this succeeds, and they should end soon after the database is back.
     for (let attempt = 0, delay = 250; ; attempt++, delay = Math.min(delay * 2, 2_000)) {
       try {
-        await this.settle(run, result);
-        return;
+        return await this.settle(run, result);
       } catch (error) {
         this.log.error("could not record the end of a run; retrying", { run_id: run.run_id, attempt, error: serializeError(error).message });
-        if (this.stopped) return;
+        if (this.stopped) return undefined;
         await new Promise((r) => setTimeout(r, delay));
       }
     }
   }
 
   /** Writes the run's end to the thread (first) and the run (then), so the next run sees a settled thread. */
-  private async settle(run: Run, result: ExecutionResult): Promise<void> {
+  private async settle(run: Run, result: ExecutionResult): Promise<ThreadUpdate | undefined> {
     const { metadata } = this.persistence;
     const threadId = run.thread_id;
     if (result.outcome === "rollback") {
       await purgeRun(this.persistence, threadId, run.run_id);
       await this.recomputeThread(threadId, run, undefined);
-      return;
+      return undefined;
     }
     if (run.kwargs.temporary) {
       await metadata.runs.finish(run.run_id, toRunStatus(result.outcome));
       await metadata.threads.delete(threadId);
-      return;
+      return undefined;
     }
     let update: ThreadUpdate | undefined;
     try {
@@ -387,6 +398,7 @@ export class RunEngine {
     // The thread's new state and the run's end in one write.
     await metadata.runs.finish(run.run_id, toRunStatus(result.outcome), update ? { threadId, update } : undefined);
     if (run.kwargs.webhook) void this.callWebhook(run, result);
+    return update;
   }
 
   async recomputeThread(threadId: string, run: Run | undefined, result: ExecutionResult | undefined): Promise<void> {

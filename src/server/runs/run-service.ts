@@ -62,6 +62,15 @@ export function checkWebhook(webhook: string | undefined): void {
   }
 }
 
+/**
+ * Where a run starts (a fork's checkpoint) belongs to that run: kept in the
+ * thread's config, it made every later run start from the same checkpoint.
+ */
+const CHECKPOINT_KEYS = new Set(["checkpoint_id", "checkpoint_ns", "checkpoint_map"]);
+function withoutCheckpoint(configurable: JsonObject | undefined): JsonObject {
+  return Object.fromEntries(Object.entries(configurable ?? {}).filter(([k]) => !CHECKPOINT_KEYS.has(k)));
+}
+
 export class RunService {
   constructor(
     private readonly persistence: Persistence,
@@ -90,8 +99,17 @@ export class RunService {
   /** Creation is serialized per thread in this process, so "reject" sees every earlier run. */
   private creating = new Map<string, Promise<unknown>>();
 
-  /** `options.streamed`: the caller streams the run's events from its start. */
-  async create(threadId: string | undefined, body: RunCreateBody, headers: Record<string, string | string[] | undefined>, options: { streamed?: boolean; caller?: RunCaller } = {}): Promise<Run> {
+  /**
+   * `options.streamed`: the caller streams the run's events from its start.
+   * `options.protocol`: started through the streaming protocol (every channel is recorded).
+   * `options.caller`: who creates it (custom auth).
+   */
+  async create(
+    threadId: string | undefined,
+    body: RunCreateBody,
+    headers: Record<string, string | string[] | undefined>,
+    options: { streamed?: boolean; protocol?: boolean; caller?: RunCaller } = {},
+  ): Promise<Run> {
     if (threadId === undefined) return this.createUnlocked(threadId, body, headers, options);
     const previous = this.creating.get(threadId) ?? Promise.resolve();
     const mine = previous.catch(() => undefined).then(() => this.createUnlocked(threadId, body, headers, options));
@@ -107,7 +125,7 @@ export class RunService {
     threadId: string | undefined,
     body: RunCreateBody,
     headers: Record<string, string | string[] | undefined>,
-    options: { streamed?: boolean; caller?: RunCaller },
+    options: { streamed?: boolean; protocol?: boolean; caller?: RunCaller },
   ): Promise<Run> {
     const { metadata: store } = this.persistence;
     checkWebhook(body.webhook);
@@ -159,7 +177,7 @@ export class RunService {
       ...assistant.config,
       ...thread.config,
       ...runConfig,
-      configurable: { ...assistantConfigurable, ...threadConfigurable, ...runConfigurable },
+      configurable: { ...assistantConfigurable, ...withoutCheckpoint(threadConfigurable), ...withoutCheckpoint(runConfigurable) },
     };
     // Written together with the run below (one commit).
     const threadUpdate = { status: "busy" as const, metadata: { graph_id: assistant.graph_id, assistant_id: assistantId }, config: threadConfig };
@@ -168,7 +186,7 @@ export class RunService {
     const runId = uuid7();
     const configurable: JsonObject = {
       ...assistantConfigurable,
-      ...threadConfigurable,
+      ...withoutCheckpoint(threadConfigurable),
       ...runConfigurable,
       run_id: runId,
       thread_id: id,
@@ -202,6 +220,7 @@ export class RunService {
         subgraphs: body.stream_subgraphs ?? false,
         resumable: body.stream_resumable ?? false,
         on_disconnect: body.on_disconnect,
+        ...(options.protocol ? { protocol: true } : {}),
       },
     };
     // Open the stream before the run can start, so no event is missed.
@@ -242,6 +261,7 @@ export class RunService {
         }
         await this.engine.recomputeThread(run.thread_id, run, undefined);
         this.engine.release(runId);
+        await this.engine.observer?.discarded(run);
       } else if (!(await this.engine.requestRemoteCancel(runId, action))) {
         // Running, not here, and no other process can be running it: a run
         // left by a process that is gone.

@@ -141,6 +141,7 @@ export class ThreadService {
     await this.engine.abortThread(threadId);
     await Promise.all(active.map((run) => fenceRunWrites(this.persistence.checkpointer, run.run_id)));
     await checkpoints.deleteThread(threadId);
+    await this.persistence.threadEvents.deleteThread(threadId);
   }
 
   /** `prepare` sees the copy before it is written (custom auth: refuse it, or stamp its metadata). */

@@ -1,18 +1,15 @@
 // Run the graph on this thread with JSON input (or resume its interrupt) and
-// watch the stream live: values, updates (with subgraph namespaces) and the
-// graph's custom events. When the stream ends, the thread's queries refresh.
+// watch it live through the streaming protocol: values, updates (with
+// subgraph namespaces), custom events and tool calls in the run log, and the
+// reply as it is written, token by token. Cancel goes through the classic
+// API. When the run ends, the thread's queries refresh.
 import type { Interrupt } from "@langchain/langgraph-sdk";
 import { useQueryClient } from "@tanstack/react-query";
 import { useRef, useState } from "react";
 import { useServerClient } from "../host/host-context.tsx";
 import { compactJson, errorMessage, parseJsonField } from "../lib/format.ts";
 import { serverKeys } from "../lib/query-keys.ts";
-
-interface StreamLine {
-  n: number;
-  event: string;
-  data: unknown;
-}
+import { runThroughProtocol, type LiveReply, type StreamLine } from "../lib/protocol-run.ts";
 
 const DEFAULT_INPUT: Record<string, string> = {
   review: '{ "topic": "durable agents" }',
@@ -40,6 +37,7 @@ export function RunPanel({
   const [running, setRunning] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [outcome, setOutcome] = useState<string | null>(null);
+  const [reply, setReply] = useState<LiveReply | null>(null);
   const abort = useRef<AbortController | null>(null);
   const runId = useRef<string | null>(null);
 
@@ -55,31 +53,27 @@ export function RunPanel({
       return;
     }
     setLines([]);
+    setReply(null);
     setRunning(true);
     const ctrl = new AbortController();
     abort.current = ctrl;
-    let n = 0;
-    let sawInterrupt = false;
     try {
-      const stream = client.runs.stream(threadId, assistantId, {
-        ...(kind === "run" ? { input: payload as Record<string, unknown> } : { command: { resume: payload } }),
-        streamMode: ["values", "updates", "custom"],
-        streamSubgraphs: true,
+      const end = await runThroughProtocol({
+        client,
+        threadId,
+        assistantId,
+        request: kind === "run" ? { kind, input: payload } : { kind, value: payload },
         signal: ctrl.signal,
-      });
-      for await (const chunk of stream) {
-        const { event, data } = chunk as { event: string; data: unknown };
-        if (event === "error") throw new Error(compactJson(data, 1000));
-        if (event.startsWith("updates") && data && typeof data === "object" && "__interrupt__" in data) sawInterrupt = true;
-        // The run exists now: the list shows the thread as busy without waiting for the end.
-        if (event === "metadata") {
-          runId.current = (data as { run_id?: string } | null)?.run_id ?? null;
+        onStarted: (id) => {
+          runId.current = id ?? null;
+          // The run exists now: the list shows the thread as busy without waiting for the end.
           void queryClient.invalidateQueries({ queryKey: keys.threads.lists() });
-        }
-        const line = { n: ++n, event, data };
-        setLines((ls) => [...ls.slice(-499), line]);
-      }
-      setOutcome(sawInterrupt ? "Run paused at an interrupt: answer it below." : "Run finished.");
+        },
+        onLine: (line) => setLines((ls) => [...ls.slice(-499), line]),
+        onReply: setReply,
+      });
+      if (end.kind === "failed") setError(end.error);
+      else setOutcome(end.kind === "interrupted" ? "Run paused at an interrupt: answer it below." : end.kind === "cancelled" ? "Run cancelled." : "Run finished.");
     } catch (err) {
       if (ctrl.signal.aborted) setOutcome("Run cancelled.");
       else setError(errorMessage(err));
@@ -159,6 +153,24 @@ export function RunPanel({
         <p role="status" className="ok-text">
           {outcome}
         </p>
+      )}
+      {reply && (reply.texts.some((t) => t.text) || reply.tools.length > 0) && (
+        <div className="live-reply" role="region" aria-label="Live reply">
+          {reply.tools.map((t) => (
+            <div key={t.id} className={`tool-call tool-${t.status}`}>
+              <span className="tool-name">{t.name}</span>
+              <code>{compactJson(t.input ?? {}, 200)}</code>
+              {t.status !== "running" && <span className="tool-output">→ {compactJson(t.output, 200)}</span>}
+            </div>
+          ))}
+          {reply.texts
+            .filter((t) => t.text)
+            .map((t) => (
+              <div key={t.id} className="msg-text">
+                {t.text}
+              </div>
+            ))}
+        </div>
       )}
       <div className="stream" role="log" aria-label="Run stream">
         {lines.length === 0 && <div className="muted small">Events appear here while a run streams.</div>}

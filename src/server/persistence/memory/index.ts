@@ -3,6 +3,7 @@ import { MemorySaver, InMemoryStore } from "@langchain/langgraph-checkpoint";
 import type { Persistence } from "../types.ts";
 import { MemoryMetadataStore } from "./metadata-store.ts";
 import { MemoryCheckpointAdmin } from "./checkpoint-admin.ts";
+import { MemoryThreadEventLog } from "./thread-event-log.ts";
 
 /** InMemoryStore plus the truncate the test-suite route needs. */
 class MemoryItemStore extends InMemoryStore {
@@ -22,6 +23,7 @@ export function createMemoryPersistence(): Persistence {
     metadata,
     checkpointer,
     checkpoints: new MemoryCheckpointAdmin(checkpointer),
+    threadEvents: new MemoryThreadEventLog(),
     store,
     close: async () => {},
   };

@@ -12,6 +12,7 @@ import { createOwnedPool, DEFAULT_CONNECTION_TIMEOUT_MS, type OwnedPool } from "
 import { SkeinoPostgresSaver } from "./saver.ts";
 import { SharedPoolPostgresStore } from "./store.ts";
 import { PostgresRunBus } from "./run-bus.ts";
+import { PostgresThreadEventLog } from "./thread-event-log.ts";
 
 export interface PostgresPersistenceOptions {
   uri: string;
@@ -92,6 +93,7 @@ export async function createPostgresPersistence(options: PostgresPersistenceOpti
     metadata,
     checkpointer: new SkeinoPostgresSaver(pool),
     checkpoints: new PostgresCheckpointAdmin(pool),
+    threadEvents: new PostgresThreadEventLog(pool, bus),
     store: new SharedPoolPostgresStore(pool),
     explainError: explainRuntimeError,
     // Drain first (the caller stops its runs), then end the pool exactly once.

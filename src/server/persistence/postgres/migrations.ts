@@ -113,12 +113,35 @@ CREATE TABLE app_run_events (
 CREATE INDEX app_runs_ended ON app_runs (ended_at) WHERE ended_at IS NOT NULL;
 `,
   },
+  {
+    version: 3,
+    name: "thread event history for the streaming protocol",
+    sql: `
+-- The last seq handed out on the thread: numbers are allocated by an UPDATE
+-- of this row, so processes that append to one thread never collide and a
+-- pruned history never lets a number be reused.
+ALTER TABLE app_threads ADD COLUMN event_seq bigint NOT NULL DEFAULT 0;
+CREATE TABLE app_thread_events (
+  thread_id  text NOT NULL REFERENCES app_threads ON DELETE CASCADE,
+  seq        bigint NOT NULL,
+  run_id     text NOT NULL,
+  method     text NOT NULL,
+  channel    text NOT NULL,
+  namespace  jsonb NOT NULL,
+  params     text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  PRIMARY KEY (thread_id, seq)
+);
+CREATE INDEX app_thread_events_run ON app_thread_events (run_id, seq);
+CREATE INDEX app_thread_events_created ON app_thread_events (created_at);
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
 
 /** Tables skeino creates itself (the saver's and the store's come from their setup()). */
-export const APP_TABLES = ["skeino_migrations", "app_assistants", "app_assistant_versions", "app_threads", "app_runs", "app_run_events"] as const;
+export const APP_TABLES = ["skeino_migrations", "app_assistants", "app_assistant_versions", "app_threads", "app_runs", "app_run_events", "app_thread_events"] as const;
 
 /** Every table a running skeino needs; setupSchema: false checks these. */
 export const REQUIRED_TABLES: readonly string[] = [...APP_TABLES, ...SAVER_TABLES, ...STORE_TABLES];

@@ -82,6 +82,11 @@ export class PostgresRunBus implements RunBus {
     return this.connecting;
   }
 
+  /** Channel and payload of a notification, for statements that notify as they write. */
+  notification(message: BusMessage): [channel: string, payload: string] {
+    return [CHANNEL, JSON.stringify({ from: this.origin, message } satisfies Envelope)];
+  }
+
   async publish(message: BusMessage): Promise<void> {
     await this.pool.query("SELECT pg_notify($1, $2)", [CHANNEL, JSON.stringify({ from: this.origin, message } satisfies Envelope)]);
   }

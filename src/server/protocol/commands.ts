@@ -1,0 +1,262 @@
+// The protocol's commands, each through the services the classic API uses
+// (RunService for runs, ThreadService for state), so a protocol run is an
+// ordinary run and access rules applied to those services apply here too.
+import type { Command } from "@langchain/protocol";
+import type { ServerContext } from "../http/context.ts";
+import type { JsonObject, MultitaskStrategy, Run, RunnableConfigRecord } from "../persistence/types.ts";
+import type { RunCreateBody } from "../runs/run-service.ts";
+import type { ApiThreadState } from "../runs/thread-state.ts";
+import { ProtocolError, errorEnvelope, invalidArgument, type ErrorEnvelope } from "./errors.ts";
+import { parseFilter, type EventFilter } from "./event-filter.ts";
+import { buildAgentTree } from "./agent-tree.ts";
+
+type Params = Record<string, unknown>;
+type Headers = Record<string, string | string[] | undefined>;
+
+export interface SuccessEnvelope {
+  type: "success";
+  id: number;
+  result: unknown;
+  meta: { thread_id: string };
+}
+
+/** What only a WebSocket has: subscriptions (an SSE stream carries its filter in its request). */
+export interface CommandSession {
+  subscribe(filter: EventFilter & { since?: number }): Promise<{ subscription_id: string; replayed_events: number }>;
+  unsubscribe(subscriptionId: string): boolean;
+  /** A run this connection started: its subscriptions replay from its start. */
+  noteRun(runId: string): void;
+}
+
+const isObject = (v: unknown): v is Params => typeof v === "object" && v !== null && !Array.isArray(v);
+const STRATEGIES = new Set<MultitaskStrategy>(["reject", "interrupt", "rollback", "enqueue"]);
+
+/** Checks the envelope: an integer id >= 0, a method, params an object if present. */
+export function parseCommand(raw: unknown): Command | ErrorEnvelope {
+  if (!isObject(raw)) return errorEnvelope(null, invalidArgument("A protocol command must be a JSON object with an integer id and a string method."));
+  const id = typeof raw.id === "number" && Number.isInteger(raw.id) && raw.id >= 0 ? raw.id : null;
+  if (id === null || typeof raw.method !== "string" || raw.method === "") {
+    return errorEnvelope(id, invalidArgument("Protocol commands must include an integer id and string method."));
+  }
+  if (raw.params !== undefined && raw.params !== null && !isObject(raw.params)) return errorEnvelope(id, invalidArgument("params must be an object."));
+  return { id, method: raw.method, params: (raw.params ?? {}) as Params } as Command;
+}
+
+function optionalObject(p: Params, key: string): JsonObject | undefined {
+  const v = p[key];
+  if (v === undefined || v === null) return undefined;
+  if (!isObject(v)) throw invalidArgument(`${key} must be an object.`);
+  return v;
+}
+
+function strategyOf(p: Params): MultitaskStrategy {
+  const given = p.multitaskStrategy ?? p.multitask_strategy;
+  if (given === undefined || given === null) return "enqueue";
+  if (typeof given !== "string" || !STRATEGIES.has(given as MultitaskStrategy)) throw invalidArgument("multitaskStrategy must be one of reject, interrupt, rollback, enqueue.");
+  return given as MultitaskStrategy;
+}
+
+/** Interrupt ids the thread waits on, subgraphs included. */
+function pendingInterrupts(state: ApiThreadState): string[] {
+  const ids: string[] = [];
+  for (const task of state.tasks) {
+    for (const i of task.interrupts) if (isObject(i) && typeof i.id === "string") ids.push(i.id);
+    if (task.state) ids.push(...pendingInterrupts(task.state));
+  }
+  return ids;
+}
+
+/** The services the commands go through. */
+export type ProtocolDeps = Pick<ServerContext, "persistence" | "runs" | "threads" | "log">;
+
+export class ProtocolCommands {
+  constructor(private readonly ctx: ProtocolDeps) {}
+
+  /** Always an envelope: handler errors become protocol errors, never an HTTP 5xx. */
+  async dispatch(threadId: string, command: Command, headers: Headers, session?: CommandSession): Promise<SuccessEnvelope | ErrorEnvelope> {
+    try {
+      const result = await this.handle(threadId, command.method, (command.params ?? {}) as Params, headers, session);
+      return { type: "success", id: command.id, result, meta: { thread_id: threadId } };
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) this.ctx.log.debug("protocol command failed", { method: command.method, error: String(error) });
+      return errorEnvelope(command.id, error);
+    }
+  }
+
+  private async handle(threadId: string, method: string, p: Params, headers: Headers, session?: CommandSession): Promise<unknown> {
+    switch (method) {
+      case "run.start":
+        return this.runStart(threadId, p, headers, session);
+      case "input.respond":
+        return this.inputRespond(threadId, p, headers, session);
+      case "input.inject":
+        return this.inputInject(threadId, p);
+      case "state.get":
+        return this.stateGet(threadId, p);
+      case "state.listCheckpoints":
+        return this.listCheckpoints(threadId, p);
+      case "state.fork":
+        return this.stateFork(threadId, p, headers, session);
+      case "agent.getTree":
+        return { tree: await buildAgentTree(this.ctx, threadId, typeof p.run_id === "string" ? p.run_id : undefined) };
+      case "subscription.subscribe": {
+        if (!session) throw new ProtocolError("not_supported", "Subscriptions live on the WebSocket; over HTTP, open POST /threads/{thread_id}/stream/events with the filter.");
+        return session.subscribe(parseFilter(p));
+      }
+      case "subscription.unsubscribe": {
+        if (!session) throw new ProtocolError("not_supported", "Subscriptions live on the WebSocket.");
+        if (typeof p.subscription_id !== "string") throw invalidArgument("subscription_id must be a string.");
+        if (!session.unsubscribe(p.subscription_id)) throw new ProtocolError("no_such_subscription", `No subscription ${p.subscription_id} on this connection.`);
+        return {};
+      }
+      case "subscription.reconnect":
+        throw new ProtocolError("not_supported", "subscription.reconnect is not supported: subscribe again with since.");
+      default:
+        throw new ProtocolError("unknown_command", `Unknown command ${JSON.stringify(method)}.`);
+    }
+  }
+
+  private async createRun(threadId: string, body: RunCreateBody, headers: Headers, session?: CommandSession): Promise<Run> {
+    const run = await this.ctx.runs.create(threadId, { stream_mode: ["values"], ...body }, headers, { protocol: true });
+    session?.noteRun(run.run_id);
+    return run;
+  }
+
+  private async stateOf(threadId: string): Promise<ApiThreadState | undefined> {
+    if (!(await this.ctx.persistence.metadata.threads.get(threadId))) return undefined;
+    return this.ctx.threads.state(threadId, { subgraphs: true });
+  }
+
+  private async runStart(threadId: string, p: Params, headers: Headers, session?: CommandSession): Promise<unknown> {
+    const assistantId = p.assistant_id;
+    if (typeof assistantId !== "string" || assistantId.trim() === "") throw invalidArgument("run.start requires params.assistant_id (an assistant id or a graph id).");
+    const config = optionalObject(p, "config") as RunnableConfigRecord | undefined;
+    const context = optionalObject(p, "context");
+    const metadata = optionalObject(p, "metadata");
+    const strategy = strategyOf(p);
+    let input = p.input;
+    let command: RunCreateBody["command"];
+    // Input on a thread that waits on an interrupt answers it, as the reference does.
+    if (input !== undefined && input !== null) {
+      const state = await this.stateOf(threadId);
+      if (state && pendingInterrupts(state).length > 0) {
+        command = { resume: input };
+        input = undefined;
+      }
+    }
+    const run = await this.createRun(
+      threadId,
+      { assistant_id: assistantId, input, command, config, context, metadata, multitask_strategy: strategy, if_not_exists: "create" },
+      headers,
+      session,
+    );
+    return { run_id: run.run_id, thread_id: run.thread_id };
+  }
+
+  private async inputRespond(threadId: string, p: Params, headers: Headers, session?: CommandSession): Promise<unknown> {
+    const resume: Record<string, unknown> = {};
+    if (p.responses !== undefined) {
+      if (!Array.isArray(p.responses) || p.responses.length === 0) throw invalidArgument("responses must be a non-empty array of {interrupt_id, response}.");
+      for (const r of p.responses) {
+        if (!isObject(r) || typeof r.interrupt_id !== "string") throw invalidArgument("Each response needs a string interrupt_id.");
+        resume[r.interrupt_id] = r.response;
+      }
+    } else {
+      if (typeof p.interrupt_id !== "string") throw invalidArgument("input.respond requires params.interrupt_id (a string) and params.response.");
+      resume[p.interrupt_id] = p.response;
+    }
+    const thread = await this.ctx.persistence.metadata.threads.get(threadId);
+    if (!thread) throw new ProtocolError("no_such_run", `Thread with ID ${threadId} not found`);
+    const state = await this.ctx.threads.state(threadId, { subgraphs: true });
+    const pending = new Set(pendingInterrupts(state));
+    if (pending.size === 0) throw invalidArgument("input.respond can only be used while the run is interrupted.");
+    const unknown = Object.keys(resume).filter((id) => !pending.has(id));
+    if (unknown.length) throw new ProtocolError("no_such_interrupt", `The thread does not wait on interrupt ${unknown.join(", ")} (it waits on ${[...pending].join(", ")}).`);
+    const assistantId = thread.metadata.assistant_id ?? thread.metadata.graph_id;
+    if (typeof assistantId !== "string") throw new ProtocolError("no_such_run", `Thread ${threadId} has no assistant to resume.`);
+    const update = p.update === undefined ? undefined : Array.isArray(p.update) || isObject(p.update) ? p.update : undefined;
+    if (p.update !== undefined && update === undefined) throw invalidArgument("update must be an object or a list of [key, value] pairs.");
+    const run = await this.createRun(
+      threadId,
+      {
+        assistant_id: assistantId,
+        command: { resume, ...(update !== undefined ? { update } : {}), ...(p.goto !== undefined ? { goto: p.goto } : {}) },
+        config: optionalObject(p, "config") as RunnableConfigRecord | undefined,
+        metadata: optionalObject(p, "metadata"),
+        multitask_strategy: "enqueue",
+      },
+      headers,
+      session,
+    );
+    return { run_id: run.run_id };
+  }
+
+  private async inputInject(threadId: string, p: Params): Promise<unknown> {
+    const message = p.message;
+    if (!isObject(message) || typeof message.role !== "string" || message.content === undefined) {
+      throw invalidArgument("input.inject requires params.message {role, content, name?}.");
+    }
+    const type = ({ user: "human", assistant: "ai" } as Record<string, string>)[message.role] ?? message.role;
+    await this.ctx.threads.get(threadId);
+    await this.ctx.threads.updateState(threadId, { values: { messages: [{ type, content: message.content, ...(typeof message.name === "string" ? { name: message.name } : {}) }] } });
+    return {};
+  }
+
+  private async stateGet(threadId: string, p: Params): Promise<unknown> {
+    const state = await this.stateOf(threadId);
+    if (!state) throw new ProtocolError("no_such_run", `Thread with ID ${threadId} not found`);
+    let values = state.values;
+    if (Array.isArray(p.keys) && isObject(values)) {
+      const keys = new Set(p.keys.filter((k): k is string => typeof k === "string"));
+      values = Object.fromEntries(Object.entries(values).filter(([k]) => keys.has(k)));
+    }
+    return {
+      values,
+      ...(state.checkpoint ? { checkpoint: { id: state.checkpoint.checkpoint_id, ns: state.checkpoint.checkpoint_ns } } : {}),
+      next: state.next,
+      interrupts: state.tasks.flatMap((t) => t.interrupts),
+    };
+  }
+
+  private async listCheckpoints(threadId: string, p: Params): Promise<unknown> {
+    const limit = p.limit === undefined ? 100 : p.limit;
+    if (!Number.isInteger(limit) || (limit as number) < 1) throw invalidArgument("limit must be an integer >= 1.");
+    if (p.before !== undefined && typeof p.before !== "string") throw invalidArgument("before must be a checkpoint id.");
+    const history = await this.ctx.threads.history(threadId, { limit: Math.min(limit as number, 1000), before: p.before as string | undefined });
+    return {
+      checkpoints: history
+        .filter((s) => s.checkpoint)
+        .map((s) => ({
+          id: s.checkpoint?.checkpoint_id,
+          ...(s.parent_checkpoint ? { parent_id: s.parent_checkpoint.checkpoint_id } : {}),
+          timestamp: s.created_at ?? "",
+          step: typeof s.metadata?.step === "number" ? s.metadata.step : -1,
+          ...(s.next.length ? { node_name: s.next[0] } : {}),
+          metadata: s.metadata ?? {},
+        })),
+    };
+  }
+
+  private async stateFork(threadId: string, p: Params, headers: Headers, session?: CommandSession): Promise<unknown> {
+    if (typeof p.checkpoint_id !== "string" || p.checkpoint_id === "") throw invalidArgument("state.fork requires params.checkpoint_id.");
+    const thread = await this.ctx.threads.get(threadId);
+    const assistantId = typeof p.assistant_id === "string" ? p.assistant_id : (thread.metadata.assistant_id ?? thread.metadata.graph_id);
+    if (typeof assistantId !== "string") throw invalidArgument(`Thread ${threadId} has no assistant: pass params.assistant_id.`);
+    // The checkpoint must exist on this thread, or the run would start from scratch.
+    const found = await this.ctx.threads.state(threadId, { checkpoint: { checkpoint_id: p.checkpoint_id } }).catch(() => undefined);
+    if (!found?.checkpoint) throw new ProtocolError("no_such_checkpoint", `Thread ${threadId} has no checkpoint ${p.checkpoint_id}.`);
+    const config = (optionalObject(p, "config") ?? {}) as RunnableConfigRecord;
+    const run = await this.createRun(
+      threadId,
+      {
+        assistant_id: assistantId,
+        input: p.input ?? null,
+        config: { ...config, configurable: { ...(config.configurable ?? {}), checkpoint_id: p.checkpoint_id } },
+        multitask_strategy: strategyOf(p),
+      },
+      headers,
+      session,
+    );
+    return { run_id: run.run_id, thread_id: threadId };
+  }
+}
