@@ -22,6 +22,9 @@ import { metaRoutes } from "./http/meta-routes.ts";
 import { assistantRoutes } from "./http/assistant-routes.ts";
 import { threadRoutes } from "./http/thread-routes.ts";
 import { runRoutes } from "./http/run-routes.ts";
+import { cronRoutes } from "./http/cron-routes.ts";
+import { CronService } from "./crons/cron-service.ts";
+import { CronScheduler } from "./crons/cron-scheduler.ts";
 import { storeRoutes } from "./http/store-routes.ts";
 import { internalRoutes } from "./http/internal-routes.ts";
 import { parseJsonBody } from "./http/json-body.ts";
@@ -76,6 +79,7 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
   let readyPromise: Promise<void> | undefined;
   const front = options.http ? new CustomAppFront(options.http.app) : undefined;
   let closePromise: Promise<void> | undefined;
+  let scheduler: CronScheduler | undefined;
 
   // Bodies: JSON, also when labelled text/plain (as the reference accepts);
   // an empty body is "no body" rather than an error.
@@ -125,7 +129,13 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
       const cache = persistence.bus ? undefined : new ThreadStateCache();
       cache?.watch(persistence.checkpointer, persistence.checkpoints);
       const threads = new ThreadService(persistence, registry, engine, cache);
-      context = { persistence, registry, engine, runs, threads, settings, log, bootId: randomUUID(), startedAt: new Date(), version: VERSION };
+      const crons = new CronService(persistence.crons, persistence.metadata, runs, settings.clock);
+      scheduler = new CronScheduler(persistence.crons, crons, settings.clock, log, {
+        workerId: engine.workerId,
+        intervalMs: settings.cronIntervalMs,
+        claimTimeoutMs: settings.cronClaimTimeoutMs,
+      });
+      context = { persistence, registry, engine, runs, threads, crons, settings, log, bootId: randomUUID(), startedAt: new Date(), version: VERSION };
       installErrorHandler(fastify, log);
       if (front) {
         // Behind the custom app, the API answers only the front's proxy.
@@ -147,12 +157,14 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
         await assistantRoutes(instance, ctx);
         await threadRoutes(instance, ctx);
         await runRoutes(instance, ctx);
+        await cronRoutes(instance, ctx);
         await storeRoutes(instance, ctx);
         if (uiBundles) await uiRoutes(instance, uiBundles);
         if (settings.internalTruncate) await internalRoutes(instance, ctx);
       });
       await fastify.ready();
       engine.start();
+      scheduler.start();
     } catch (error) {
       await persistence.close().catch(() => undefined);
       throw error;
@@ -190,6 +202,7 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
     close() {
       closePromise ??= (async () => {
         if (readyPromise) await readyPromise.catch(() => undefined);
+        await scheduler?.stop();
         if (context) await context.engine.stop();
         await front?.close();
         // Streams still open (a client that never hangs up) must not hold the shutdown.

@@ -2,6 +2,7 @@
 // and the SKEINO_* environment overrides.
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { ConfigError } from "./errors.ts";
+import { FileClock, systemClock, type Clock } from "./clock.ts";
 
 export type CheckpointerScheme = "memory" | "postgres";
 export type LogLevel = "silent" | "error" | "warn" | "info" | "debug";
@@ -46,6 +47,12 @@ export interface SkeinoSettings {
   reaperIntervalMs?: number;
   /** Per graph id: config and context of its system assistant (LANGGRAPH_CONFIG, as the reference reads it). */
   assistantDefaults?: Record<string, AssistantDefaults>;
+  /** The time crons and TTLs go by. Default: the system clock (SKEINO_TEST_CLOCK_FILE: a file of epoch ms, for tests). */
+  clock?: Clock;
+  /** How often the cron scheduler looks for due crons. Default 1 000 ms (SKEINO_CRON_INTERVAL_MS). */
+  cronIntervalMs?: number;
+  /** A cron firing claimed by a process that died is fired by another after this long. Default 60 000 ms (SKEINO_CRON_CLAIM_TIMEOUT_MS). */
+  cronClaimTimeoutMs?: number;
 }
 
 export interface ResolvedSettings {
@@ -65,6 +72,9 @@ export interface ResolvedSettings {
   pollIntervalMs: number;
   reaperIntervalMs: number;
   assistantDefaults: Record<string, AssistantDefaults>;
+  clock: Clock;
+  cronIntervalMs: number;
+  cronClaimTimeoutMs: number;
 }
 
 export interface AssistantDefaults {
@@ -164,5 +174,8 @@ export function resolveSettings(settings: SkeinoSettings = {}, env: NodeJS.Proce
     pollIntervalMs: positiveInt("pollIntervalMs", settings.pollIntervalMs ?? (env.SKEINO_POLL_INTERVAL_MS ? Number(env.SKEINO_POLL_INTERVAL_MS) : 500)),
     reaperIntervalMs: positiveInt("reaperIntervalMs", settings.reaperIntervalMs ?? (env.SKEINO_REAPER_INTERVAL_MS ? Number(env.SKEINO_REAPER_INTERVAL_MS) : 30_000)),
     assistantDefaults: settings.assistantDefaults ?? parseLangGraphConfig(env),
+    clock: settings.clock ?? (env.SKEINO_TEST_CLOCK_FILE ? new FileClock(env.SKEINO_TEST_CLOCK_FILE) : systemClock),
+    cronIntervalMs: positiveInt("cronIntervalMs", settings.cronIntervalMs ?? (env.SKEINO_CRON_INTERVAL_MS ? Number(env.SKEINO_CRON_INTERVAL_MS) : 1000)),
+    cronClaimTimeoutMs: positiveInt("cronClaimTimeoutMs", settings.cronClaimTimeoutMs ?? (env.SKEINO_CRON_CLAIM_TIMEOUT_MS ? Number(env.SKEINO_CRON_CLAIM_TIMEOUT_MS) : 60_000)),
   };
 }

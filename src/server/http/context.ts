@@ -6,6 +6,7 @@ import type { RunService } from "../runs/run-service.ts";
 import type { ThreadService } from "../threads/thread-service.ts";
 import type { ResolvedSettings } from "../settings.ts";
 import type { Logger } from "../logger.ts";
+import type { CronService } from "../crons/cron-service.ts";
 
 export interface ServerContext {
   persistence: Persistence;
@@ -13,6 +14,7 @@ export interface ServerContext {
   engine: RunEngine;
   runs: RunService;
   threads: ThreadService;
+  crons: CronService;
   settings: ResolvedSettings;
   log: Logger;
   bootId: string;

@@ -3,6 +3,7 @@
 // contract tests (test/server/persistence/contract.ts). Nothing outside
 // persistence/index.ts may branch on the backend.
 import type { BaseCheckpointSaver, BaseStore } from "@langchain/langgraph-checkpoint";
+import type { CronStore } from "./cron-store.ts";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: unknown };
@@ -257,6 +258,7 @@ export interface Persistence {
   /** Present when several processes may share the backend. */
   readonly bus?: RunBus;
   readonly metadata: MetadataStore;
+  readonly crons: CronStore;
   readonly checkpointer: BaseCheckpointSaver;
   readonly checkpoints: CheckpointAdmin;
   readonly store: BaseStore;

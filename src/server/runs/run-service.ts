@@ -31,6 +31,17 @@ export interface RunCreateBody {
   feedback_keys?: string | string[];
 }
 
+export interface RunCreateOptions {
+  /** The caller streams the run's events from its start. */
+  streamed?: boolean;
+  /**
+   * Ids chosen by the caller (cron firings derive them from the due time, so
+   * a firing retried by another process cannot create a second run).
+   */
+  runId?: string;
+  statelessThreadId?: string;
+}
+
 const HIDDEN_HEADERS = new Set(["x-api-key", "x-tenant-id", "x-service-key"]);
 
 export class RunService {
@@ -62,7 +73,7 @@ export class RunService {
   private creating = new Map<string, Promise<unknown>>();
 
   /** `options.streamed`: the caller streams the run's events from its start. */
-  async create(threadId: string | undefined, body: RunCreateBody, headers: Record<string, string | string[] | undefined>, options: { streamed?: boolean } = {}): Promise<Run> {
+  async create(threadId: string | undefined, body: RunCreateBody, headers: Record<string, string | string[] | undefined>, options: RunCreateOptions = {}): Promise<Run> {
     if (threadId === undefined) return this.createUnlocked(threadId, body, headers, options);
     const previous = this.creating.get(threadId) ?? Promise.resolve();
     const mine = previous.catch(() => undefined).then(() => this.createUnlocked(threadId, body, headers, options));
@@ -78,7 +89,7 @@ export class RunService {
     threadId: string | undefined,
     body: RunCreateBody,
     headers: Record<string, string | string[] | undefined>,
-    options: { streamed?: boolean },
+    options: RunCreateOptions,
   ): Promise<Run> {
     const { metadata: store } = this.persistence;
     const assistant = await this.assertAssistant(body.assistant_id);
@@ -102,7 +113,7 @@ export class RunService {
     const runMetadata = body.metadata ?? {};
     let thread = threadId !== undefined ? await store.threads.get(threadId) : undefined;
     if (threadId !== undefined && !thread && body.if_not_exists !== "create") throw threadNotFound(threadId);
-    const id = threadId ?? uuid7();
+    const id = threadId ?? options.statelessThreadId ?? uuid7();
     if (!thread) {
       const created = await store.threads.create({
         thread_id: id,
@@ -127,7 +138,7 @@ export class RunService {
     const threadUpdate = { status: "busy" as const, metadata: { graph_id: assistant.graph_id, assistant_id: assistantId }, config: threadConfig };
     thread = { ...thread, ...threadUpdate, metadata: { ...thread.metadata, ...threadUpdate.metadata } };
 
-    const runId = uuid7();
+    const runId = options.runId ?? uuid7();
     const configurable: JsonObject = {
       ...assistant.config.configurable,
       ...thread.config.configurable,

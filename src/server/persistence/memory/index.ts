@@ -3,6 +3,7 @@ import { MemorySaver, InMemoryStore } from "@langchain/langgraph-checkpoint";
 import type { Persistence } from "../types.ts";
 import { MemoryMetadataStore } from "./metadata-store.ts";
 import { MemoryCheckpointAdmin } from "./checkpoint-admin.ts";
+import { MemoryCronStore } from "./cron-store.ts";
 
 /** InMemoryStore plus the truncate the test-suite route needs. */
 class MemoryItemStore extends InMemoryStore {
@@ -20,6 +21,7 @@ export function createMemoryPersistence(): Persistence {
   return {
     scheme: "memory",
     metadata,
+    crons: new MemoryCronStore(),
     checkpointer,
     checkpoints: new MemoryCheckpointAdmin(checkpointer),
     store,

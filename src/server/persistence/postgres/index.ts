@@ -12,6 +12,7 @@ import { createOwnedPool, DEFAULT_CONNECTION_TIMEOUT_MS, type OwnedPool } from "
 import { SkeinoPostgresSaver } from "./saver.ts";
 import { SharedPoolPostgresStore } from "./store.ts";
 import { PostgresRunBus } from "./run-bus.ts";
+import { PostgresCronStore } from "./cron-store.ts";
 
 export interface PostgresPersistenceOptions {
   uri: string;
@@ -90,6 +91,7 @@ export async function createPostgresPersistence(options: PostgresPersistenceOpti
     scheme: "postgres",
     bus,
     metadata,
+    crons: new PostgresCronStore(pool),
     checkpointer: new SkeinoPostgresSaver(pool),
     checkpoints: new PostgresCheckpointAdmin(pool),
     store: new SharedPoolPostgresStore(pool),
