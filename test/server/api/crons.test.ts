@@ -11,7 +11,7 @@ describe.each(BACKENDS)("crons (%s)", (backend) => {
   let server: TestServer;
   const clock = new ManualClock(START);
   beforeAll(async () => {
-    server = await startTestServer(backend, { settings: { clock, cronIntervalMs: 50 } });
+    server = await startTestServer(backend, { settings: { clock, cronIntervalMs: 50, cronClaimTimeoutMs: 1000 } });
   });
   afterAll(async () => {
     await server?.close();
@@ -173,6 +173,22 @@ describe.each(BACKENDS)("crons (%s)", (backend) => {
     const cron = await client.crons.createForThread(thread.thread_id, "simple", { schedule: "* * * * *" });
     await expect(client.crons.update(cron.cron_id, { schedule: "* * *" })).rejects.toThrow(/HTTP 422.*'schedule'/);
     await expect(client.crons.update(cron.cron_id, { timezone: "Nowhere/Land" })).rejects.toThrow(/HTTP 422.*'timezone'/);
+    await client.crons.delete(cron.cron_id);
+  });
+
+  it("a firing whose claimer died is fired by the scheduler once its claim times out", async () => {
+    const { client } = server;
+    const thread = await client.threads.create();
+    const cron = await client.crons.createForThread(thread.thread_id, "simple", { schedule: "0 0 1 1 *" });
+    // A process claims the due time, then dies before starting the run.
+    const store = server.app.context.persistence.crons;
+    const claimed = await store.claimDue(new Date(Date.parse(cron.next_run_date as string) + 1000), "dead-worker", 50, () => null);
+    expect(claimed.map((c) => c.cron.cron_id)).toContain(cron.cron_id);
+    await vi.waitFor(async () => expect(await runsOf(thread.thread_id)).toHaveLength(1), { timeout: 20_000, interval: 100 });
+    const [run] = await runsOf(thread.thread_id);
+    expect(run.metadata).toMatchObject({ cron_id: cron.cron_id, cron_due_at: cron.next_run_date });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await runsOf(thread.thread_id)).toHaveLength(1);
     await client.crons.delete(cron.cron_id);
   });
 
