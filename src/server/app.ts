@@ -25,6 +25,8 @@ import { runRoutes } from "./http/run-routes.ts";
 import { cronRoutes } from "./http/cron-routes.ts";
 import { CronService } from "./crons/cron-service.ts";
 import { CronScheduler } from "./crons/cron-scheduler.ts";
+import { TtlService } from "./ttl/ttl-service.ts";
+import { TtlSweeper } from "./ttl/ttl-sweeper.ts";
 import { storeRoutes } from "./http/store-routes.ts";
 import { internalRoutes } from "./http/internal-routes.ts";
 import { parseJsonBody } from "./http/json-body.ts";
@@ -80,6 +82,7 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
   const front = options.http ? new CustomAppFront(options.http.app) : undefined;
   let closePromise: Promise<void> | undefined;
   let scheduler: CronScheduler | undefined;
+  let sweeper: TtlSweeper | undefined;
 
   // Bodies: JSON, also when labelled text/plain (as the reference accepts);
   // an empty body is "no body" rather than an error.
@@ -135,7 +138,9 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
         intervalMs: settings.cronIntervalMs,
         claimTimeoutMs: settings.cronClaimTimeoutMs,
       });
-      context = { persistence, registry, engine, runs, threads, crons, settings, log, bootId: randomUUID(), startedAt: new Date(), version: VERSION };
+      const ttl = new TtlService(persistence, settings);
+      sweeper = new TtlSweeper(persistence, threads, ttl, log, { intervalMs: settings.ttlSweepIntervalMs });
+      context = { persistence, registry, engine, runs, threads, crons, ttl, sweeper, settings, log, bootId: randomUUID(), startedAt: new Date(), version: VERSION };
       installErrorHandler(fastify, log);
       if (front) {
         // Behind the custom app, the API answers only the front's proxy.
@@ -165,6 +170,7 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
       await fastify.ready();
       engine.start();
       scheduler.start();
+      sweeper.start();
     } catch (error) {
       await persistence.close().catch(() => undefined);
       throw error;
@@ -203,6 +209,7 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
       closePromise ??= (async () => {
         if (readyPromise) await readyPromise.catch(() => undefined);
         await scheduler?.stop();
+        await sweeper?.stop();
         if (context) await context.engine.stop();
         await front?.close();
         // Streams still open (a client that never hangs up) must not hold the shutdown.

@@ -51,6 +51,12 @@ export interface SkeinoSettings {
   clock?: Clock;
   /** How often the cron scheduler looks for due crons. Default 1 000 ms (SKEINO_CRON_INTERVAL_MS). */
   cronIntervalMs?: number;
+  /** Thread time-to-live defaults (langgraph.json "checkpointer.ttl"). */
+  threadTtl?: ThreadTtlSettings;
+  /** Store item time-to-live (langgraph.json "store.ttl"). */
+  storeTtl?: StoreTtlSettings;
+  /** How often the TTL sweeper runs. Default: the smaller sweep_interval_minutes, else 5 minutes (SKEINO_TTL_SWEEP_INTERVAL_MS). */
+  ttlSweepIntervalMs?: number;
   /** A cron firing claimed by a process that died is fired by another after this long. Default 60 000 ms (SKEINO_CRON_CLAIM_TIMEOUT_MS). */
   cronClaimTimeoutMs?: number;
 }
@@ -74,7 +80,26 @@ export interface ResolvedSettings {
   assistantDefaults: Record<string, AssistantDefaults>;
   clock: Clock;
   cronIntervalMs: number;
+  threadTtl: ThreadTtlSettings;
+  storeTtl: Required<Pick<StoreTtlSettings, "refreshOnRead">> & StoreTtlSettings;
+  ttlSweepIntervalMs: number;
   cronClaimTimeoutMs: number;
+}
+
+export interface ThreadTtlSettings {
+  /** What expiry does to a thread: delete it (default), or keep only its latest checkpoint. */
+  strategy?: "delete" | "keep_latest";
+  /** Minutes after its last update a thread without a ttl of its own expires. Default: never. */
+  defaultTtlMinutes?: number;
+  sweepIntervalMinutes?: number;
+}
+
+export interface StoreTtlSettings {
+  /** Reads push an item's expiry forward by its ttl. Default true. */
+  refreshOnRead?: boolean;
+  /** Minutes an item written without a ttl lives. Default: forever. */
+  defaultTtlMinutes?: number;
+  sweepIntervalMinutes?: number;
 }
 
 export interface AssistantDefaults {
@@ -176,6 +201,15 @@ export function resolveSettings(settings: SkeinoSettings = {}, env: NodeJS.Proce
     assistantDefaults: settings.assistantDefaults ?? parseLangGraphConfig(env),
     clock: settings.clock ?? (env.SKEINO_TEST_CLOCK_FILE ? new FileClock(env.SKEINO_TEST_CLOCK_FILE) : systemClock),
     cronIntervalMs: positiveInt("cronIntervalMs", settings.cronIntervalMs ?? (env.SKEINO_CRON_INTERVAL_MS ? Number(env.SKEINO_CRON_INTERVAL_MS) : 1000)),
+    threadTtl: settings.threadTtl ?? {},
+    storeTtl: { ...settings.storeTtl, refreshOnRead: settings.storeTtl?.refreshOnRead ?? true },
+    ttlSweepIntervalMs: positiveInt(
+      "ttlSweepIntervalMs",
+      settings.ttlSweepIntervalMs ??
+        (env.SKEINO_TTL_SWEEP_INTERVAL_MS
+          ? Number(env.SKEINO_TTL_SWEEP_INTERVAL_MS)
+          : Math.round(Math.min(settings.threadTtl?.sweepIntervalMinutes ?? Infinity, settings.storeTtl?.sweepIntervalMinutes ?? Infinity, 5) * 60_000)),
+    ),
     cronClaimTimeoutMs: positiveInt("cronClaimTimeoutMs", settings.cronClaimTimeoutMs ?? (env.SKEINO_CRON_CLAIM_TIMEOUT_MS ? Number(env.SKEINO_CRON_CLAIM_TIMEOUT_MS) : 60_000)),
   };
 }

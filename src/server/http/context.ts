@@ -7,6 +7,8 @@ import type { ThreadService } from "../threads/thread-service.ts";
 import type { ResolvedSettings } from "../settings.ts";
 import type { Logger } from "../logger.ts";
 import type { CronService } from "../crons/cron-service.ts";
+import type { TtlService } from "../ttl/ttl-service.ts";
+import type { TtlSweeper } from "../ttl/ttl-sweeper.ts";
 
 export interface ServerContext {
   persistence: Persistence;
@@ -15,6 +17,8 @@ export interface ServerContext {
   runs: RunService;
   threads: ThreadService;
   crons: CronService;
+  ttl: TtlService;
+  sweeper: TtlSweeper;
   settings: ResolvedSettings;
   log: Logger;
   bootId: string;

@@ -24,19 +24,35 @@ const itemView = (item: Item & { score?: number }) => ({
 export async function storeRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
   const store = ctx.persistence.store;
 
-  app.put<{ Body: { namespace: string[]; key: string; value: Record<string, unknown> } }>(
+  app.put<{ Body: { namespace: string[]; key: string; value: Record<string, unknown>; ttl?: number | null } }>(
     "/store/items",
-    { schema: { body: { type: "object", required: ["namespace", "key", "value"], properties: { namespace: strArray, key: { type: "string", minLength: 1 }, value: obj, index: {}, ttl: {} } } } },
+    {
+      schema: {
+        body: {
+          type: "object",
+          required: ["namespace", "key", "value"],
+          properties: { namespace: strArray, key: { type: "string", minLength: 1 }, value: obj, index: {}, ttl: { type: ["number", "null"], minimum: 0 } },
+        },
+      },
+    },
     async (request, reply) => {
       checkNamespace(request.body.namespace);
-      await store.put(request.body.namespace, request.body.key, request.body.value);
+      await ctx.ttl.putItem(request.body.namespace, request.body.key, request.body.value, request.body.ttl);
       return reply.status(204).send();
     },
   );
 
-  app.get<{ Querystring: { namespace?: string; key: string } }>(
+  app.get<{ Querystring: { namespace?: string; key: string; refresh_ttl?: string } }>(
     "/store/items",
-    { schema: { querystring: { type: "object", required: ["key"], properties: { namespace: { type: "string" }, key: { type: "string", minLength: 1 } } } } },
+    {
+      schema: {
+        querystring: {
+          type: "object",
+          required: ["key"],
+          properties: { namespace: { type: "string" }, key: { type: "string", minLength: 1 }, refresh_ttl: { type: "string", enum: ["true", "false", "1", "0"] } },
+        },
+      },
+    },
     async (request, reply) => {
       for (const field of ["namespace", "key"] as const) {
         if (request.query[field]?.includes("\u0000")) throw unprocessable(`Invalid querystring: '${field}' contains a NUL character`);
@@ -44,6 +60,7 @@ export async function storeRoutes(app: FastifyInstance, ctx: ServerContext): Pro
       const namespace = request.query.namespace ? request.query.namespace.split(".") : [];
       checkNamespace(namespace);
       const item = await store.get(namespace, request.query.key);
+      await ctx.ttl.refreshAfterRead([item], request.query.refresh_ttl === undefined ? undefined : ["true", "1"].includes(request.query.refresh_ttl));
       // JSON null (not a 404) when missing, as the reference answers.
       return reply.type("application/json").send(item ? JSON.stringify(itemView(item)) : "null");
     },
@@ -60,19 +77,27 @@ export async function storeRoutes(app: FastifyInstance, ctx: ServerContext): Pro
     },
   );
 
-  app.post<{ Body: { namespace_prefix?: string[]; filter?: Record<string, unknown>; limit?: number; offset?: number; query?: string } | undefined }>(
+  app.post<{ Body: { namespace_prefix?: string[]; filter?: Record<string, unknown>; limit?: number; offset?: number; query?: string; refresh_ttl?: boolean | null } | undefined }>(
     "/store/items/search",
     {
       schema: {
         body: {
           type: "object",
-          properties: { namespace_prefix: strArray, filter: obj, limit: { type: "integer", minimum: 1, maximum: 1000 }, offset: { type: "integer", minimum: 0 }, query: { type: "string" } },
+          properties: {
+            namespace_prefix: strArray,
+            filter: obj,
+            limit: { type: "integer", minimum: 1, maximum: 1000 },
+            offset: { type: "integer", minimum: 0 },
+            query: { type: "string" },
+            refresh_ttl: { type: ["boolean", "null"] },
+          },
         },
       },
     },
     async (request) => {
       const b = request.body ?? {};
       const items = await store.search(b.namespace_prefix ?? [], { filter: b.filter, limit: b.limit ?? 10, offset: b.offset ?? 0, query: b.query });
+      await ctx.ttl.refreshAfterRead(items, b.refresh_ttl ?? undefined);
       return { items: items.map(itemView) };
     },
   );

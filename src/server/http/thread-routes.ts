@@ -18,7 +18,7 @@ export function threadView(t: Thread): Record<string, unknown> {
 export async function threadRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
   const threads = ctx.persistence.metadata.threads;
 
-  app.post<{ Body: { thread_id?: string; metadata?: JsonObject; if_exists?: "raise" | "do_nothing"; supersteps?: { updates: SuperstepUpdate[] }[] } | undefined }>(
+  app.post<{ Body: { thread_id?: string; metadata?: JsonObject; if_exists?: "raise" | "do_nothing"; supersteps?: { updates: SuperstepUpdate[] }[]; ttl?: unknown } | undefined }>(
     "/threads",
     {
       schema: {
@@ -45,7 +45,13 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext): Pr
         },
       },
     },
-    async (request) => threadView(await ctx.threads.create({ ...(request.body ?? {}), metadata: request.body?.metadata ?? {} })),
+    async (request) => {
+      // A bad ttl is refused before the thread exists.
+      const ttl = ctx.ttl.parseThreadTtl(request.body?.ttl);
+      const thread = await ctx.threads.create({ ...(request.body ?? {}), metadata: request.body?.metadata ?? {} });
+      await ctx.ttl.setThreadTtl(thread.thread_id, ttl);
+      return threadView(thread);
+    },
   );
 
   app.post<{
@@ -92,14 +98,21 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext): Pr
     threadView(await ctx.threads.get(request.params.thread_id)),
   );
 
-  app.patch<{ Params: { thread_id: string }; Body: { metadata?: JsonObject } | undefined }>(
+  app.patch<{ Params: { thread_id: string }; Body: { metadata?: JsonObject; ttl?: unknown } | undefined }>(
     "/threads/:thread_id",
     { schema: { params: threadIdParams, body: { type: "object", properties: { metadata: obj } } } },
     async (request) => {
+      const ttl = ctx.ttl.parseThreadTtl(request.body?.ttl);
       await ctx.threads.get(request.params.thread_id);
+      await ctx.ttl.setThreadTtl(request.params.thread_id, ttl);
       const updated = await threads.update(request.params.thread_id, { metadata: request.body?.metadata ?? {} });
       return threadView(updated ?? (await ctx.threads.get(request.params.thread_id)));
     },
+  );
+
+  // skeino extension: when the thread expires (its own ttl, else the manifest's default), or null.
+  app.get<{ Params: { thread_id: string } }>("/threads/:thread_id/ttl", { schema: { params: threadIdParams } }, async (request) =>
+    ctx.ttl.threadExpiry(request.params.thread_id),
   );
 
   app.delete<{ Params: { thread_id: string } }>("/threads/:thread_id", { schema: { params: threadIdParams } }, async (request, reply) => {

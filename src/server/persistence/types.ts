@@ -4,6 +4,7 @@
 // persistence/index.ts may branch on the backend.
 import type { BaseCheckpointSaver, BaseStore } from "@langchain/langgraph-checkpoint";
 import type { CronStore } from "./cron-store.ts";
+import type { TtlStore } from "./ttl-store.ts";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: unknown };
@@ -216,6 +217,8 @@ export interface CheckpointAdmin {
   /** Deletes the checkpoints (and their writes) a run created: multitask rollback. */
   deleteRun(threadId: string, runId: string): Promise<void>;
   copyThread(sourceThreadId: string, targetThreadId: string): Promise<void>;
+  /** TTL keep_latest: deletes every checkpoint of the thread but the newest of each namespace; returns how many. */
+  pruneToLatest(threadId: string): Promise<number>;
   truncate(): Promise<void>;
 }
 
@@ -259,6 +262,7 @@ export interface Persistence {
   readonly bus?: RunBus;
   readonly metadata: MetadataStore;
   readonly crons: CronStore;
+  readonly ttl: TtlStore;
   readonly checkpointer: BaseCheckpointSaver;
   readonly checkpoints: CheckpointAdmin;
   readonly store: BaseStore;

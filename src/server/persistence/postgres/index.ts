@@ -13,6 +13,7 @@ import { SkeinoPostgresSaver } from "./saver.ts";
 import { SharedPoolPostgresStore } from "./store.ts";
 import { PostgresRunBus } from "./run-bus.ts";
 import { PostgresCronStore } from "./cron-store.ts";
+import { PostgresTtlStore } from "./ttl-store.ts";
 
 export interface PostgresPersistenceOptions {
   uri: string;
@@ -29,6 +30,8 @@ export interface PostgresPersistenceOptions {
    * start together. Default 0: fail at once. Other failures never retry.
    */
   startupRetryMillis?: number;
+  /** Default ttl (minutes) of store items written without one. */
+  storeDefaultTtlMinutes?: number;
 }
 
 const RETRYABLE = new Set(["ECONNREFUSED", "57P03"]);
@@ -92,9 +95,10 @@ export async function createPostgresPersistence(options: PostgresPersistenceOpti
     bus,
     metadata,
     crons: new PostgresCronStore(pool),
+    ttl: new PostgresTtlStore(pool),
     checkpointer: new SkeinoPostgresSaver(pool),
     checkpoints: new PostgresCheckpointAdmin(pool),
-    store: new SharedPoolPostgresStore(pool),
+    store: new SharedPoolPostgresStore(pool, options.storeDefaultTtlMinutes),
     // Drain first (the caller stops its runs), then end the pool exactly once.
     close: () =>
       (closing ??= (async () => {

@@ -156,12 +156,26 @@ CREATE TABLE app_cron_firings (
 CREATE INDEX app_cron_firings_claimed ON app_cron_firings (claimed_at) WHERE status = 'claimed';
 `,
   },
+  {
+    version: 4,
+    name: "thread time-to-live",
+    sql: `
+-- A thread's own ttl (NULL: the manifest's default applies) and when the
+-- keep_latest strategy last pruned it.
+CREATE TABLE app_thread_ttl (
+  thread_id   text PRIMARY KEY REFERENCES app_threads ON DELETE CASCADE,
+  strategy    text CHECK (strategy IN ('delete', 'keep_latest')),
+  ttl_minutes double precision CHECK (ttl_minutes >= 0),
+  pruned_at   timestamptz
+);
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
 
 /** Tables skeino creates itself (the saver's and the store's come from their setup()). */
-export const APP_TABLES = ["skeino_migrations", "app_assistants", "app_assistant_versions", "app_threads", "app_runs", "app_run_events", "app_crons", "app_cron_firings"] as const;
+export const APP_TABLES = ["skeino_migrations", "app_assistants", "app_assistant_versions", "app_threads", "app_runs", "app_run_events", "app_crons", "app_cron_firings", "app_thread_ttl"] as const;
 
 /** Every table a running skeino needs; setupSchema: false checks these. */
 export const REQUIRED_TABLES: readonly string[] = [...APP_TABLES, ...SAVER_TABLES, ...STORE_TABLES];

@@ -10,10 +10,11 @@ import { PostgresStore } from "@langchain/langgraph-checkpoint-postgres/store";
 export const STORE_TABLES = ["store", "store_migrations"] as const;
 
 export class SharedPoolPostgresStore extends PostgresStore {
-  constructor(pool: pg.Pool) {
+  constructor(pool: pg.Pool, defaultTtlMinutes?: number) {
     // ensureTables: false - skeino's migrations run setup() under the
     // migration lock; the lazy per-call setup would race between processes.
-    super({ connectionOptions: { max: 1 }, ensureTables: false });
+    // ttl: only the default for puts; refresh and sweeping are TtlStore's.
+    super({ connectionOptions: { max: 1 }, ensureTables: false, ...(defaultTtlMinutes ? { ttl: { defaultTtl: defaultTtlMinutes } } : {}) });
     (this as unknown as { core: { pool: pg.Pool } }).core.pool = pool;
   }
 

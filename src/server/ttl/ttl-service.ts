@@ -1,0 +1,58 @@
+// Time-to-live as the API defines it: a thread's ttl (create/update), store
+// items' ttl with refresh on read. Expiry itself is the sweeper's job.
+import type { Item, Operation } from "@langchain/langgraph-checkpoint";
+import type { Persistence } from "../persistence/types.ts";
+import type { ItemKey, ThreadTtl, ThreadTtlSpec } from "../persistence/ttl-store.ts";
+import type { ResolvedSettings } from "../settings.ts";
+import { threadNotFound, unprocessable } from "../errors.ts";
+
+export class TtlService {
+  constructor(
+    private readonly persistence: Persistence,
+    private readonly settings: ResolvedSettings,
+  ) {}
+
+  /** The manifest's thread default (checkpointer.ttl), if any. */
+  get threadDefault(): ThreadTtlSpec | undefined {
+    const { defaultTtlMinutes, strategy } = this.settings.threadTtl;
+    return defaultTtlMinutes === undefined ? undefined : { ttl_minutes: defaultTtlMinutes, strategy: strategy ?? "delete" };
+  }
+
+  /** A request's thread ttl, checked: undefined (not sent), null (clear it) or the spec; 422 naming the field. */
+  parseThreadTtl(body: unknown): ThreadTtlSpec | null | undefined {
+    if (body === undefined || body === null) return body;
+    const spec = typeof body === "number" ? { ttl: body } : body;
+    if (typeof spec !== "object" || Array.isArray(spec)) throw unprocessable(`Invalid body: 'ttl' must be a number of minutes or {"ttl": minutes, "strategy": "delete" | "keep_latest"}`);
+    const { ttl, strategy = "delete" } = spec as { ttl?: unknown; strategy?: unknown };
+    if (typeof ttl !== "number" || !Number.isFinite(ttl) || ttl < 0) throw unprocessable(`Invalid body: 'ttl.ttl' must be a number of minutes >= 0, got ${JSON.stringify(ttl)}`);
+    if (strategy !== "delete" && strategy !== "keep_latest") throw unprocessable(`Invalid body: 'ttl.strategy' must be "delete" or "keep_latest", got ${JSON.stringify(strategy)}`);
+    return { ttl_minutes: ttl, strategy };
+  }
+
+  /** Records a parsed thread ttl; undefined leaves it as it is. */
+  async setThreadTtl(threadId: string, spec: ThreadTtlSpec | null | undefined): Promise<void> {
+    if (spec === undefined) return;
+    await this.persistence.ttl.setThreadTtl(threadId, spec);
+  }
+
+  async threadExpiry(threadId: string): Promise<ThreadTtl | null> {
+    if (!(await this.persistence.metadata.threads.get(threadId))) throw threadNotFound(threadId);
+    return (await this.persistence.ttl.getThreadTtl(threadId, this.threadDefault)) ?? null;
+  }
+
+  /** ttl: minutes; null: never expires; undefined: the store default. */
+  async putItem(namespace: string[], key: string, value: Record<string, unknown>, ttl: number | null | undefined): Promise<void> {
+    if (ttl != null && (!Number.isFinite(ttl) || ttl < 0)) throw unprocessable(`Invalid body: 'ttl' must be a number of minutes >= 0 or null, got ${JSON.stringify(ttl)}`);
+    // The store's own put carries the ttl (PostgresStore and MemoryItemStore read options.ttl).
+    const op = { namespace, key, value, options: ttl === undefined ? undefined : { ttl: ttl ?? undefined } } as unknown as Operation;
+    await this.persistence.store.batch([op]);
+    if (ttl === null) await this.persistence.ttl.setItemTtl({ namespace, key }, null);
+  }
+
+  /** Reads refresh the items' expiry unless asked not to (store.ttl.refresh_on_read). */
+  async refreshAfterRead(items: (Item | null)[], refresh: boolean | undefined): Promise<void> {
+    if (!(refresh ?? this.settings.storeTtl.refreshOnRead)) return;
+    const keys: ItemKey[] = items.filter((i): i is Item => i !== null).map((i) => ({ namespace: i.namespace, key: i.key }));
+    await this.persistence.ttl.refreshItems(keys);
+  }
+}

@@ -1,0 +1,117 @@
+// Deletes what expired, on an interval, in bounded batches, on one process
+// at a time (TtlStore.exclusive). Threads go through ThreadService.delete
+// (their runs and checkpoints with them) or, with keep_latest, lose every
+// checkpoint but the newest; store items are deleted in batches of rows.
+// Each thread is its own short transaction, so requests interleave with a
+// sweep instead of waiting behind it.
+import type { Logger } from "../logger.ts";
+import type { Persistence } from "../persistence/types.ts";
+import type { ThreadService } from "../threads/thread-service.ts";
+import type { TtlService } from "./ttl-service.ts";
+
+export interface SweepReport {
+  threadsDeleted: number;
+  threadsPruned: number;
+  checkpointsPruned: number;
+  itemsDeleted: number;
+  batches: number;
+  /** false: another process was sweeping. */
+  ran: boolean;
+}
+
+export interface TtlSweeperOptions {
+  intervalMs: number;
+  /** Threads per batch. */
+  threadBatch?: number;
+  /** Store rows per statement. */
+  itemBatch?: number;
+}
+
+const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export class TtlSweeper {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<SweepReport> | undefined;
+  private stopped = true;
+
+  constructor(
+    private readonly persistence: Persistence,
+    private readonly threads: ThreadService,
+    private readonly ttl: TtlService,
+    private readonly log: Logger,
+    private readonly options: TtlSweeperOptions,
+  ) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.arm();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One sweep now (or the one already running). */
+  sweep(): Promise<SweepReport> {
+    this.running ??= this.sweepOnce().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private arm(): void {
+    this.timer = setTimeout(() => {
+      void this.sweep()
+        .then((report) => {
+          if (report.threadsDeleted + report.threadsPruned + report.itemsDeleted > 0) this.log.info("ttl sweep", { ...report });
+        })
+        .catch((error: unknown) => this.log.error("ttl sweep failed", { error: error instanceof Error ? error.message : String(error) }))
+        .finally(() => {
+          if (!this.stopped) this.arm();
+        });
+    }, this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  private async sweepOnce(): Promise<SweepReport> {
+    const report: SweepReport = { threadsDeleted: 0, threadsPruned: 0, checkpointsPruned: 0, itemsDeleted: 0, batches: 0, ran: false };
+    const threadBatch = this.options.threadBatch ?? 100;
+    const itemBatch = this.options.itemBatch ?? 1000;
+    const { ttl: store, checkpoints } = this.persistence;
+    report.ran = await store.exclusive(async () => {
+      const fallback = this.ttl.threadDefault;
+      for (;;) {
+        const expired = await store.expiredThreads(new Date(), threadBatch, fallback);
+        report.batches += 1;
+        for (const thread of expired) {
+          if (this.stopped) return;
+          if (thread.strategy === "keep_latest") {
+            report.checkpointsPruned += await checkpoints.pruneToLatest(thread.thread_id);
+            await store.markPruned(thread.thread_id, new Date());
+            report.threadsPruned += 1;
+          } else {
+            // Deleted meanwhile (by a client): nothing left to do.
+            await this.threads.delete(thread.thread_id).catch((error: unknown) => {
+              if ((error as { status?: number }).status !== 404) throw error;
+            });
+            report.threadsDeleted += 1;
+          }
+          await yieldToRequests();
+        }
+        if (expired.length < threadBatch) break;
+      }
+      for (;;) {
+        if (this.stopped) return;
+        const deleted = await store.sweepItems(itemBatch);
+        report.itemsDeleted += deleted;
+        report.batches += 1;
+        if (deleted < itemBatch) break;
+        await yieldToRequests();
+      }
+    });
+    return report;
+  }
+}
