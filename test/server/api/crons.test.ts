@@ -192,6 +192,20 @@ describe.each(BACKENDS)("crons (%s)", (backend) => {
     await client.crons.delete(cron.cron_id);
   });
 
+  it("a cron-started run streams like any run (join stream)", async () => {
+    const { client } = server;
+    const thread = await client.threads.create();
+    const cron = await client.crons.createForThread(thread.thread_id, "slow", { schedule: "* * * * *", input: { sleep: 300 }, streamMode: ["values", "updates"], streamResumable: true });
+    clock.advance(MINUTE);
+    await vi.waitFor(async () => expect(await runsOf(thread.thread_id)).toHaveLength(1), { timeout: 20_000, interval: 25 });
+    const [run] = await runsOf(thread.thread_id);
+    const events = [];
+    for await (const event of client.runs.joinStream(thread.thread_id, run.run_id, { lastEventId: "-1" } as never)) events.push(event);
+    expect(events.map((e) => e.event)).toEqual(expect.arrayContaining(["values", "updates"]));
+    expect(events.filter((e) => e.event === "values").at(-1)?.data).toMatchObject({ messages: ["worked", "after"] });
+    await client.crons.delete(cron.cron_id);
+  });
+
   it("previews the next five due times of a schedule", async () => {
     const res = await fetch(`${server.url}/runs/crons/preview`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ schedule: "0 9 * * 1-5", timezone: "UTC" }) });
     const { next_run_dates } = (await res.json()) as { next_run_dates: string[] };
