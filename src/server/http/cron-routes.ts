@@ -96,10 +96,11 @@ export async function cronRoutes(app: FastifyInstance, ctx: ServerContext): Prom
   );
 
   // skeino extensions: what became of a cron's due times, and a schedule's next times.
-  app.get<{ Params: { cron_id: string }; Querystring: { limit?: number } }>(
+  // Query strings stay strings (the app does not coerce types): a digits pattern, then Number.
+  app.get<{ Params: { cron_id: string }; Querystring: { limit?: string } }>(
     "/runs/crons/:cron_id/firings",
-    { schema: { params: cronIdParams, querystring: { type: "object", properties: { limit: { type: "integer", minimum: 1, maximum: 1000 } } } } },
-    async (request) => crons.firings(request.params.cron_id, request.query.limit ?? 20),
+    { schema: { params: cronIdParams, querystring: { type: "object", properties: { limit: { type: "string", pattern: "^[1-9][0-9]{0,2}$" } } } } },
+    async (request) => crons.firings(request.params.cron_id, Number(request.query.limit ?? 20)),
   );
 
   app.post<{ Body: { schedule: string; timezone?: string | null; count?: number } }>(

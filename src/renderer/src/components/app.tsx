@@ -5,6 +5,7 @@ import { lazy, Suspense, useEffect, useState } from "react";
 import { useHost, useServerClient } from "../host/host-context.tsx";
 import { serverKeys } from "../lib/query-keys.ts";
 import { useRoute } from "../lib/route.ts";
+import { CronsPage } from "./crons-page.tsx";
 import { DurabilityPanel } from "./durability-panel.tsx";
 import { LogPanel } from "./log-panel.tsx";
 import { SettingsDialog } from "./settings-dialog.tsx";
@@ -18,7 +19,7 @@ const GraphView = lazy(() => import("./graph-view.tsx").then((m) => ({ default: 
 export function App() {
   const { client, bootId, status } = useServerClient();
   const keys = serverKeys(bootId);
-  const [route] = useRoute();
+  const [route, navigate] = useRoute();
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [logOpen, setLogOpen] = useState(false);
   const [graphId, setGraphId] = useState<string>("");
@@ -58,6 +59,9 @@ export function App() {
           </select>
         </label>
         <div className="spacer" />
+        <button type="button" className={`btn ghost${route.crons ? " active" : ""}`} aria-pressed={!!route.crons} onClick={() => navigate({ threadId: null, crons: !route.crons })}>
+          Crons
+        </button>
         <DurabilityPanel />
         <button type="button" className="btn" onClick={() => setSettingsOpen(true)}>
           Settings
@@ -68,6 +72,8 @@ export function App() {
         <main className="main">
           {!client ? (
             <ServerNotReady onOpenSettings={() => setSettingsOpen(true)} />
+          ) : route.crons ? (
+            <CronsPage assistants={assistants.data ?? []} />
           ) : route.threadId ? (
             <ThreadView
               key={route.threadId}
