@@ -20,7 +20,7 @@ export function parseHash(hash: string): Route {
     const tab = TABS.includes(parts[2] as ThreadTab) ? (parts[2] as ThreadTab) : "state";
     return { threadId: decodeURIComponent(parts[1]), tab };
   }
-  return { threadId: null, tab: "state", crons: parts[0] === "crons" };
+  return parts[0] === "crons" ? { threadId: null, tab: "state", crons: true } : { threadId: null, tab: "state" };
 }
 
 function subscribe(cb: () => void): () => void {
