@@ -27,6 +27,8 @@ export class CronScheduler {
   private again = false;
   private stopped = true;
   private unwatch: (() => void) | undefined;
+  // During a database outage every pass fails the same way: say it once, and once when it passes.
+  private lastError: string | undefined;
 
   constructor(
     private readonly store: CronStore,
@@ -89,8 +91,15 @@ export class CronScheduler {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.running = this.tick()
-        .then(() => undefined)
-        .catch((error: unknown) => this.log.error("cron scheduler pass failed", { error: error instanceof Error ? error.message : String(error) }))
+        .then(() => {
+          if (this.lastError !== undefined) this.log.info("cron scheduler recovered", { after: this.lastError });
+          this.lastError = undefined;
+        })
+        .catch((error: unknown) => {
+          const message = error instanceof Error ? error.message : String(error);
+          if (message !== this.lastError) this.log.error("cron scheduler pass failed (retrying every interval)", { error: message });
+          this.lastError = message;
+        })
         .finally(() => {
           this.running = undefined;
           if (this.stopped) return;
