@@ -184,9 +184,17 @@ export class CronService {
     return nextRuns({ schedule, timezone }, now, count).map((d) => d.toISOString());
   }
 
-  /** The due time after this one, computed from `now`: missed ticks collapse into one firing. */
+  /**
+   * The due time after this one, computed from `now`: missed ticks collapse
+   * into one firing. A schedule that no longer compiles (a zone dropped from
+   * the runtime's tz database) stops its cron rather than every cron's claim.
+   */
   nextAfterClaim(cron: Cron, now: number): Date | null {
-    return nextRunAfter({ schedule: cron.schedule, timezone: cron.timezone }, now, cron.end_time);
+    try {
+      return nextRunAfter({ schedule: cron.schedule, timezone: cron.timezone }, now, cron.end_time);
+    } catch {
+      return null;
+    }
   }
 
   /**
