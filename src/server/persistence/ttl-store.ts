@@ -33,8 +33,8 @@ export interface TtlStore {
    * before `now`, not busy, and not pruned since that update; at most `limit`.
    */
   expiredThreads(now: Date, limit: number, fallback?: ThreadTtlSpec): Promise<ExpiredThread[]>;
-  /** keep_latest: the thread was pruned at `at`; it expires again only after a new update. */
-  markPruned(threadId: string, at: Date): Promise<void>;
+  /** keep_latest: the thread was pruned now; it expires again only after a new update. */
+  markPruned(threadId: string): Promise<void>;
   /** Writes an item's ttl (minutes from now), or clears it with null. */
   setItemTtl(item: ItemKey, ttlMinutes: number | null): Promise<void>;
   /** Pushes each item's expiry forward by its own ttl (refresh on read). */

@@ -83,14 +83,17 @@ export class TtlSweeper {
     const { ttl: store, checkpoints } = this.persistence;
     report.ran = await store.exclusive(async () => {
       const fallback = this.ttl.threadDefault;
+      // A thread comes back only if its delete or prune did not take; do not spin on it.
+      const seen = new Set<string>();
       for (;;) {
-        const expired = await store.expiredThreads(new Date(), threadBatch, fallback);
+        const expired = (await store.expiredThreads(new Date(), threadBatch, fallback)).filter((t) => !seen.has(t.thread_id));
         report.batches += 1;
         for (const thread of expired) {
           if (this.stopped) return;
+          seen.add(thread.thread_id);
           if (thread.strategy === "keep_latest") {
             report.checkpointsPruned += await checkpoints.pruneToLatest(thread.thread_id);
-            await store.markPruned(thread.thread_id, new Date());
+            await store.markPruned(thread.thread_id);
             report.threadsPruned += 1;
           } else {
             // Deleted meanwhile (by a client): nothing left to do.

@@ -51,8 +51,8 @@ export class MemoryTtlStore implements TtlStore {
     return out;
   }
 
-  async markPruned(threadId: string, at: Date): Promise<void> {
-    this.threads.set(threadId, { spec: this.threads.get(threadId)?.spec ?? null, prunedAt: at.getTime() });
+  async markPruned(threadId: string): Promise<void> {
+    this.threads.set(threadId, { spec: this.threads.get(threadId)?.spec ?? null, prunedAt: Date.now() });
   }
 
   async setItemTtl(item: ItemKey, ttlMinutes: number | null): Promise<void> {

@@ -45,11 +45,14 @@ export class PostgresTtlStore implements TtlStore {
     return rows;
   }
 
-  async markPruned(threadId: string, at: Date): Promise<void> {
+  // The database's clock, not `at`: pruned_at is compared with updated_at,
+  // which the database stamps; a skewed client clock could otherwise find
+  // the same thread expired again and again.
+  async markPruned(threadId: string): Promise<void> {
     await this.pool.query(
-      `INSERT INTO app_thread_ttl (thread_id, pruned_at) SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM app_threads WHERE thread_id = $1)
+      `INSERT INTO app_thread_ttl (thread_id, pruned_at) SELECT $1, clock_timestamp() WHERE EXISTS (SELECT 1 FROM app_threads WHERE thread_id = $1)
        ON CONFLICT (thread_id) DO UPDATE SET pruned_at = EXCLUDED.pruned_at`,
-      [threadId, at.toISOString()],
+      [threadId],
     );
   }
 
