@@ -65,6 +65,10 @@ function parseEndTime(value: string | null | undefined): string | null | undefin
   return new Date(ms).toISOString();
 }
 
+// Filter bodies may carry NUL (as the reference accepts them); no stored id
+// holds one, and PostgreSQL refuses it as a text parameter.
+const hasNul = (...values: (string | undefined)[]) => values.some((v) => v?.includes("\u0000"));
+
 export const cronNotFound = (cronId: string) => notFound(`Cron with ID ${cronId} not found`);
 
 export class CronService {
@@ -145,6 +149,7 @@ export class CronService {
   }
 
   async search(body: CronSearchBody): Promise<Cron[] | Partial<Cron>[]> {
+    if (hasNul(body.assistant_id, body.thread_id)) return [];
     const crons = await this.store.search({
       assistant_id: body.assistant_id === undefined ? undefined : this.runs.resolveAssistantId(body.assistant_id),
       thread_id: body.thread_id,
@@ -164,7 +169,8 @@ export class CronService {
     });
   }
 
-  count(body: Pick<CronSearchBody, "assistant_id" | "thread_id" | "metadata">): Promise<number> {
+  async count(body: Pick<CronSearchBody, "assistant_id" | "thread_id" | "metadata">): Promise<number> {
+    if (hasNul(body.assistant_id, body.thread_id)) return 0;
     return this.store.count({
       assistant_id: body.assistant_id === undefined ? undefined : this.runs.resolveAssistantId(body.assistant_id),
       thread_id: body.thread_id,

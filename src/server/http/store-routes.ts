@@ -4,6 +4,7 @@ import type { Item } from "@langchain/langgraph-checkpoint";
 import type { ServerContext } from "./context.ts";
 import { badRequest, unprocessable } from "../errors.ts";
 import { obj, strArray } from "./schemas.ts";
+import { MAX_TTL_MINUTES } from "../ttl/ttl-service.ts";
 
 function checkNamespace(namespace: string[]): void {
   if (namespace.length === 0) throw badRequest("Namespace is required");
@@ -31,7 +32,7 @@ export async function storeRoutes(app: FastifyInstance, ctx: ServerContext): Pro
         body: {
           type: "object",
           required: ["namespace", "key", "value"],
-          properties: { namespace: strArray, key: { type: "string", minLength: 1 }, value: obj, index: {}, ttl: { type: ["number", "null"], minimum: 0 } },
+          properties: { namespace: strArray, key: { type: "string", minLength: 1 }, value: obj, index: {}, ttl: { type: ["number", "null"], minimum: 0, maximum: MAX_TTL_MINUTES } },
         },
       },
     },

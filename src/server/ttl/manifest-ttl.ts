@@ -2,13 +2,14 @@
 // spells them (minutes), checked with errors naming the file and key.
 import { ConfigError } from "../errors.ts";
 import type { StoreTtlSettings, ThreadTtlSettings } from "../settings.ts";
+import { MAX_TTL_MINUTES } from "./ttl-service.ts";
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function minutes(file: string, key: string, value: unknown): number | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    throw new ConfigError(`${file}: "${key}" must be a positive number of minutes, got ${JSON.stringify(value)}`);
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || value > MAX_TTL_MINUTES) {
+    throw new ConfigError(`${file}: "${key}" must be a positive number of minutes (at most ${MAX_TTL_MINUTES}), got ${JSON.stringify(value)}`);
   }
   return value;
 }

@@ -6,6 +6,12 @@ import type { ItemKey, ThreadTtl, ThreadTtlSpec } from "../persistence/ttl-store
 import type { ResolvedSettings } from "../settings.ts";
 import { threadNotFound, unprocessable } from "../errors.ts";
 
+/**
+ * The longest ttl accepted, in minutes (1,000 years): expiry times beyond it
+ * overflow PostgreSQL's timestamps and JavaScript's dates.
+ */
+export const MAX_TTL_MINUTES = 525_600_000;
+
 export class TtlService {
   constructor(
     private readonly persistence: Persistence,
@@ -24,7 +30,9 @@ export class TtlService {
     const spec = typeof body === "number" ? { ttl: body } : body;
     if (typeof spec !== "object" || Array.isArray(spec)) throw unprocessable(`Invalid body: 'ttl' must be a number of minutes or {"ttl": minutes, "strategy": "delete" | "keep_latest"}`);
     const { ttl, strategy = "delete" } = spec as { ttl?: unknown; strategy?: unknown };
-    if (typeof ttl !== "number" || !Number.isFinite(ttl) || ttl < 0) throw unprocessable(`Invalid body: 'ttl.ttl' must be a number of minutes >= 0, got ${JSON.stringify(ttl)}`);
+    if (typeof ttl !== "number" || !Number.isFinite(ttl) || ttl < 0 || ttl > MAX_TTL_MINUTES) {
+      throw unprocessable(`Invalid body: 'ttl.ttl' must be a number of minutes between 0 and ${MAX_TTL_MINUTES}, got ${JSON.stringify(ttl)}`);
+    }
     if (strategy !== "delete" && strategy !== "keep_latest") throw unprocessable(`Invalid body: 'ttl.strategy' must be "delete" or "keep_latest", got ${JSON.stringify(strategy)}`);
     return { ttl_minutes: ttl, strategy };
   }
@@ -42,7 +50,9 @@ export class TtlService {
 
   /** ttl: minutes; null: never expires; undefined: the store default. */
   async putItem(namespace: string[], key: string, value: Record<string, unknown>, ttl: number | null | undefined): Promise<void> {
-    if (ttl != null && (!Number.isFinite(ttl) || ttl < 0)) throw unprocessable(`Invalid body: 'ttl' must be a number of minutes >= 0 or null, got ${JSON.stringify(ttl)}`);
+    if (ttl != null && (!Number.isFinite(ttl) || ttl < 0 || ttl > MAX_TTL_MINUTES)) {
+      throw unprocessable(`Invalid body: 'ttl' must be a number of minutes between 0 and ${MAX_TTL_MINUTES}, or null, got ${JSON.stringify(ttl)}`);
+    }
     // The store's own put carries the ttl (PostgresStore and MemoryItemStore read options.ttl).
     const op = { namespace, key, value, options: ttl === undefined ? undefined : { ttl: ttl ?? undefined } } as unknown as Operation;
     await this.persistence.store.batch([op]);

@@ -206,6 +206,30 @@ describe.each(BACKENDS)("crons (%s)", (backend) => {
     await client.crons.delete(cron.cron_id);
   });
 
+  it("hostile input is a 4xx naming the problem, never a 500", async () => {
+    const thread = await server.client.threads.create();
+    const cases: [string, string, unknown][] = [
+      ["POST", "/runs/crons", { assistant_id: "simple", schedule: "* * * * *", end_time: "0000-01-01T00:00:00Z" }],
+      ["POST", "/runs/crons", { assistant_id: "simple", schedule: "* * * * *", end_time: "99999-01-01T00:00:00Z" }],
+      ["POST", "/runs/crons", { assistant_id: "simple", schedule: "x".repeat(100_000) }],
+      ["POST", "/runs/crons", [1, 2]],
+      ["POST", "/runs/crons/search", { assistant_id: "a\u0000" }],
+      ["POST", "/runs/crons/count", { thread_id: "\u0000" }],
+      ["POST", "/runs/crons/search", { sort_by: "seq; drop table app_crons" }],
+      ["PATCH", "/runs/crons/not-a-uuid", { enabled: true }],
+      ["GET", "/runs/crons/00000000-0000-4000-8000-000000000000/firings?limit=abc", undefined],
+      ["POST", `/threads/${thread.thread_id}/runs/crons`, { assistant_id: "simple", schedule: "* * * * *", timezone: "" }],
+      ["POST", "/threads", { ttl: { ttl: 1e308 } }],
+      ["PUT", "/store/items", { namespace: ["a"], key: "k", value: {}, ttl: 1e308 }],
+    ];
+    for (const [method, path, body] of cases) {
+      const res = await fetch(server.url + path, { method, headers: body === undefined ? {} : { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const text = await res.text();
+      expect(res.status, `${method} ${path} ${text}`).toBeLessThan(500);
+      if (res.status >= 400) expect(text.length).toBeGreaterThan(0);
+    }
+  });
+
   it("previews the next five due times of a schedule", async () => {
     const res = await fetch(`${server.url}/runs/crons/preview`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ schedule: "0 9 * * 1-5", timezone: "UTC" }) });
     const { next_run_dates } = (await res.json()) as { next_run_dates: string[] };
