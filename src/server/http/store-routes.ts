@@ -1,6 +1,6 @@
 // The key-value store graphs share (LangGraph's BaseStore), over HTTP.
 import type { FastifyInstance } from "fastify";
-import type { Item } from "@langchain/langgraph-checkpoint";
+import type { Item, Operation } from "@langchain/langgraph-checkpoint";
 import type { ServerContext } from "./context.ts";
 import { badRequest, unprocessable } from "../errors.ts";
 import { obj, strArray } from "./schemas.ts";
@@ -60,8 +60,9 @@ export async function storeRoutes(app: FastifyInstance, ctx: ServerContext): Pro
       }
       const namespace = request.query.namespace ? request.query.namespace.split(".") : [];
       checkNamespace(namespace);
-      const item = await store.get(namespace, request.query.key);
-      await ctx.ttl.refreshAfterRead([item], request.query.refresh_ttl === undefined ? undefined : ["true", "1"].includes(request.query.refresh_ttl));
+      // A get operation of our own: it carries refresh_ttl to the store (../persistence/store-reads.ts).
+      const refreshTtl = request.query.refresh_ttl === undefined ? undefined : ["true", "1"].includes(request.query.refresh_ttl);
+      const [item] = (await store.batch([{ namespace, key: request.query.key, refreshTtl } as Operation])) as (Item | null)[];
       // JSON null (not a 404) when missing, as the reference answers.
       return reply.type("application/json").send(item ? JSON.stringify(itemView(item)) : "null");
     },
@@ -97,8 +98,8 @@ export async function storeRoutes(app: FastifyInstance, ctx: ServerContext): Pro
     },
     async (request) => {
       const b = request.body ?? {};
-      const items = await store.search(b.namespace_prefix ?? [], { filter: b.filter, limit: b.limit ?? 10, offset: b.offset ?? 0, query: b.query });
-      await ctx.ttl.refreshAfterRead(items, b.refresh_ttl ?? undefined);
+      const options = { filter: b.filter, limit: b.limit ?? 10, offset: b.offset ?? 0, query: b.query, refreshTtl: b.refresh_ttl ?? undefined };
+      const items = await store.search(b.namespace_prefix ?? [], options);
       return { items: items.map(itemView) };
     },
   );

@@ -23,9 +23,10 @@ async function createBackend(settings: ResolvedSettings): Promise<Persistence> {
       connectionTimeoutMillis: settings.checkpointerOptions.connectionTimeoutMillis,
       startupRetryMillis: settings.checkpointerOptions.startupRetryMillis,
       storeDefaultTtlMinutes: settings.storeTtl.defaultTtlMinutes,
+      storeRefreshOnRead: settings.storeTtl.refreshOnRead,
     });
   }
-  const memory = createMemoryPersistence({ storeDefaultTtlMinutes: settings.storeTtl.defaultTtlMinutes });
+  const memory = createMemoryPersistence({ storeDefaultTtlMinutes: settings.storeTtl.defaultTtlMinutes, storeRefreshOnRead: settings.storeTtl.refreshOnRead });
   if (settings.checkpointerScheme === "custom" && settings.checkpointer) {
     const custom = settings.checkpointer;
     const checkpointer: BaseCheckpointSaver = typeof custom === "function" ? await custom() : custom;

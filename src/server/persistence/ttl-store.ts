@@ -37,8 +37,6 @@ export interface TtlStore {
   markPruned(threadId: string): Promise<void>;
   /** Writes an item's ttl (minutes from now), or clears it with null. */
   setItemTtl(item: ItemKey, ttlMinutes: number | null): Promise<void>;
-  /** Pushes each item's expiry forward by its own ttl (refresh on read). */
-  refreshItems(items: ItemKey[]): Promise<void>;
   /** Deletes up to `limit` expired store items; returns how many. */
   sweepItems(limit: number): Promise<number>;
   /** Runs `fn` unless another process is sweeping; resolves false when skipped. */

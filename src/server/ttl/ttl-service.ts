@@ -1,8 +1,8 @@
 // Time-to-live as the API defines it: a thread's ttl (create/update), store
 // items' ttl with refresh on read. Expiry itself is the sweeper's job.
-import type { Item, Operation } from "@langchain/langgraph-checkpoint";
+import type { Operation } from "@langchain/langgraph-checkpoint";
 import type { Persistence } from "../persistence/types.ts";
-import type { ItemKey, ThreadTtl, ThreadTtlSpec } from "../persistence/ttl-store.ts";
+import type { ThreadTtl, ThreadTtlSpec } from "../persistence/ttl-store.ts";
 import type { ResolvedSettings } from "../settings.ts";
 import { threadNotFound, unprocessable } from "../errors.ts";
 
@@ -59,10 +59,4 @@ export class TtlService {
     if (ttl === null) await this.persistence.ttl.setItemTtl({ namespace, key }, null);
   }
 
-  /** Reads refresh the items' expiry unless asked not to (store.ttl.refresh_on_read). */
-  async refreshAfterRead(items: (Item | null)[], refresh: boolean | undefined): Promise<void> {
-    if (!(refresh ?? this.settings.storeTtl.refreshOnRead)) return;
-    const keys: ItemKey[] = items.filter((i): i is Item => i !== null).map((i) => ({ namespace: i.namespace, key: i.key }));
-    await this.persistence.ttl.refreshItems(keys);
-  }
 }

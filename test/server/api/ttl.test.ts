@@ -3,7 +3,16 @@
 // tables; reads refresh an item's ttl; bad ttls are 422s naming the field.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import pg from "pg";
+import { Annotation, END, START, StateGraph, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { BACKENDS, startTestServer, type TestServer } from "../../helpers/server.ts";
+import { testGraphs } from "../../fixtures/graphs.ts";
+
+/** Reads a memory from the store inside a node, as an agent does. */
+const recall = new StateGraph(Annotation.Root({ found: Annotation<boolean> }))
+  .addNode("read", async (_state, config: LangGraphRunnableConfig) => ({ found: (await config.store?.get(["ttl", "g"], "memory")) != null }))
+  .addEdge(START, "read")
+  .addEdge("read", END)
+  .compile();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // 0.01 minute = 600 ms.
@@ -14,7 +23,7 @@ describe.each(BACKENDS)("ttl (%s)", (backend) => {
   let sql: pg.Client | undefined;
   beforeAll(async () => {
     // The sweeper's own timer stays out of the way: tests sweep when they choose.
-    server = await startTestServer(backend, { settings: { ttlSweepIntervalMs: 3_600_000 } });
+    server = await startTestServer(backend, { graphs: { ...testGraphs, recall }, settings: { ttlSweepIntervalMs: 3_600_000 } });
     if (backend === "postgres") {
       sql = new pg.Client(server.app.settings.checkpointerUri);
       await sql.connect();
@@ -111,6 +120,17 @@ describe.each(BACKENDS)("ttl (%s)", (backend) => {
     await sleep(1500);
     expect(await client.store.getItem(["ttl", "r"], "unread")).toBeNull();
     expect(await client.store.getItem(["ttl", "r"], "read", { refreshTtl: false })).toMatchObject({ value: { v: 1 } });
+  });
+
+  it("a graph reading an item refreshes it too (agent memories live while they are used)", async () => {
+    const { client } = server;
+    await client.store.putItem(["ttl", "g"], "memory", { fact: "x" }, { ttl: 0.05 });
+    await sleep(2000);
+    const thread = await client.threads.create();
+    expect(await client.runs.wait(thread.thread_id, "recall", { input: {} })).toMatchObject({ found: true });
+    await sleep(1500);
+    // 3.5 s after the put: alive only because the graph's read pushed its expiry.
+    expect(await client.store.getItem(["ttl", "g"], "memory", { refreshTtl: false })).toMatchObject({ value: { fact: "x" } });
   });
 
   it("refuses a negative store ttl with a 422 naming the field", async () => {

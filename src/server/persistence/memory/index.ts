@@ -10,11 +10,13 @@ import { MemoryTtlStore } from "./ttl-store.ts";
 export interface MemoryPersistenceOptions {
   /** Default ttl (minutes) of store items written without one. */
   storeDefaultTtlMinutes?: number;
+  /** Store reads push the expiry of what they return forward (default true). */
+  storeRefreshOnRead?: boolean;
 }
 
 export function createMemoryPersistence(options: MemoryPersistenceOptions = {}): Persistence {
   const checkpointer = new MemorySaver();
-  const store = new MemoryItemStore(options.storeDefaultTtlMinutes);
+  const store = new MemoryItemStore(options.storeDefaultTtlMinutes, options.storeRefreshOnRead);
   const metadata = new MemoryMetadataStore();
   return {
     scheme: "memory",

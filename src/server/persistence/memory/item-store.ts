@@ -1,8 +1,11 @@
 // LangGraph's InMemoryStore plus what the API needs on top: item TTLs
 // (InMemoryStore has none) and the truncate the test-suite route uses.
 // Expired items vanish from every read at once; the sweeper frees them.
-import { InMemoryStore, type Operation, type OperationResults } from "@langchain/langgraph-checkpoint";
+// Reads (the API's and graphs' alike) refresh what they return unless the
+// operation says `refreshTtl: false` (see ../store-reads.ts).
+import { InMemoryStore, type Operation, type OperationResults, type SearchItem } from "@langchain/langgraph-checkpoint";
 import type { ItemKey } from "../ttl-store.ts";
+import { itemsToRefresh } from "../store-reads.ts";
 
 interface Expiry {
   expiresAt: number;
@@ -15,7 +18,10 @@ export class MemoryItemStore extends InMemoryStore {
   private expiries = new Map<string, Expiry>();
   private earliest = Infinity;
 
-  constructor(private readonly defaultTtlMinutes?: number) {
+  constructor(
+    private readonly defaultTtlMinutes?: number,
+    private readonly refreshOnRead = true,
+  ) {
     super();
   }
 
@@ -27,6 +33,7 @@ export class MemoryItemStore extends InMemoryStore {
   override async batch<Op extends readonly Operation[]>(operations: Op): Promise<OperationResults<Op>> {
     if (this.earliest <= Date.now()) await this.sweep(Infinity);
     const results = await super.batch(operations);
+    this.refresh(itemsToRefresh(operations, results as unknown[], this.refreshOnRead));
     for (const op of operations) {
       if (!("value" in op)) continue;
       const k = keyOf(op.namespace, op.key);
@@ -43,6 +50,13 @@ export class MemoryItemStore extends InMemoryStore {
     const expiresAt = Date.now() + ttlMs;
     this.expiries.set(k, { expiresAt, ttlMs });
     this.earliest = Math.min(this.earliest, expiresAt);
+  }
+
+  /** BaseStore.search drops options it does not know: carry refreshTtl into the operation. */
+  override async search(namespacePrefix: string[], options: { filter?: Record<string, unknown>; limit?: number; offset?: number; query?: string; refreshTtl?: boolean } = {}): Promise<SearchItem[]> {
+    const { filter, limit = 10, offset = 0, query, refreshTtl } = options;
+    const op = { namespacePrefix, filter, limit, offset, query, refreshTtl } as Operation;
+    return ((await this.batch([op])) as unknown as SearchItem[][])[0] ?? [];
   }
 
   setTtl(item: ItemKey, minutes: number | null): void {

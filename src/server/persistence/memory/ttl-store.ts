@@ -59,10 +59,6 @@ export class MemoryTtlStore implements TtlStore {
     this.items.setTtl(item, ttlMinutes);
   }
 
-  async refreshItems(items: ItemKey[]): Promise<void> {
-    this.items.refresh(items);
-  }
-
   sweepItems(limit: number): Promise<number> {
     return this.items.sweep(limit);
   }

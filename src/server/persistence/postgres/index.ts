@@ -32,6 +32,8 @@ export interface PostgresPersistenceOptions {
   startupRetryMillis?: number;
   /** Default ttl (minutes) of store items written without one. */
   storeDefaultTtlMinutes?: number;
+  /** Store reads push the expiry of what they return forward (default true). */
+  storeRefreshOnRead?: boolean;
 }
 
 const RETRYABLE = new Set(["ECONNREFUSED", "57P03"]);
@@ -98,7 +100,7 @@ export async function createPostgresPersistence(options: PostgresPersistenceOpti
     ttl: new PostgresTtlStore(pool),
     checkpointer: new SkeinoPostgresSaver(pool),
     checkpoints: new PostgresCheckpointAdmin(pool),
-    store: new SharedPoolPostgresStore(pool, options.storeDefaultTtlMinutes),
+    store: new SharedPoolPostgresStore(pool, options.storeDefaultTtlMinutes, options.storeRefreshOnRead),
     // Drain first (the caller stops its runs), then end the pool exactly once.
     close: () =>
       (closing ??= (async () => {

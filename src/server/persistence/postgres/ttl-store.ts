@@ -66,16 +66,6 @@ export class PostgresTtlStore implements TtlStore {
     );
   }
 
-  async refreshItems(items: ItemKey[]): Promise<void> {
-    if (items.length === 0) return;
-    await this.pool.query(
-      `UPDATE store s SET expires_at = CURRENT_TIMESTAMP + (s.expires_at - s.updated_at)
-         FROM unnest($1::text[], $2::text[]) AS k(ns, key)
-        WHERE s.namespace_path = k.ns AND s.key = k.key AND s.expires_at IS NOT NULL AND s.expires_at > CURRENT_TIMESTAMP`,
-      [items.map((i) => i.namespace.join(":")), items.map((i) => i.key)],
-    );
-  }
-
   async sweepItems(limit: number): Promise<number> {
     const { rowCount } = await this.pool.query(
       `DELETE FROM store WHERE ctid IN (SELECT ctid FROM store WHERE expires_at IS NOT NULL AND expires_at <= CURRENT_TIMESTAMP LIMIT $1)`,
