@@ -110,26 +110,27 @@ describe.each(BACKENDS)("ttl (%s)", (backend) => {
 
   it("reading an item pushes its expiry forward by its own ttl (refresh on read), unless refreshTtl is false", async () => {
     const { client } = server;
-    const ttl = 0.05; // 3 s
+    // Margins of seconds, for a busy machine: ttl 6 s, read at 4 s, look at 7 s.
+    const ttl = 0.1;
     await client.store.putItem(["ttl", "r"], "read", { v: 1 }, { ttl });
     await client.store.putItem(["ttl", "r"], "unread", { v: 2 }, { ttl });
-    await sleep(2000);
+    await sleep(4000);
     expect(await client.store.getItem(["ttl", "r"], "read")).not.toBeNull();
     expect(await client.store.getItem(["ttl", "r"], "unread", { refreshTtl: false })).not.toBeNull();
-    // 3.5 s after the put: the unread item expired at 3 s, the read one lives until ~5 s.
-    await sleep(1500);
+    // 7 s after the put: the unread item expired at 6 s, the read one lives until ~10 s.
+    await sleep(3000);
     expect(await client.store.getItem(["ttl", "r"], "unread")).toBeNull();
     expect(await client.store.getItem(["ttl", "r"], "read", { refreshTtl: false })).toMatchObject({ value: { v: 1 } });
   });
 
   it("a graph reading an item refreshes it too (agent memories live while they are used)", async () => {
     const { client } = server;
-    await client.store.putItem(["ttl", "g"], "memory", { fact: "x" }, { ttl: 0.05 });
-    await sleep(2000);
+    await client.store.putItem(["ttl", "g"], "memory", { fact: "x" }, { ttl: 0.1 });
+    await sleep(4000);
     const thread = await client.threads.create();
     expect(await client.runs.wait(thread.thread_id, "recall", { input: {} })).toMatchObject({ found: true });
-    await sleep(1500);
-    // 3.5 s after the put: alive only because the graph's read pushed its expiry.
+    await sleep(3000);
+    // 7 s after the put (ttl 6 s): alive only because the graph's read pushed its expiry.
     expect(await client.store.getItem(["ttl", "g"], "memory", { refreshTtl: false })).toMatchObject({ value: { fact: "x" } });
   });
 
