@@ -61,7 +61,7 @@ function pickPayload(body: Partial<Record<PayloadField, unknown>>): JsonObject {
 function parseEndTime(value: string | null | undefined): string | null | undefined {
   if (value === undefined || value === null) return value;
   const ms = parseStrictIsoDate(value);
-  if (ms === undefined) throw unprocessable(`Invalid 'end_time': ${JSON.stringify(value)} is not a valid ISO 8601 date-time (e.g. "2027-01-31T18:00:00Z")`);
+  if (ms === undefined) throw unprocessable(`Invalid 'end_time': ${JSON.stringify(value)} is not a valid ISO 8601 date-time in the years 1970-9999 (e.g. "2027-01-31T18:00:00Z")`);
   return new Date(ms).toISOString();
 }
 
