@@ -1,3 +1,4 @@
+import { newThread } from "./helpers.ts";
 import { expect, test } from "./fixtures.ts";
 
 test("create a cron with a schedule preview, watch it fire, open its run, pause it", async ({ studio }) => {
@@ -43,4 +44,17 @@ test("create a cron with a schedule preview, watch it fire, open its run, pause 
   await firings.getByRole("button", { name: /^Run / }).first().click();
   await expect(page.getByLabel("Thread ID")).toHaveText(/^[0-9a-f-]{36}$/);
   await expect(page.getByRole("table", { name: "Runs" })).toContainText("success");
+});
+
+test("a thread with a ttl shows when it expires", async ({ studio }) => {
+  const { page } = studio;
+  await studio.ready();
+  const threadId = await newThread(page, "counter");
+  await expect(page.getByLabel("Thread expiry")).toHaveCount(0);
+  // The Studio does not set ttls; a client does, through the API.
+  const url = (await page.getByLabel("Server URL").textContent())!;
+  const res = await page.request.patch(`${url}/threads/${threadId}`, { data: { ttl: { ttl: 60, strategy: "delete" } } });
+  expect(res.status()).toBe(200);
+  await page.reload();
+  await expect(page.getByLabel("Thread expiry")).toContainText("expires");
 });
