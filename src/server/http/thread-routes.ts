@@ -110,6 +110,20 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext): Pr
     },
   );
 
+  app.post<{ Body: { thread_ids: string[]; strategy?: "delete" | "keep_latest" } }>(
+    "/threads/prune",
+    {
+      schema: {
+        body: {
+          type: "object",
+          required: ["thread_ids"],
+          properties: { thread_ids: { type: "array", items: uuid, maxItems: 1000 }, strategy: { type: "string", enum: ["delete", "keep_latest"] } },
+        },
+      },
+    },
+    async (request) => ({ pruned_count: await ctx.ttl.prune(request.body.thread_ids, request.body.strategy ?? "delete") }),
+  );
+
   // skeino extension: when the thread expires (its own ttl, else the manifest's default), or null.
   app.get<{ Params: { thread_id: string } }>("/threads/:thread_id/ttl", { schema: { params: threadIdParams } }, async (request) =>
     ctx.ttl.threadExpiry(request.params.thread_id),

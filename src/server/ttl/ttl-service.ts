@@ -2,7 +2,8 @@
 // items' ttl with refresh on read. Expiry itself is the sweeper's job.
 import type { Operation } from "@langchain/langgraph-checkpoint";
 import type { Persistence } from "../persistence/types.ts";
-import type { ThreadTtl, ThreadTtlSpec } from "../persistence/ttl-store.ts";
+import type { ThreadTtl, ThreadTtlSpec, ThreadTtlStrategy } from "../persistence/ttl-store.ts";
+import type { ThreadService } from "../threads/thread-service.ts";
 import type { ResolvedSettings } from "../settings.ts";
 import { threadNotFound, unprocessable } from "../errors.ts";
 
@@ -16,7 +17,32 @@ export class TtlService {
   constructor(
     private readonly persistence: Persistence,
     private readonly settings: ResolvedSettings,
+    private readonly threads: ThreadService,
   ) {}
+
+  /**
+   * What expiry does, on demand (POST /threads/prune): delete the threads, or
+   * keep each one's latest checkpoint. Unknown ids are skipped; a busy thread
+   * is not pruned to its latest checkpoint (its run is still writing).
+   * Answers how many threads were pruned.
+   */
+  async prune(threadIds: string[], strategy: ThreadTtlStrategy): Promise<number> {
+    let pruned = 0;
+    for (const threadId of new Set(threadIds)) {
+      const thread = await this.persistence.metadata.threads.get(threadId);
+      if (!thread) continue;
+      if (strategy === "delete") {
+        await this.threads.delete(threadId).catch((error: unknown) => {
+          if ((error as { status?: number }).status !== 404) throw error;
+        });
+      } else {
+        if (thread.status === "busy") continue;
+        await this.persistence.checkpoints.pruneToLatest(threadId);
+      }
+      pruned += 1;
+    }
+    return pruned;
+  }
 
   /** The manifest's thread default (checkpointer.ttl), if any. */
   get threadDefault(): ThreadTtlSpec | undefined {

@@ -82,6 +82,24 @@ describe.each(BACKENDS)("ttl (%s)", (backend) => {
     if (sql) expect(await rows("SELECT count(*) AS n FROM checkpoints WHERE thread_id = $1", [thread.thread_id])).toBe(1);
   });
 
+  it("client.threads.prune: delete removes threads, keep_latest keeps the latest state only", async () => {
+    const { client } = server;
+    const [gone, kept] = [await client.threads.create(), await client.threads.create()];
+    for (const t of [gone, kept]) {
+      await client.runs.wait(t.thread_id, "simple", { input: { messages: ["1"] } });
+      await client.runs.wait(t.thread_id, "simple", { input: { messages: ["2"] } });
+    }
+    const state = await client.threads.getState(kept.thread_id);
+    expect(await client.threads.prune([gone.thread_id, "00000000-0000-4000-8000-000000000000"])).toEqual({ pruned_count: 1 });
+    await expect(client.threads.get(gone.thread_id)).rejects.toThrow(/HTTP 404/);
+    expect(await client.threads.prune([kept.thread_id], { strategy: "keep_latest" })).toEqual({ pruned_count: 1 });
+    const history = await client.threads.getHistory(kept.thread_id, { limit: 100 });
+    expect(history).toHaveLength(1);
+    expect((await client.threads.getState(kept.thread_id)).values).toEqual(state.values);
+    const bad = await fetch(`${server.url}/threads/prune`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ thread_ids: ["x"], strategy: "all" }) });
+    expect(bad.status).toBe(422);
+  });
+
   it("refuses a negative or malformed thread ttl with a 422 naming the field", async () => {
     const { client } = server;
     await expect(client.threads.create({ ttl: -1 })).rejects.toThrow(/HTTP 422.*'ttl.ttl'/);
