@@ -28,12 +28,18 @@ function useSettled<T>(value: T, ms: number): T {
 export function CronsPage({ assistants }: { assistants: Assistant[] }) {
   const { client, bootId } = useServerClient();
   const keys = serverKeys(bootId);
+  const queryClient = useQueryClient();
   const crons = useQuery({
     queryKey: keys.crons.list(),
     queryFn: ({ signal }) => client!.crons.search({ limit: 100, sortBy: "created_at", sortOrder: "desc", signal }),
     enabled: !!client,
     refetchInterval: REFRESH_MS,
   });
+  // A firing moves its cron's next run date and may add a thread: the thread list follows.
+  const nextDates = (crons.data ?? []).map((c) => c.next_run_date).join();
+  useEffect(() => {
+    void queryClient.invalidateQueries({ queryKey: serverKeys(bootId).threads.lists() });
+  }, [nextDates, bootId, queryClient]);
   const graphOf = (assistantId: string) => assistants.find((a) => a.assistant_id === assistantId)?.graph_id ?? tailId(assistantId);
   return (
     <div className="crons-page">
