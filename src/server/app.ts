@@ -139,7 +139,7 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
         claimTimeoutMs: settings.cronClaimTimeoutMs,
       });
       const ttl = new TtlService(persistence, settings, threads);
-      sweeper = new TtlSweeper(persistence, threads, ttl, log, { intervalMs: settings.ttlSweepIntervalMs });
+      sweeper = new TtlSweeper(persistence, ttl, log, { intervalMs: settings.ttlSweepIntervalMs });
       context = { persistence, registry, engine, runs, threads, crons, ttl, sweeper, settings, log, bootId: randomUUID(), startedAt: new Date(), version: VERSION };
       installErrorHandler(fastify, log);
       if (front) {

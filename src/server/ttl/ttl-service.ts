@@ -30,18 +30,24 @@ export class TtlService {
     let pruned = 0;
     for (const threadId of new Set(threadIds)) {
       const thread = await this.persistence.metadata.threads.get(threadId);
-      if (!thread) continue;
-      if (strategy === "delete") {
-        await this.threads.delete(threadId).catch((error: unknown) => {
-          if ((error as { status?: number }).status !== 404) throw error;
-        });
-      } else {
-        if (thread.status === "busy") continue;
-        await this.persistence.checkpoints.pruneToLatest(threadId);
-      }
+      if (!thread || (strategy === "keep_latest" && thread.status === "busy")) continue;
+      await this.expireThread(threadId, strategy);
       pruned += 1;
     }
     return pruned;
+  }
+
+  /**
+   * Applies a strategy to one thread: delete it (its runs and checkpoints
+   * with it; already gone is fine) or drop every checkpoint but the latest.
+   * Answers how many checkpoints keep_latest dropped.
+   */
+  async expireThread(threadId: string, strategy: ThreadTtlStrategy): Promise<number> {
+    if (strategy === "keep_latest") return this.persistence.checkpoints.pruneToLatest(threadId);
+    await this.threads.delete(threadId).catch((error: unknown) => {
+      if ((error as { status?: number }).status !== 404) throw error;
+    });
+    return 0;
   }
 
   /** The manifest's thread default (checkpointer.ttl), if any. */

@@ -1,12 +1,11 @@
 // Deletes what expired, on an interval, in bounded batches, on one process
-// at a time (TtlStore.exclusive). Threads go through ThreadService.delete
-// (their runs and checkpoints with them) or, with keep_latest, lose every
-// checkpoint but the newest; store items are deleted in batches of rows.
+// at a time (TtlStore.exclusive). Threads go through TtlService.expireThread
+// (deleted with their runs and checkpoints or, with keep_latest, pruned to
+// their newest checkpoint); store items are deleted in batches of rows.
 // Each thread is its own short transaction, so requests interleave with a
 // sweep instead of waiting behind it.
 import type { Logger } from "../logger.ts";
 import type { Persistence } from "../persistence/types.ts";
-import type { ThreadService } from "../threads/thread-service.ts";
 import type { TtlService } from "./ttl-service.ts";
 
 export interface SweepReport {
@@ -36,7 +35,6 @@ export class TtlSweeper {
 
   constructor(
     private readonly persistence: Persistence,
-    private readonly threads: ThreadService,
     private readonly ttl: TtlService,
     private readonly log: Logger,
     private readonly options: TtlSweeperOptions,
@@ -80,7 +78,7 @@ export class TtlSweeper {
     const report: SweepReport = { threadsDeleted: 0, threadsPruned: 0, checkpointsPruned: 0, itemsDeleted: 0, batches: 0, ran: false };
     const threadBatch = this.options.threadBatch ?? 100;
     const itemBatch = this.options.itemBatch ?? 1000;
-    const { ttl: store, checkpoints } = this.persistence;
+    const store = this.persistence.ttl;
     report.ran = await store.exclusive(async () => {
       const fallback = this.ttl.threadDefault;
       // A thread comes back only if its delete or prune did not take; do not spin on it.
@@ -91,15 +89,12 @@ export class TtlSweeper {
         for (const thread of expired) {
           if (this.stopped) return;
           seen.add(thread.thread_id);
+          const dropped = await this.ttl.expireThread(thread.thread_id, thread.strategy);
           if (thread.strategy === "keep_latest") {
-            report.checkpointsPruned += await checkpoints.pruneToLatest(thread.thread_id);
+            report.checkpointsPruned += dropped;
             await store.markPruned(thread.thread_id);
             report.threadsPruned += 1;
           } else {
-            // Deleted meanwhile (by a client): nothing left to do.
-            await this.threads.delete(thread.thread_id).catch((error: unknown) => {
-              if ((error as { status?: number }).status !== 404) throw error;
-            });
             report.threadsDeleted += 1;
           }
           await yieldToRequests();
