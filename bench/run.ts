@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
-const benches = ["server.ts", "protocol.ts", "postgres.ts", "scale-out.ts"].filter((f) => existsSync(here + f));
+const benches = ["server.ts", "protocol.ts", "postgres.ts", "scale-out.ts", "ttl-sweep.ts"].filter((f) => existsSync(here + f));
 let failed = 0;
 for (const file of benches) {
   console.log(`\n== bench/${file}`);

@@ -22,6 +22,11 @@ import { metaRoutes } from "./http/meta-routes.ts";
 import { assistantRoutes } from "./http/assistant-routes.ts";
 import { threadRoutes } from "./http/thread-routes.ts";
 import { runRoutes } from "./http/run-routes.ts";
+import { cronRoutes } from "./http/cron-routes.ts";
+import { CronService } from "./crons/cron-service.ts";
+import { CronScheduler } from "./crons/cron-scheduler.ts";
+import { TtlService } from "./ttl/ttl-service.ts";
+import { TtlSweeper } from "./ttl/ttl-sweeper.ts";
 import { storeRoutes } from "./http/store-routes.ts";
 import { internalRoutes } from "./http/internal-routes.ts";
 import { installOpenApi } from "./http/openapi.ts";
@@ -102,6 +107,8 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
   const auth = options.auth ? new CustomAuth(options.auth, log, settings.studioToken) : undefined;
   const front = options.http ? new CustomAppFront(options.http.app, auth ? { handler: auth, studioToken: settings.studioToken } : undefined) : undefined;
   let closePromise: Promise<void> | undefined;
+  let scheduler: CronScheduler | undefined;
+  let sweeper: TtlSweeper | undefined;
 
   // Bodies: JSON, also when labelled text/plain (as the reference accepts);
   // an empty body is "no body" rather than an error.
@@ -158,7 +165,32 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
       }
       const threads = new ThreadService(persistence, registry, engine, cache);
       const protocol = new ProtocolService({ persistence, runs, threads, engine, log }, { pollIntervalMs: settings.pollIntervalMs });
-      context = { persistence, registry, engine, runs, threads, protocol, settings, log, bootId: randomUUID(), startedAt: new Date(), version: VERSION, auth, devStatus: options.devStatus };
+      const crons = new CronService(persistence.crons, persistence.metadata, runs, settings.clock);
+      scheduler = new CronScheduler(persistence.crons, crons, settings.clock, log, {
+        workerId: engine.workerId,
+        intervalMs: settings.cronIntervalMs,
+        claimTimeoutMs: settings.cronClaimTimeoutMs,
+      });
+      const ttl = new TtlService(persistence, settings, threads);
+      sweeper = new TtlSweeper(persistence, ttl, log, { intervalMs: settings.ttlSweepIntervalMs });
+      context = {
+        persistence,
+        registry,
+        engine,
+        runs,
+        threads,
+        protocol,
+        crons,
+        ttl,
+        sweeper,
+        settings,
+        log,
+        bootId: randomUUID(),
+        startedAt: new Date(),
+        version: VERSION,
+        auth,
+        devStatus: options.devStatus,
+      };
       const backend = persistence;
       installErrorHandler(fastify, log, (error) => backend.explainError?.(error));
       installInputLimits(fastify);
@@ -185,12 +217,15 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
         await threadRoutes(instance, ctx);
         await runRoutes(instance, ctx);
         await protocolRoutes(instance, ctx, ctx.protocol);
+        await cronRoutes(instance, ctx);
         await storeRoutes(instance, ctx);
         if (uiBundles) await uiRoutes(instance, uiBundles);
         if (settings.internalTruncate) await internalRoutes(instance, ctx);
       });
       await fastify.ready();
       engine.start();
+      scheduler.start();
+      sweeper.start();
     } catch (error) {
       await persistence.close().catch(() => undefined);
       throw error;
@@ -234,6 +269,8 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
     close() {
       closePromise ??= (async () => {
         if (readyPromise) await readyPromise.catch(() => undefined);
+        await scheduler?.stop();
+        await sweeper?.stop();
         if (context) await context.engine.stop();
         context?.protocol.close();
         await front?.close();

@@ -1,6 +1,7 @@
 // langgraph.json: graphs as "./file.ts:export", an env file or object,
 // ${VAR} / ${VAR:-default} expansion, store.uri selecting Postgres, and an
 // optional custom checkpointer. Graph files load without a build step.
+import { parseStoreTtl, parseThreadTtl } from "./ttl/manifest-ttl.ts";
 import { readFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { dirname, resolve, isAbsolute } from "node:path";
@@ -208,10 +209,16 @@ export async function loadManifest(manifestPath: string, env: NodeJS.ProcessEnv 
       settings.checkpointerScheme = "postgres";
       settings.checkpointerUri = uri;
     }
+    settings.storeTtl = parseStoreTtl(file, (raw.store as { ttl?: unknown }).ttl);
   }
   if (raw.checkpointer !== undefined && raw.checkpointer !== null) {
-    const spec = typeof raw.checkpointer === "object" ? (raw.checkpointer as { path?: unknown }).path : undefined;
-    if (typeof spec !== "string") throw new ConfigError(`${file}: "checkpointer" must be {"path": "./file.ts:factory"}`);
+    settings.threadTtl = parseThreadTtl(file, typeof raw.checkpointer === "object" ? (raw.checkpointer as { ttl?: unknown }).ttl : undefined);
+  }
+  const checkpointerPath = typeof raw.checkpointer === "object" && raw.checkpointer !== null ? (raw.checkpointer as { path?: unknown }).path : undefined;
+  // "checkpointer": {"ttl": {...}} alone configures expiry, not a checkpointer of one's own.
+  if (raw.checkpointer !== undefined && raw.checkpointer !== null && !(settings.threadTtl && checkpointerPath === undefined)) {
+    const spec = checkpointerPath;
+    if (typeof spec !== "string") throw new ConfigError(`${file}: "checkpointer" must be {"path": "./file.ts:factory"} and/or {"ttl": {...}}`);
     if (settings.checkpointerScheme === "postgres") {
       throw new ConfigError(`${file}: "checkpointer" and a postgres "store.uri" exclude each other: remove one`);
     }

@@ -2,6 +2,7 @@
 // and the SKEINO_* environment overrides.
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { ConfigError } from "./errors.ts";
+import { FileClock, systemClock, type Clock } from "./clock.ts";
 
 export type CheckpointerScheme = "memory" | "postgres";
 export type LogLevel = "silent" | "error" | "warn" | "info" | "debug";
@@ -54,6 +55,18 @@ export interface SkeinoSettings {
    * the project's auth. Or SKEINO_STUDIO_TOKEN. At least 32 characters.
    */
   studioToken?: string;
+  /** The time crons and TTLs go by. Default: the system clock (SKEINO_TEST_CLOCK_FILE: a file of epoch ms, for tests). */
+  clock?: Clock;
+  /** How often the cron scheduler looks for due crons. Default 1 000 ms (SKEINO_CRON_INTERVAL_MS). */
+  cronIntervalMs?: number;
+  /** Thread time-to-live defaults (langgraph.json "checkpointer.ttl"). */
+  threadTtl?: ThreadTtlSettings;
+  /** Store item time-to-live (langgraph.json "store.ttl"). */
+  storeTtl?: StoreTtlSettings;
+  /** How often the TTL sweeper runs. Default: the smaller sweep_interval_minutes, else 5 minutes (SKEINO_TTL_SWEEP_INTERVAL_MS). */
+  ttlSweepIntervalMs?: number;
+  /** A cron firing claimed by a process that died is fired by another after this long. Default 60 000 ms (SKEINO_CRON_CLAIM_TIMEOUT_MS). */
+  cronClaimTimeoutMs?: number;
 }
 
 export interface ResolvedSettings {
@@ -75,6 +88,28 @@ export interface ResolvedSettings {
   sseHeartbeatMs: number;
   assistantDefaults: Record<string, AssistantDefaults>;
   studioToken?: string;
+  clock: Clock;
+  cronIntervalMs: number;
+  threadTtl: ThreadTtlSettings;
+  storeTtl: Required<Pick<StoreTtlSettings, "refreshOnRead">> & StoreTtlSettings;
+  ttlSweepIntervalMs: number;
+  cronClaimTimeoutMs: number;
+}
+
+export interface ThreadTtlSettings {
+  /** What expiry does to a thread: delete it (default), or keep only its latest checkpoint. */
+  strategy?: "delete" | "keep_latest";
+  /** Minutes after its last update a thread without a ttl of its own expires. Default: never. */
+  defaultTtlMinutes?: number;
+  sweepIntervalMinutes?: number;
+}
+
+export interface StoreTtlSettings {
+  /** Reads push an item's expiry forward by its ttl. Default true. */
+  refreshOnRead?: boolean;
+  /** Minutes an item written without a ttl lives. Default: forever. */
+  defaultTtlMinutes?: number;
+  sweepIntervalMinutes?: number;
 }
 
 export interface AssistantDefaults {
@@ -179,5 +214,17 @@ export function resolveSettings(settings: SkeinoSettings = {}, env: NodeJS.Proce
     sseHeartbeatMs: positiveInt("sseHeartbeatMs", settings.sseHeartbeatMs ?? (env.SKEINO_SSE_HEARTBEAT_MS ? Number(env.SKEINO_SSE_HEARTBEAT_MS) : 15_000)),
     assistantDefaults: settings.assistantDefaults ?? parseLangGraphConfig(env),
     studioToken,
+    clock: settings.clock ?? (env.SKEINO_TEST_CLOCK_FILE ? new FileClock(env.SKEINO_TEST_CLOCK_FILE) : systemClock),
+    cronIntervalMs: positiveInt("cronIntervalMs", settings.cronIntervalMs ?? (env.SKEINO_CRON_INTERVAL_MS ? Number(env.SKEINO_CRON_INTERVAL_MS) : 1000)),
+    threadTtl: settings.threadTtl ?? {},
+    storeTtl: { ...settings.storeTtl, refreshOnRead: settings.storeTtl?.refreshOnRead ?? true },
+    ttlSweepIntervalMs: positiveInt(
+      "ttlSweepIntervalMs",
+      settings.ttlSweepIntervalMs ??
+        (env.SKEINO_TTL_SWEEP_INTERVAL_MS
+          ? Number(env.SKEINO_TTL_SWEEP_INTERVAL_MS)
+          : Math.round(Math.min(settings.threadTtl?.sweepIntervalMinutes ?? Infinity, settings.storeTtl?.sweepIntervalMinutes ?? Infinity, 5) * 60_000)),
+    ),
+    cronClaimTimeoutMs: positiveInt("cronClaimTimeoutMs", settings.cronClaimTimeoutMs ?? (env.SKEINO_CRON_CLAIM_TIMEOUT_MS ? Number(env.SKEINO_CRON_CLAIM_TIMEOUT_MS) : 60_000)),
   };
 }

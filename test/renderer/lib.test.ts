@@ -27,6 +27,7 @@ describe("renderer helpers", () => {
 
   it("reads the selected thread and tab from the hash", () => {
     expect(parseHash("")).toEqual({ threadId: null, tab: "state" });
+    expect(parseHash("#/crons")).toEqual({ threadId: null, tab: "state", crons: true });
     expect(parseHash("#/threads/abc/history")).toEqual({ threadId: "abc", tab: "history" });
     expect(parseHash("#/threads/abc/bogus")).toEqual({ threadId: "abc", tab: "state" });
   });

@@ -9,6 +9,9 @@ import type { Logger } from "../logger.ts";
 import type { CustomAuth } from "../auth/custom-auth.ts";
 import type { DevStatus } from "../dev/dev-status.ts";
 import type { ProtocolService } from "../protocol/protocol-service.ts";
+import type { CronService } from "../crons/cron-service.ts";
+import type { TtlService } from "../ttl/ttl-service.ts";
+import type { TtlSweeper } from "../ttl/ttl-sweeper.ts";
 
 export interface ServerContext {
   persistence: Persistence;
@@ -18,6 +21,9 @@ export interface ServerContext {
   threads: ThreadService;
   /** The streaming protocol (v2): thread event logs, commands, streams. */
   protocol: ProtocolService;
+  crons: CronService;
+  ttl: TtlService;
+  sweeper: TtlSweeper;
   settings: ResolvedSettings;
   log: Logger;
   bootId: string;

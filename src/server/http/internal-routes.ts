@@ -10,16 +10,19 @@ interface TruncateBody {
   checkpointer?: boolean;
   checkpoint?: boolean;
   store?: boolean;
+  crons?: boolean;
 }
 
 export async function internalRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
   const flag = { type: "boolean" } as const;
   app.post<{ Body: TruncateBody | undefined }>(
     "/internal/truncate",
-    { schema: { body: { type: "object", properties: { runs: flag, threads: flag, assistants: flag, checkpointer: flag, checkpoint: flag, store: flag } } } },
+    { schema: { body: { type: "object", properties: { runs: flag, threads: flag, assistants: flag, checkpointer: flag, checkpoint: flag, store: flag, crons: flag } } } },
     async (request) => {
       const b = request.body ?? {};
       const { metadata, checkpoints, store } = ctx.persistence;
+      // Crons go with their runs (the reference has none; its suites never send "crons").
+      if (b.crons || b.runs) await ctx.persistence.crons.truncate();
       if (b.runs) await metadata.runs.truncate();
       if (b.threads) await metadata.threads.truncate();
       if (b.assistants) await metadata.assistants.truncateUserAssistants();

@@ -13,7 +13,7 @@ export async function metaRoutes(app: FastifyInstance, ctx: ServerContext): Prom
     started_at: ctx.startedAt.toISOString(),
     persistence: { scheme: ctx.persistence.scheme },
     graphs: ctx.registry.ids(),
-    flags: { assistants: true, crons: false, langsmith: false, store: true, internal_truncate: ctx.settings.internalTruncate },
+    flags: { assistants: true, crons: true, langsmith: false, store: true, internal_truncate: ctx.settings.internalTruncate },
     ...(ctx.devStatus ? { dev: ctx.devStatus() } : {}),
   }));
 }

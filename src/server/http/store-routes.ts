@@ -1,6 +1,6 @@
 // The key-value store graphs share (LangGraph's BaseStore), over HTTP.
 import type { FastifyInstance } from "fastify";
-import type { Item } from "@langchain/langgraph-checkpoint";
+import type { Item, Operation } from "@langchain/langgraph-checkpoint";
 import type { ServerContext } from "./context.ts";
 import { HttpError, badRequest, forbidden, notFound, unprocessable } from "../errors.ts";
 import { limit, obj, offset, strArray } from "./schemas.ts";
@@ -37,6 +37,7 @@ async function scanFiltered<T>(fetch: (limit: number, offset: number) => Promise
   }
   return kept.slice(offset, offset + limit);
 }
+import { MAX_TTL_MINUTES } from "../ttl/ttl-service.ts";
 
 function checkNamespace(namespace: string[]): void {
   if (namespace.length === 0) throw badRequest("Namespace is required");
@@ -62,9 +63,17 @@ export async function storeRoutes(app: FastifyInstance, ctx: ServerContext): Pro
   const access = new Access(ctx);
   const itemMatches = (item: Item, filter: AuthFilter | undefined) => matchesFilter(storeSubject(item.namespace, item.key, item.value), filter);
 
-  app.put<{ Body: { namespace: string[]; key: string; value: Record<string, unknown> } }>(
+  app.put<{ Body: { namespace: string[]; key: string; value: Record<string, unknown>; ttl?: number | null } }>(
     "/store/items",
-    { schema: { body: { type: "object", required: ["namespace", "key", "value"], properties: { namespace: strArray, key: { type: "string", minLength: 1 }, value: obj, index: {}, ttl: {} } } } },
+    {
+      schema: {
+        body: {
+          type: "object",
+          required: ["namespace", "key", "value"],
+          properties: { namespace: strArray, key: { type: "string", minLength: 1 }, value: obj, index: {}, ttl: { type: ["number", "null"], minimum: 0, maximum: MAX_TTL_MINUTES } },
+        },
+      },
+    },
     async (request, reply) => {
       checkNamespace(request.body.namespace);
       checkStoreKey(request.body.key);
@@ -78,14 +87,22 @@ export async function storeRoutes(app: FastifyInstance, ctx: ServerContext): Pro
         if (!existing && !matchesFilter(storeSubject(value.namespace, value.key, value.value), filter)) throw forbidden("Not authorized");
       }
       checkStoreKey(value.key);
-      await store.put(value.namespace, value.key, value.value);
+      await ctx.ttl.putItem(value.namespace, value.key, value.value, request.body.ttl);
       return reply.status(204).send();
     },
   );
 
-  app.get<{ Querystring: { namespace?: string; key: string } }>(
+  app.get<{ Querystring: { namespace?: string; key: string; refresh_ttl?: string } }>(
     "/store/items",
-    { schema: { querystring: { type: "object", required: ["key"], properties: { namespace: { type: "string" }, key: { type: "string", minLength: 1 } } } } },
+    {
+      schema: {
+        querystring: {
+          type: "object",
+          required: ["key"],
+          properties: { namespace: { type: "string" }, key: { type: "string", minLength: 1 }, refresh_ttl: { type: "string", enum: ["true", "false", "1", "0"] } },
+        },
+      },
+    },
     async (request, reply) => {
       const requested = request.query.namespace ? request.query.namespace.split(".") : [];
       checkNamespace(requested);
@@ -93,7 +110,9 @@ export async function storeRoutes(app: FastifyInstance, ctx: ServerContext): Pro
       const value = { namespace: requested, key: request.query.key };
       const filter = await access.check(request, "store:get", value);
       checkNamespace(value.namespace);
-      const item = await store.get(value.namespace, value.key);
+      // A get operation of our own: it carries refresh_ttl to the store (../persistence/store-reads.ts).
+      const refreshTtl = request.query.refresh_ttl === undefined ? undefined : ["true", "1"].includes(request.query.refresh_ttl);
+      const [item] = (await store.batch([{ namespace: value.namespace, key: value.key, refreshTtl } as Operation])) as (Item | null)[];
       if (item && !itemMatches(item, filter)) throw notFound("Item not found");
       // JSON null (not a 404) when missing, as the reference answers.
       return reply.type("application/json").send(item ? JSON.stringify(itemView(item)) : "null");
@@ -120,13 +139,13 @@ export async function storeRoutes(app: FastifyInstance, ctx: ServerContext): Pro
     },
   );
 
-  app.post<{ Body: { namespace_prefix?: string[]; filter?: Record<string, unknown>; limit?: number; offset?: number; query?: string } | undefined }>(
+  app.post<{ Body: { namespace_prefix?: string[]; filter?: Record<string, unknown>; limit?: number; offset?: number; query?: string; refresh_ttl?: boolean | null } | undefined }>(
     "/store/items/search",
     {
       schema: {
         body: {
           type: "object",
-          properties: { namespace_prefix: strArray, filter: obj, limit, offset, query: { type: "string" } },
+          properties: { namespace_prefix: strArray, filter: obj, limit, offset, query: { type: "string" }, refresh_ttl: { type: ["boolean", "null"] } },
         },
       },
     },
@@ -138,9 +157,12 @@ export async function storeRoutes(app: FastifyInstance, ctx: ServerContext): Pro
       const value = { namespace: [...(b.namespace_prefix ?? [])], filter: b.filter, limit, offset, query: b.query };
       const filter = await access.check(request, "store:search", value);
       const prefix = value.namespace ?? [];
-      const items = filter
-        ? await scanFiltered((l, o) => store.search(prefix, { filter: b.filter, limit: l, offset: o, query: b.query }), (item) => itemMatches(item, filter), limit, offset)
-        : await store.search(prefix, { filter: b.filter, limit, offset, query: b.query });
+      // refreshTtl is skeino's own search option (../persistence/store-reads.ts), unknown to BaseStore's type.
+      const search = (l: number, o: number) => {
+        const options = { filter: b.filter, limit: l, offset: o, query: b.query, refreshTtl: b.refresh_ttl ?? undefined };
+        return store.search(prefix, options);
+      };
+      const items = filter ? await scanFiltered(search, (item) => itemMatches(item, filter), limit, offset) : await search(limit, offset);
       return { items: items.map(itemView) };
     },
   );

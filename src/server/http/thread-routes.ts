@@ -24,7 +24,7 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext): Pr
   const readGate = (request: FastifyRequest<{ Params: { thread_id: string } }>) =>
     access.thread(request, "threads:read", { thread_id: request.params.thread_id }, request.params.thread_id);
 
-  app.post<{ Body: { thread_id?: string; metadata?: JsonObject; if_exists?: "raise" | "do_nothing"; supersteps?: { updates: SuperstepUpdate[] }[] } | undefined }>(
+  app.post<{ Body: { thread_id?: string; metadata?: JsonObject; if_exists?: "raise" | "do_nothing"; supersteps?: { updates: SuperstepUpdate[] }[]; ttl?: unknown } | undefined }>(
     "/threads",
     {
       schema: {
@@ -53,6 +53,8 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext): Pr
     },
     async (request) => {
       const body = request.body ?? {};
+      // A bad ttl is refused before the thread exists.
+      const ttl = ctx.ttl.parseThreadTtl(body.ttl);
       const value = { thread_id: body.thread_id, metadata: { ...(body.metadata ?? {}) }, if_exists: body.if_exists };
       const filter = await access.check(request, "threads:create", value);
       // Supersteps write state into the new thread: an update, as the reference authorizes it.
@@ -62,7 +64,9 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext): Pr
         const existing = await threads.get(body.thread_id);
         if (existing && !matchesFilter(existing.metadata, filter)) throw conflict("Thread already exists");
       }
-      return threadView(await ctx.threads.create({ ...body, metadata: value.metadata ?? {} }));
+      const thread = await ctx.threads.create({ ...body, metadata: value.metadata ?? {} });
+      await ctx.ttl.setThreadTtl(thread.thread_id, ttl);
+      return threadView(thread);
     },
   );
 
@@ -116,16 +120,37 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext): Pr
     return threadView(await ctx.threads.get(request.params.thread_id));
   });
 
-  app.patch<{ Params: { thread_id: string }; Body: { metadata?: JsonObject } | undefined }>(
+  app.patch<{ Params: { thread_id: string }; Body: { metadata?: JsonObject; ttl?: unknown } | undefined }>(
     "/threads/:thread_id",
     { schema: { params: threadIdParams, body: { type: "object", properties: { metadata: obj } } } },
     async (request) => {
+      const ttl = ctx.ttl.parseThreadTtl(request.body?.ttl);
       const value = { thread_id: request.params.thread_id, metadata: { ...(request.body?.metadata ?? {}) } };
       await access.thread(request, "threads:update", value, request.params.thread_id);
       await ctx.threads.get(request.params.thread_id);
+      await ctx.ttl.setThreadTtl(request.params.thread_id, ttl);
       const updated = await threads.update(request.params.thread_id, { metadata: value.metadata ?? {} });
       return threadView(updated ?? (await ctx.threads.get(request.params.thread_id)));
     },
+  );
+
+  app.post<{ Body: { thread_ids: string[]; strategy?: "delete" | "keep_latest" } }>(
+    "/threads/prune",
+    {
+      schema: {
+        body: {
+          type: "object",
+          required: ["thread_ids"],
+          properties: { thread_ids: { type: "array", items: uuid, maxItems: 1000 }, strategy: { type: "string", enum: ["delete", "keep_latest"] } },
+        },
+      },
+    },
+    async (request) => ({ pruned_count: await ctx.ttl.prune(request.body.thread_ids, request.body.strategy ?? "delete") }),
+  );
+
+  // skeino extension: when the thread expires (its own ttl, else the manifest's default), or null.
+  app.get<{ Params: { thread_id: string } }>("/threads/:thread_id/ttl", { schema: { params: threadIdParams } }, async (request) =>
+    ctx.ttl.threadExpiry(request.params.thread_id),
   );
 
   app.delete<{ Params: { thread_id: string } }>("/threads/:thread_id", { schema: { params: threadIdParams } }, async (request, reply) => {

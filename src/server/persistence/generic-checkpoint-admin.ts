@@ -31,5 +31,10 @@ export class GenericCheckpointAdmin implements CheckpointAdmin {
     }
   }
 
+  // Same limit as deleteRun: a saver known only by its API keeps its history.
+  async pruneToLatest(): Promise<number> {
+    return 0;
+  }
+
   async truncate(): Promise<void> {}
 }

@@ -22,9 +22,11 @@ async function createBackend(settings: ResolvedSettings): Promise<Persistence> {
       poolSize: settings.checkpointerOptions.poolSize,
       connectionTimeoutMillis: settings.checkpointerOptions.connectionTimeoutMillis,
       startupRetryMillis: settings.checkpointerOptions.startupRetryMillis,
+      storeDefaultTtlMinutes: settings.storeTtl.defaultTtlMinutes,
+      storeRefreshOnRead: settings.storeTtl.refreshOnRead,
     });
   }
-  const memory = createMemoryPersistence();
+  const memory = createMemoryPersistence({ storeDefaultTtlMinutes: settings.storeTtl.defaultTtlMinutes, storeRefreshOnRead: settings.storeTtl.refreshOnRead });
   if (settings.checkpointerScheme === "custom" && settings.checkpointer) {
     const custom = settings.checkpointer;
     const checkpointer: BaseCheckpointSaver = typeof custom === "function" ? await custom() : custom;

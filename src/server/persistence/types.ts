@@ -4,6 +4,8 @@
 // persistence/index.ts may branch on the backend.
 import type { BaseCheckpointSaver, BaseStore } from "@langchain/langgraph-checkpoint";
 import type { HttpError } from "../errors.ts";
+import type { CronStore } from "./cron-store.ts";
+import type { TtlStore } from "./ttl-store.ts";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: unknown };
@@ -220,6 +222,8 @@ export interface CheckpointAdmin {
   /** Deletes the checkpoints (and their writes) a run created: multitask rollback. */
   deleteRun(threadId: string, runId: string): Promise<void>;
   copyThread(sourceThreadId: string, targetThreadId: string): Promise<void>;
+  /** TTL keep_latest: deletes every checkpoint of the thread but the newest of each namespace; returns how many. */
+  pruneToLatest(threadId: string): Promise<number>;
   truncate(): Promise<void>;
 }
 
@@ -299,6 +303,8 @@ export interface Persistence {
   /** Present when several processes may share the backend. */
   readonly bus?: RunBus;
   readonly metadata: MetadataStore;
+  readonly crons: CronStore;
+  readonly ttl: TtlStore;
   readonly checkpointer: BaseCheckpointSaver;
   readonly checkpoints: CheckpointAdmin;
   readonly store: BaseStore;

@@ -42,6 +42,21 @@ export interface RunCreateBody {
   feedback_keys?: string | string[];
 }
 
+export interface RunCreateOptions {
+  /** The caller streams the run's events from its start. */
+  streamed?: boolean;
+  /**
+   * Ids chosen by the caller (cron firings derive them from the due time, so
+   * a firing retried by another process cannot create a second run).
+   */
+  runId?: string;
+  statelessThreadId?: string;
+  /** Started through the streaming protocol (every channel is recorded). */
+  protocol?: boolean;
+  /** Who creates it (custom auth): stamped into its config; its filter guards an existing thread. */
+  caller?: RunCaller;
+}
+
 const HIDDEN_HEADERS = new Set(["x-api-key", "x-tenant-id", "x-service-key"]);
 
 /**
@@ -104,12 +119,7 @@ export class RunService {
    * `options.protocol`: started through the streaming protocol (every channel is recorded).
    * `options.caller`: who creates it (custom auth).
    */
-  async create(
-    threadId: string | undefined,
-    body: RunCreateBody,
-    headers: Record<string, string | string[] | undefined>,
-    options: { streamed?: boolean; protocol?: boolean; caller?: RunCaller } = {},
-  ): Promise<Run> {
+  async create(threadId: string | undefined, body: RunCreateBody, headers: Record<string, string | string[] | undefined>, options: RunCreateOptions = {}): Promise<Run> {
     if (threadId === undefined) return this.createUnlocked(threadId, body, headers, options);
     const previous = this.creating.get(threadId) ?? Promise.resolve();
     const mine = previous.catch(() => undefined).then(() => this.createUnlocked(threadId, body, headers, options));
@@ -125,7 +135,7 @@ export class RunService {
     threadId: string | undefined,
     body: RunCreateBody,
     headers: Record<string, string | string[] | undefined>,
-    options: { streamed?: boolean; protocol?: boolean; caller?: RunCaller },
+    options: RunCreateOptions,
   ): Promise<Run> {
     const { metadata: store } = this.persistence;
     checkWebhook(body.webhook);
@@ -153,7 +163,7 @@ export class RunService {
     if (threadId !== undefined && !thread && body.if_not_exists !== "create") throw threadNotFound(threadId);
     // Someone else's thread: as if it did not exist.
     if (thread && !matchesFilter(thread.metadata, options.caller?.filter)) throw threadNotFound(thread.thread_id);
-    const id = threadId ?? uuid7();
+    const id = threadId ?? options.statelessThreadId ?? uuid7();
     let createdHere = false;
     if (!thread) {
       const created = await store.threads.create({
@@ -183,7 +193,7 @@ export class RunService {
     const threadUpdate = { status: "busy" as const, metadata: { graph_id: assistant.graph_id, assistant_id: assistantId }, config: threadConfig };
     thread = { ...thread, ...threadUpdate, metadata: { ...thread.metadata, ...threadUpdate.metadata } };
 
-    const runId = uuid7();
+    const runId = options.runId ?? uuid7();
     const configurable: JsonObject = {
       ...assistantConfigurable,
       ...withoutCheckpoint(threadConfigurable),

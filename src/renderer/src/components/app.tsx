@@ -5,6 +5,7 @@ import { lazy, Suspense, useEffect, useState } from "react";
 import { useHost, useServerClient } from "../host/host-context.tsx";
 import { serverKeys } from "../lib/query-keys.ts";
 import { useRoute } from "../lib/route.ts";
+import { CronsPage } from "./crons-page.tsx";
 import { DurabilityPanel } from "./durability-panel.tsx";
 import { LogPanel } from "./log-panel.tsx";
 import { ReloadToast } from "./reload-toast.tsx";
@@ -19,7 +20,7 @@ const GraphView = lazy(() => import("./graph-view.tsx").then((m) => ({ default: 
 export function App() {
   const { client, bootId, status } = useServerClient();
   const keys = serverKeys(bootId);
-  const [route] = useRoute();
+  const [route, navigate] = useRoute();
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [logOpen, setLogOpen] = useState(false);
   const [graphId, setGraphId] = useState<string>("");
@@ -59,6 +60,9 @@ export function App() {
           </select>
         </label>
         <div className="spacer" />
+        <button type="button" className={`btn ghost${route.crons ? " active" : ""}`} aria-pressed={!!route.crons} onClick={() => navigate({ threadId: null, crons: !route.crons })}>
+          Crons
+        </button>
         {status?.devServer ? (
           <span className="muted" title="Restart skeino dev to change persistence; edits to graph files reload in place">
             served by skeino dev · edits reload in place
@@ -77,6 +81,8 @@ export function App() {
         <main className="main">
           {!client ? (
             <ServerNotReady onOpenSettings={() => setSettingsOpen(true)} />
+          ) : route.crons ? (
+            <CronsPage assistants={assistants.data ?? []} />
           ) : route.threadId ? (
             <ThreadView
               key={route.threadId}

@@ -5,6 +5,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { lazy, Suspense } from "react";
 import { useServerClient } from "../host/host-context.tsx";
 import { errorMessage, timeAgo } from "../lib/format.ts";
+import { fetchThreadExpiry } from "../lib/extensions-api.ts";
 import { serverKeys } from "../lib/query-keys.ts";
 import { type ThreadTab, useRoute } from "../lib/route.ts";
 import { HistoryTab } from "./history-tab.tsx";
@@ -41,6 +42,11 @@ export function ThreadView({
     queryFn: ({ signal }) => client!.threads.get(threadId, { signal }),
     enabled: !!client,
     retry: false,
+  });
+  const expiry = useQuery({
+    queryKey: keys.threads.ttl(threadId),
+    queryFn: ({ signal }) => fetchThreadExpiry(status!.url!, threadId, signal),
+    enabled: !!status?.url && thread.isSuccess,
   });
   const state = useQuery({
     queryKey: keys.threads.state(threadId),
@@ -110,6 +116,11 @@ export function ThreadView({
             {thread.data?.metadata?.owner !== undefined && <> · owner <span aria-label="Thread owner">{String(thread.data.metadata.owner)}</span></>} · updated{" "}
             {timeAgo(thread.data?.updated_at)}
           </span>
+          {expiry.data && (
+            <span className="muted small" aria-label="Thread expiry" title={`ttl ${expiry.data.ttl_minutes} min after the last update`}>
+              · {expiry.data.strategy === "keep_latest" ? "history pruned" : "expires"} {new Date(expiry.data.expires_at).toLocaleString()}
+            </span>
+          )}
         </div>
         <div className="row">
           <button type="button" className="btn" disabled={copy.isPending} onClick={() => copy.mutate()}>

@@ -29,6 +29,13 @@ export function serverKeys(bootId: string) {
       state: (id: string) => [...threads, "detail", id, "state"] as const,
       history: (id: string) => [...threads, "detail", id, "history"] as const,
       runs: (id: string) => [...threads, "detail", id, "runs"] as const,
+      ttl: (id: string) => [...threads, "detail", id, "ttl"] as const,
+    },
+    crons: {
+      all: () => [...root, "crons"] as const,
+      list: () => [...root, "crons", "list"] as const,
+      firings: (cronId: string) => [...root, "crons", "firings", cronId] as const,
+      preview: (schedule: string, timezone: string) => [...root, "crons", "preview", schedule, timezone] as const,
     },
   };
 }

@@ -1,5 +1,6 @@
-// The selected thread and tab live in the URL hash (#/threads/<id>/<tab>), so a
-// renderer reload restores the same view and works under file:// too.
+// The selected thread and tab live in the URL hash (#/threads/<id>/<tab>, or
+// #/crons for the Crons page), so a renderer reload restores the same view
+// and works under file:// too.
 import { useCallback, useSyncExternalStore } from "react";
 
 export type ThreadTab = "state" | "history" | "runs" | "graph";
@@ -7,6 +8,8 @@ export type ThreadTab = "state" | "history" | "runs" | "graph";
 export interface Route {
   threadId: string | null;
   tab: ThreadTab;
+  /** The Crons page instead of a thread. */
+  crons?: boolean;
 }
 
 const TABS: ThreadTab[] = ["state", "history", "runs", "graph"];
@@ -17,7 +20,7 @@ export function parseHash(hash: string): Route {
     const tab = TABS.includes(parts[2] as ThreadTab) ? (parts[2] as ThreadTab) : "state";
     return { threadId: decodeURIComponent(parts[1]), tab };
   }
-  return { threadId: null, tab: "state" };
+  return parts[0] === "crons" ? { threadId: null, tab: "state", crons: true } : { threadId: null, tab: "state" };
 }
 
 function subscribe(cb: () => void): () => void {
@@ -30,8 +33,8 @@ export function useRoute(): [Route, (r: Partial<Route>) => void] {
   const route = parseHash(hash);
   const navigate = useCallback((next: Partial<Route>) => {
     const cur = parseHash(window.location.hash);
-    const merged = { ...cur, ...next };
-    window.location.hash = merged.threadId ? `#/threads/${encodeURIComponent(merged.threadId)}/${merged.tab}` : "#/";
+    const merged = { ...cur, crons: false, ...next };
+    window.location.hash = merged.threadId ? `#/threads/${encodeURIComponent(merged.threadId)}/${merged.tab}` : merged.crons ? "#/crons" : "#/";
   }, []);
   return [route, navigate];
 }

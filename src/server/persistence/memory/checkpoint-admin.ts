@@ -46,6 +46,22 @@ export class MemoryCheckpointAdmin implements CheckpointAdmin {
     }
   }
 
+  async pruneToLatest(threadId: string): Promise<number> {
+    const namespaces = this.saver.storage[threadId];
+    if (!namespaces) return 0;
+    let pruned = 0;
+    for (const [ns, checkpoints] of Object.entries(namespaces)) {
+      // Checkpoint ids are uuid6: the greatest is the newest.
+      const ids = Object.keys(checkpoints).sort();
+      for (const id of ids.slice(0, -1)) {
+        delete checkpoints[id];
+        delete this.saver.writes[JSON.stringify([threadId, ns, id])];
+        pruned += 1;
+      }
+    }
+    return pruned;
+  }
+
   async truncate(): Promise<void> {
     this.saver.storage = Object.create(null);
     this.saver.writes = Object.create(null);

@@ -73,6 +73,35 @@ export class PostgresCheckpointAdmin implements CheckpointAdmin {
     });
   }
 
+  async pruneToLatest(threadId: string): Promise<number> {
+    return inTransaction(this.pool, async (client) => {
+      // Checkpoint ids are uuid6: the greatest of a namespace is its newest.
+      const { rows } = await client.query<{ checkpoint_ns: string; checkpoint_id: string }>(
+        `DELETE FROM "public".checkpoints c
+          WHERE c.thread_id = $1
+            AND c.checkpoint_id < (SELECT max(k.checkpoint_id) FROM "public".checkpoints k WHERE k.thread_id = $1 AND k.checkpoint_ns = c.checkpoint_ns)
+          RETURNING checkpoint_ns, checkpoint_id`,
+        [threadId],
+      );
+      if (rows.length === 0) return 0;
+      await client.query(
+        `DELETE FROM "public".checkpoint_writes w
+          USING unnest($2::text[], $3::text[]) AS gone(ns, id)
+          WHERE w.thread_id = $1 AND w.checkpoint_ns = gone.ns AND w.checkpoint_id = gone.id`,
+        [threadId, rows.map((r) => r.checkpoint_ns), rows.map((r) => r.checkpoint_id)],
+      );
+      await client.query(
+        `DELETE FROM "public".checkpoint_blobs b
+          WHERE b.thread_id = $1
+            AND NOT EXISTS (SELECT 1 FROM "public".checkpoints c
+                             WHERE c.thread_id = b.thread_id AND c.checkpoint_ns = b.checkpoint_ns
+                               AND c.checkpoint->'channel_versions'->>b.channel = b.version)`,
+        [threadId],
+      );
+      return rows.length;
+    });
+  }
+
   async truncate(): Promise<void> {
     await this.pool.query('TRUNCATE "public".checkpoint_writes, "public".checkpoint_blobs, "public".checkpoints');
   }

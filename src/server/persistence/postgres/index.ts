@@ -13,6 +13,8 @@ import { SkeinoPostgresSaver } from "./saver.ts";
 import { SharedPoolPostgresStore } from "./store.ts";
 import { PostgresRunBus } from "./run-bus.ts";
 import { PostgresThreadEventLog } from "./thread-event-log.ts";
+import { PostgresCronStore } from "./cron-store.ts";
+import { PostgresTtlStore } from "./ttl-store.ts";
 
 export interface PostgresPersistenceOptions {
   uri: string;
@@ -29,6 +31,10 @@ export interface PostgresPersistenceOptions {
    * start together. Default 0: fail at once. Other failures never retry.
    */
   startupRetryMillis?: number;
+  /** Default ttl (minutes) of store items written without one. */
+  storeDefaultTtlMinutes?: number;
+  /** Store reads push the expiry of what they return forward (default true). */
+  storeRefreshOnRead?: boolean;
 }
 
 const RETRYABLE = new Set(["ECONNREFUSED", "57P03"]);
@@ -91,10 +97,12 @@ export async function createPostgresPersistence(options: PostgresPersistenceOpti
     scheme: "postgres",
     bus,
     metadata,
+    crons: new PostgresCronStore(pool),
+    ttl: new PostgresTtlStore(pool),
     checkpointer: new SkeinoPostgresSaver(pool),
     checkpoints: new PostgresCheckpointAdmin(pool),
     threadEvents: new PostgresThreadEventLog(pool, bus),
-    store: new SharedPoolPostgresStore(pool),
+    store: new SharedPoolPostgresStore(pool, options.storeDefaultTtlMinutes, options.storeRefreshOnRead),
     explainError: explainRuntimeError,
     // Drain first (the caller stops its runs), then end the pool exactly once.
     close: () =>

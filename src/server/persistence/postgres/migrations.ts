@@ -136,12 +136,69 @@ CREATE INDEX app_thread_events_run ON app_thread_events (run_id, seq);
 CREATE INDEX app_thread_events_created ON app_thread_events (created_at);
 `,
   },
+  {
+    version: 4,
+    name: "crons and their firings",
+    sql: `
+CREATE TABLE app_crons (
+  cron_id          text PRIMARY KEY,
+  assistant_id     text NOT NULL,
+  thread_id        text,
+  user_id          text,
+  schedule         text NOT NULL,
+  timezone         text,
+  end_time         timestamptz,
+  payload          jsonb NOT NULL DEFAULT '{}',
+  metadata         jsonb NOT NULL DEFAULT '{}',
+  enabled          boolean NOT NULL DEFAULT true,
+  on_run_completed text CHECK (on_run_completed IN ('delete', 'keep')),
+  next_run_date    timestamptz,
+  created_at       timestamptz NOT NULL DEFAULT clock_timestamp(),
+  updated_at       timestamptz NOT NULL DEFAULT clock_timestamp(),
+  seq              bigint GENERATED ALWAYS AS IDENTITY
+);
+-- The scheduler's claim: enabled crons whose due time has come.
+CREATE INDEX app_crons_due ON app_crons (next_run_date) WHERE enabled AND next_run_date IS NOT NULL;
+CREATE INDEX app_crons_metadata_gin ON app_crons USING gin (metadata jsonb_path_ops);
+CREATE INDEX app_crons_thread ON app_crons (thread_id);
+CREATE INDEX app_crons_assistant ON app_crons (assistant_id);
+
+-- One row per due time of a cron: the primary key is what makes a due time
+-- fire once, whichever process claims it.
+CREATE TABLE app_cron_firings (
+  cron_id    text NOT NULL REFERENCES app_crons ON DELETE CASCADE,
+  due_at     timestamptz NOT NULL,
+  status     text NOT NULL DEFAULT 'claimed' CHECK (status IN ('claimed', 'started', 'failed')),
+  run_id     text,
+  thread_id  text,
+  error      text,
+  claimed_by text NOT NULL,
+  claimed_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  PRIMARY KEY (cron_id, due_at)
+);
+CREATE INDEX app_cron_firings_claimed ON app_cron_firings (claimed_at) WHERE status = 'claimed';
+`,
+  },
+  {
+    version: 5,
+    name: "thread time-to-live",
+    sql: `
+-- A thread's own ttl (NULL: the manifest's default applies) and when the
+-- keep_latest strategy last pruned it.
+CREATE TABLE app_thread_ttl (
+  thread_id   text PRIMARY KEY REFERENCES app_threads ON DELETE CASCADE,
+  strategy    text CHECK (strategy IN ('delete', 'keep_latest')),
+  ttl_minutes double precision CHECK (ttl_minutes >= 0),
+  pruned_at   timestamptz
+);
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
 
 /** Tables skeino creates itself (the saver's and the store's come from their setup()). */
-export const APP_TABLES = ["skeino_migrations", "app_assistants", "app_assistant_versions", "app_threads", "app_runs", "app_run_events", "app_thread_events"] as const;
+export const APP_TABLES = ["skeino_migrations", "app_assistants", "app_assistant_versions", "app_threads", "app_runs", "app_run_events", "app_thread_events", "app_crons", "app_cron_firings", "app_thread_ttl"] as const;
 
 /** Every table a running skeino needs; setupSchema: false checks these. */
 export const REQUIRED_TABLES: readonly string[] = [...APP_TABLES, ...SAVER_TABLES, ...STORE_TABLES];

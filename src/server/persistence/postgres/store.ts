@@ -7,6 +7,11 @@
 // (langgraphjs PR #1966, open). We keep its setup() (the table) and write
 // every read and write here: prefixes match whole labels, "*" matches any
 // one label as the memory store does, nothing in a label is a pattern.
+//
+// TTL: puts take their own ttl or the manifest's default; reads (the API's
+// and graphs' alike, through get, search and batch) push the expiry of what
+// they return forward by the item's own ttl, unless told not to
+// (../store-reads.ts).
 import type pg from "pg";
 import { PostgresStore } from "@langchain/langgraph-checkpoint-postgres/store";
 import {
@@ -23,6 +28,8 @@ import {
 import { checkStoreKey, checkStoreNamespace } from "../store-address.ts";
 import { HttpError } from "../../errors.ts";
 import { likeEscape } from "./sql.ts";
+import type { ItemKey } from "../ttl-store.ts";
+import { itemsToRefresh } from "../store-reads.ts";
 
 /** The store's tables, in the schema PostgresStore defaults to. */
 export const STORE_TABLES = ["store", "store_migrations"] as const;
@@ -99,7 +106,11 @@ function filterConditions(filter: Record<string, FilterValue>, params: unknown[]
 export class SharedPoolPostgresStore extends PostgresStore {
   private readonly pool: pg.Pool;
 
-  constructor(pool: pg.Pool) {
+  constructor(
+    pool: pg.Pool,
+    private readonly defaultTtlMinutes?: number,
+    private readonly refreshOnRead = true,
+  ) {
     // ensureTables: false - skeino's migrations run setup() under the
     // migration lock; the lazy per-call setup would race between processes.
     // PostgresStore builds a pool it never connects (pg connects lazily); ours replaces it.
@@ -119,11 +130,14 @@ export class SharedPoolPostgresStore extends PostgresStore {
       else if ("value" in op) results.push(await this.write(op));
       else results.push(await this.read(op as GetOperation));
     }
+    await this.refreshItems(itemsToRefresh(operations, results, this.refreshOnRead));
     return results as OperationResults<Op>;
   }
 
   override async get(namespace: string[], key: string): Promise<Item | null> {
-    return this.read({ namespace, key });
+    const item = await this.read({ namespace, key });
+    if (item && this.refreshOnRead) await this.refreshItems([{ namespace, key }]);
+    return item;
   }
   override async put(namespace: string[], key: string, value: Record<string, unknown>): Promise<void> {
     await this.write({ namespace, key, value });
@@ -131,8 +145,28 @@ export class SharedPoolPostgresStore extends PostgresStore {
   override async delete(namespace: string[], key: string): Promise<void> {
     await this.write({ namespace, key, value: null });
   }
-  override async search(namespacePrefix: string[], options: { filter?: Record<string, unknown>; limit?: number; offset?: number; query?: string } = {}): Promise<SearchItem[]> {
-    return this.searchItems({ namespacePrefix, ...options });
+  override async search(
+    namespacePrefix: string[],
+    options: { filter?: Record<string, unknown>; limit?: number; offset?: number; query?: string; refreshTtl?: boolean } = {},
+  ): Promise<SearchItem[]> {
+    const items = await this.searchItems({ namespacePrefix, ...options });
+    if (options.refreshTtl ?? this.refreshOnRead) await this.refreshItems(items);
+    return items;
+  }
+
+  /**
+   * Pushes each item's expiry forward by its own ttl. A put stamps expires_at
+   * and updated_at together (and the table's trigger stamps updated_at on
+   * every update), so expires_at - updated_at is the ttl.
+   */
+  async refreshItems(items: ItemKey[]): Promise<void> {
+    if (items.length === 0) return;
+    await this.pool.query(
+      `UPDATE store s SET expires_at = CURRENT_TIMESTAMP + (s.expires_at - s.updated_at)
+         FROM unnest($1::text[], $2::text[]) AS k(ns, key)
+        WHERE s.namespace_path = k.ns AND s.key = k.key AND s.expires_at IS NOT NULL AND s.expires_at > CURRENT_TIMESTAMP`,
+      [items.map((i) => i.namespace.join(":")), items.map((i) => i.key)],
+    );
   }
   override async listNamespaces(options: { prefix?: string[]; suffix?: string[]; maxDepth?: number; limit?: number; offset?: number } = {}): Promise<string[][]> {
     const matchConditions = [
@@ -159,10 +193,14 @@ export class SharedPoolPostgresStore extends PostgresStore {
       await this.pool.query("DELETE FROM store WHERE namespace_path = $1 AND key = $2", [path, op.key]);
       return;
     }
+    // The item's own ttl in minutes (the API's null clears it), else the manifest's default.
+    const ttl = (op as PutOperation & { options?: { ttl?: number | null } }).options?.ttl;
+    const minutes = ttl === undefined ? this.defaultTtlMinutes : (ttl ?? undefined);
     await this.pool.query(
-      `INSERT INTO store (namespace_path, key, value) VALUES ($1, $2, $3)
-        ON CONFLICT (namespace_path, key) DO UPDATE SET value = EXCLUDED.value, expires_at = NULL, updated_at = now()`,
-      [path, op.key, JSON.stringify(op.value)],
+      `INSERT INTO store (namespace_path, key, value, updated_at, expires_at)
+         VALUES ($1, $2, $3, now(), CASE WHEN $4::float8 IS NULL THEN NULL ELSE now() + $4::float8 * interval '1 minute' END)
+        ON CONFLICT (namespace_path, key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at, updated_at = EXCLUDED.updated_at`,
+      [path, op.key, JSON.stringify(op.value), minutes ?? null],
     );
   }
 
