@@ -2,6 +2,7 @@
 // body bytes and headers (the SDK would validate or reshape them), and a
 // snapshot of everything a request could change.
 import type { TestServer } from "../helpers/server.ts";
+import { pollUntil } from "../helpers/wait.ts";
 
 export interface RawResponse {
   status: number;
@@ -70,14 +71,9 @@ export async function isUp(baseUrl: string): Promise<boolean> {
   }
 }
 
-/** Resolves once `check` holds, polling every `intervalMs`; rejects after `timeoutMs`. */
+/** Resolves once `check` holds, polling every `intervalMs`; rejects after `timeoutMs` (the shared poll of test/helpers/wait.ts). */
 export async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string, intervalMs = 50): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
+  await pollUntil(async () => (await check()) || undefined, what, { timeoutMs, intervalMs });
 }
 
 import { freePort } from "../helpers/postgres.ts";
