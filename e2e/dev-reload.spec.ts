@@ -25,6 +25,7 @@ test.describe("skeino dev in the Studio", () => {
   let project: string;
   let child: ChildProcess | undefined;
 
+  // eslint-disable-next-line no-empty-pattern -- Playwright requires the fixtures argument to be destructured
   test.beforeEach(({}, testInfo) => {
     test.skip(testInfo.project.name === "electron", "skeino dev serves the Studio to a browser");
     project = mkdtempSync(join(tmpdir(), "skeino-e2e-dev-"));

@@ -54,6 +54,7 @@ async function stopServer(): Promise<void> {
   if (child.exitCode === null) child.kill("SIGKILL");
 }
 
+// eslint-disable-next-line no-empty-pattern -- Playwright requires the fixtures argument to be destructured
 test.beforeAll(async ({}, info) => {
   if (info.project.name !== BROWSER_PROJECT) return;
   pg = await startPostgres();
