@@ -157,7 +157,7 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
         cache.watchAdmin(persistence.checkpoints);
       }
       const threads = new ThreadService(persistence, registry, engine, cache);
-      const protocol = new ProtocolService({ persistence, runs, threads, engine, log }, { pollIntervalMs: settings.pollIntervalMs });
+      const protocol = new ProtocolService({ persistence, runs, threads, engine, log, auth }, { pollIntervalMs: settings.pollIntervalMs });
       context = { persistence, registry, engine, runs, threads, protocol, settings, log, bootId: randomUUID(), startedAt: new Date(), version: VERSION, auth, devStatus: options.devStatus };
       const backend = persistence;
       installErrorHandler(fastify, log, (error) => backend.explainError?.(error));
