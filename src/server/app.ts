@@ -33,6 +33,7 @@ import { serializeJson } from "./serialize.ts";
 import { CustomAuth } from "./auth/custom-auth.ts";
 import type { AuthOptions } from "./auth/types.ts";
 import { installAuthentication } from "./http/authenticate-hook.ts";
+import { installSocketCredentials } from "./http/socket-credentials.ts";
 import { SKEINO_VERSION as VERSION } from "./version.ts";
 import type { DevStatus } from "./dev/dev-status.ts";
 
@@ -175,6 +176,7 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
         });
       }
       installCors(fastify, settings.corsOrigins);
+      installSocketCredentials(fastify);
       if (settings.apiKey) installApiKeyAuth(fastify, settings.apiKey);
       if (auth) installAuthentication(fastify, auth, { behindFront: front !== undefined });
       const ctx = context;

@@ -15,6 +15,7 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { BACKENDS, startTestServer, type TestServer } from "../../helpers/server.ts";
 import { protocolGraphs } from "../../fixtures/protocol-graphs.ts";
 import { isRootTerminal, takeUntil, TRANSPORTS, type Transport, type WireEvent } from "../protocol/support.ts";
+import { SOCKET_PROTOCOL, socketProtocols } from "../../../src/shared/socket-credentials.ts";
 
 const STUDIO_TOKEN = "studio-".padEnd(48, "p");
 /** Events whose handler refuses everyone (the tests that need it set it, then clear it). */
@@ -296,6 +297,38 @@ describe.each(BACKENDS)("protocol under custom auth (%s)", (backend) => {
     };
     expect(await replayed("alice")).toBeGreaterThan(0);
     expect(await replayed("bob")).toBe(0);
+  });
+
+  it("a browser WebSocket carries its credentials as a subprotocol (the Studio's way), and the commands run as that user", async () => {
+    const threadId = uuid7();
+    const wsUrl = `${server.url.replace(/^http/, "ws")}/threads/${threadId}/stream/events`;
+    // Only the subprotocols, no headers: what a browser's `new WebSocket(url, protocols)` sends.
+    const asBrowser = (protocols: string[]) => new WsSocket(wsUrl, protocols);
+    const upgrade = (socket: WsSocket) =>
+      new Promise<number>((resolve) => {
+        socket.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+        socket.on("open", () => resolve(101));
+        socket.on("error", () => undefined);
+      });
+    expect(await upgrade(asBrowser([SOCKET_PROTOCOL, "skeino.headers.bm90LWpzb24"]))).toBe(401);
+    expect(await upgrade(asBrowser(socketProtocols({ authorization: "Bearer mallory" })))).toBe(401);
+    for (const who of ["studio", "alice"] as const) {
+      const socket = asBrowser(socketProtocols(headersOf(who)));
+      expect(await upgrade(socket)).toBe(101);
+      expect(socket.protocol).toBe(SOCKET_PROTOCOL);
+      const answer = new Promise<Record<string, unknown>>((resolve) => socket.on("message", (data) => resolve(JSON.parse(String(data)) as Record<string, unknown>)));
+      socket.send(JSON.stringify({ id: 1, method: "run.start", params: { assistant_id: "whoami", input: {} } }));
+      const started = await answer;
+      socket.close();
+      if (who === "studio") {
+        expect(started).toMatchObject({ type: "success" });
+        const run = await clients.studio.runs.join(threadId, (started.result as { run_id: string }).run_id);
+        expect((run as { seen: { id: string } }).seen.id).toBe("langgraph-studio-user");
+      } else {
+        // The Studio's thread is not alice's: a missing thread's answer.
+        expect(started).toMatchObject({ type: "error", error: "no_such_run" });
+      }
+    }
   });
 
   it("a refused threads:create_run is a permission_denied envelope, never a 5xx", async () => {
