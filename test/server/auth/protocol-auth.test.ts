@@ -363,3 +363,30 @@ describe.each(BACKENDS)("protocol under custom auth (%s)", (backend) => {
     }
   });
 });
+
+describe("the API key on a browser WebSocket", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer("memory", { graphs: protocolGraphs, settings: { logLevel: "silent", apiKey: "key-of-this-test" } });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it("travels as a subprotocol like the other credentials", async () => {
+    const wsUrl = `${server.url.replace(/^http/, "ws")}/threads/${uuid7()}/stream/events`;
+    const upgrade = (protocols: string[]) =>
+      new Promise<number>((resolve) => {
+        const socket = new WsSocket(wsUrl, protocols);
+        socket.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+        socket.on("open", () => {
+          socket.close();
+          resolve(101);
+        });
+        socket.on("error", () => undefined);
+      });
+    expect(await upgrade([SOCKET_PROTOCOL])).toBe(401);
+    expect(await upgrade(socketProtocols({ "x-api-key": "wrong" }))).toBe(401);
+    expect(await upgrade(socketProtocols({ "x-api-key": "key-of-this-test" }))).toBe(101);
+  });
+});
