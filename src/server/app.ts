@@ -38,6 +38,7 @@ import { serializeJson } from "./serialize.ts";
 import { CustomAuth } from "./auth/custom-auth.ts";
 import type { AuthOptions } from "./auth/types.ts";
 import { installAuthentication } from "./http/authenticate-hook.ts";
+import { installSocketCredentials } from "./http/socket-credentials.ts";
 import { SKEINO_VERSION as VERSION } from "./version.ts";
 import type { DevStatus } from "./dev/dev-status.ts";
 
@@ -164,7 +165,7 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
         cache.watchAdmin(persistence.checkpoints);
       }
       const threads = new ThreadService(persistence, registry, engine, cache);
-      const protocol = new ProtocolService({ persistence, runs, threads, engine, log }, { pollIntervalMs: settings.pollIntervalMs });
+      const protocol = new ProtocolService({ persistence, runs, threads, engine, log, auth }, { pollIntervalMs: settings.pollIntervalMs });
       const crons = new CronService(persistence.crons, persistence.metadata, runs, settings.clock);
       scheduler = new CronScheduler(persistence.crons, crons, settings.clock, log, {
         workerId: engine.workerId,
@@ -207,6 +208,7 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
         });
       }
       installCors(fastify, settings.corsOrigins);
+      installSocketCredentials(fastify);
       if (settings.apiKey) installApiKeyAuth(fastify, settings.apiKey);
       if (auth) installAuthentication(fastify, auth, { behindFront: front !== undefined });
       const ctx = context;

@@ -13,6 +13,7 @@ import type { CustomAuth } from "../auth/custom-auth.ts";
 import type { AuthContext } from "../auth/types.ts";
 import { AUTH_CONTEXT_HEADER, INTERNAL_HEADER_PREFIX, STUDIO_TOKEN_HEADER, encodeAuthContext, isPublicRequest, resolveAuthContext, toFetchRequest } from "../auth/request-auth.ts";
 import { HttpError } from "../errors.ts";
+import { socketCredentials } from "./socket-credentials.ts";
 
 /** What we need of the user's Hono app (it may come from another hono copy). */
 export interface HonoLike {
@@ -77,16 +78,51 @@ export class CustomAppFront {
     return `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
   }
 
+  /**
+   * The upgrade's caller, authenticated here as the front does every other
+   * request (the API behind it trusts only the context the front forwards);
+   * credentials may come as headers or as a browser's subprotocol.
+   */
+  private async upgradeContext(req: IncomingMessage): Promise<AuthContext | undefined> {
+    const auth = this.auth;
+    if (!auth) return undefined;
+    const pairs: [string, string][] = [];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) pairs.push([req.rawHeaders[i].toLowerCase(), req.rawHeaders[i + 1]]);
+    for (const [name, value] of Object.entries(socketCredentials(req.headers["sec-websocket-protocol"]))) {
+      if (req.headers[name] === undefined) pairs.push([name, value]);
+    }
+    const request = toFetchRequest(req.method ?? "GET", new URL(req.url ?? "/", "http://127.0.0.1").href, pairs);
+    const studio = pairs.find(([name]) => name === STUDIO_TOKEN_HEADER)?.[1];
+    return resolveAuthContext(auth.handler, request, studio);
+  }
+
   private tunnel(req: IncomingMessage, socket: Socket, head: Buffer, apiUrl: string): void {
+    socket.once("error", () => socket.destroy());
+    this.upgradeContext(req).then(
+      (context) => this.connectUpstream(req, socket, head, apiUrl, context),
+      (error: unknown) => {
+        const status = error instanceof HttpError ? error.status : 500;
+        const message = error instanceof HttpError ? error.message : "Authentication failed";
+        const extra = error instanceof HttpError && error.headers ? Object.entries(error.headers).map(([k, v]) => `${k}: ${String(v)}\r\n`).join("") : "";
+        socket.end(`HTTP/1.1 ${status} ${status === 401 ? "Unauthorized" : status === 403 ? "Forbidden" : "Error"}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(message)}\r\nconnection: close\r\n${extra}\r\n${message}`);
+      },
+    );
+  }
+
+  private connectUpstream(req: IncomingMessage, socket: Socket, head: Buffer, apiUrl: string, context: AuthContext | undefined): void {
+    if (socket.destroyed) return;
     const api = new URL(apiUrl);
     const upstream = connect(Number(api.port), api.hostname);
     const lines = [`${req.method} ${req.url} HTTP/1.1`];
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
       const name = req.rawHeaders[i];
-      if (name.toLowerCase() === PROXY_SECRET_HEADER || name.toLowerCase() === FORWARDED_HOST_HEADER) continue;
+      // Skeino's own headers come from the front only, never from the client
+      // (a client's auth context would otherwise be trusted behind the secret).
+      if (name.toLowerCase().startsWith(INTERNAL_HEADER_PREFIX)) continue;
       lines.push(`${name}: ${req.rawHeaders[i + 1]}`);
     }
     lines.push(`${PROXY_SECRET_HEADER}: ${this.secret}`);
+    if (context) lines.push(`${AUTH_CONTEXT_HEADER}: ${encodeAuthContext(context)}`);
     if (req.headers.host) lines.push(`${FORWARDED_HOST_HEADER}: ${req.headers.host}`);
     upstream.once("connect", () => {
       upstream.write(`${lines.join("\r\n")}\r\n\r\n`);

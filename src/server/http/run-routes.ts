@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ServerContext } from "./context.ts";
 import type { Run, RunStatus } from "../persistence/types.ts";
-import { notFound, runNotFound, threadNotFound } from "../errors.ts";
+import { runNotFound, threadNotFound } from "../errors.ts";
 import { checkWebhook, type RunCreateBody } from "../runs/run-service.ts";
 import { openSse, pipeEvents } from "./sse.ts";
 import { parseLastEventId } from "./last-event-id.ts";
@@ -12,11 +12,6 @@ import { serializeJson } from "../serialize.ts";
 import { Access } from "./access.ts";
 import { matchesFilter } from "../auth/filter.ts";
 import { withoutAuthKeys } from "../auth/run-auth.ts";
-import type { RunCaller } from "../runs/run-service.ts";
-
-/** The 404 of a run on an assistant that does not exist (run-service.ts assertAssistant), for one the caller may not see. */
-const assistantHidden = (id: string) =>
-  notFound(`No assistant found for "${id}". Make sure the assistant ID is for a valid assistant or a valid graph ID.`);
 
 /**
  * A run as the API shows it: without the caller's user object, which its
@@ -38,35 +33,7 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
 
   const access = new Access(ctx);
 
-  /**
-   * threads:create_run: the handler may refuse, filter the thread the run
-   * goes to, and stamp the run's metadata (which also becomes the metadata of
-   * a thread the run creates). Returns the body with that metadata.
-   */
-  async function authorizeRun(request: FastifyRequest, threadId: string | undefined, body: RunCreateBody): Promise<{ body: RunCreateBody; caller?: RunCaller }> {
-    if (!access.enabled) return { body };
-    const value = {
-      thread_id: threadId,
-      assistant_id: body.assistant_id,
-      run_id: undefined,
-      status: "pending",
-      metadata: { ...(body.metadata ?? {}) },
-      prevent_insert_if_inflight: (body.multitask_strategy ?? "reject") === "reject",
-      multitask_strategy: body.multitask_strategy ?? "reject",
-      if_not_exists: body.if_not_exists ?? (threadId === undefined ? "create" : "reject"),
-      after_seconds: body.after_seconds,
-      kwargs: { input: body.input, command: body.command, config: body.config, context: body.context, stream_mode: body.stream_mode },
-    };
-    const filter = await access.check(request, "threads:create_run", value);
-    // Someone else's assistant (its config may hold their prompts and keys)
-    // is not the caller's to run: as if it did not exist. A graph's own
-    // system assistant is everyone's, as on the reference.
-    const assistant = await store.assistants.get(ctx.runs.resolveAssistantId(body.assistant_id));
-    if (assistant && assistant.metadata.created_by !== "system") {
-      await access.assistant(request, "assistants:read", { assistant_id: assistant.assistant_id }, assistant.assistant_id, () => assistantHidden(body.assistant_id));
-    }
-    return { body: { ...body, metadata: value.metadata ?? {} }, caller: { context: request.auth, filter } };
-  }
+  const authorizeRun = (request: FastifyRequest, threadId: string | undefined, body: RunCreateBody) => access.run(request, threadId, body);
 
   /** A run's thread must be readable (threads:read) by the caller; else 404 as if it did not exist. */
   const readGate = (request: FastifyRequest, threadId: string) => access.thread(request, "threads:read", { thread_id: threadId }, threadId);

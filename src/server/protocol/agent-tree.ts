@@ -24,6 +24,10 @@ const LIFECYCLE_STATUS: Record<string, Status> = {
   interrupted: "interrupted",
 };
 
+/** No run to show (also the answer for a thread the caller may not see). */
+export const noSuchRun = (threadId: string, runId: string | undefined) =>
+  new ProtocolError("no_such_run", runId ? `Run ${runId} not found on thread ${threadId}.` : `Thread ${threadId} has no run.`);
+
 /** Events of one run, read from the thread's log. */
 async function runEvents(ctx: Pick<ServerContext, "persistence">, threadId: string, runId: string): Promise<ThreadEvent[]> {
   const log = ctx.persistence.threadEvents;
@@ -41,7 +45,7 @@ async function runEvents(ctx: Pick<ServerContext, "persistence">, threadId: stri
 export async function buildAgentTree(ctx: Pick<ServerContext, "persistence">, threadId: string, runId?: string): Promise<AgentTreeNode> {
   const store = ctx.persistence.metadata;
   const run = runId ? await store.runs.get(runId, threadId) : (await store.runs.list(threadId, { limit: 1, offset: 0 }))[0];
-  if (!run) throw new ProtocolError("no_such_run", runId ? `Run ${runId} not found on thread ${threadId}.` : `Thread ${threadId} has no run.`);
+  if (!run) throw noSuchRun(threadId, runId);
   const root: AgentTreeNode = { namespace: [], status: RUN_STATUS[run.status], graph_name: String(run.kwargs.config.configurable?.graph_id ?? "") };
   const nodes = new Map<string, AgentTreeNode>([["[]", root]]);
   const nodeFor = (namespace: string[]): AgentTreeNode => {

@@ -11,6 +11,8 @@ import { HttpError } from "../errors.ts";
 import { eventEnvelope, matchesFilter, type EventFilter } from "./event-filter.ts";
 import { parseCommand, type CommandSession } from "./commands.ts";
 import type { ProtocolService } from "./protocol-service.ts";
+import type { Caller } from "../http/access.ts";
+import type { ThreadGate } from "./thread-gate.ts";
 
 /** A client that reads slower than this much buffered output is cut off. */
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
@@ -29,6 +31,8 @@ export class SocketSession implements CommandSession {
     private readonly socket: WebSocket,
     private readonly threadId: string,
     private readonly protocol: ProtocolService,
+    private readonly caller: Caller,
+    private readonly gate: ThreadGate,
     private readonly headers: Record<string, string | string[] | undefined>,
   ) {
     socket.on("message", (data: Buffer | ArrayBuffer | Buffer[]) => void this.onMessage(data));
@@ -45,8 +49,10 @@ export class SocketSession implements CommandSession {
     try {
       await this.opened;
       for await (const e of this.protocol.follow(this.threadId, { after: this.cursor }, this.closed.signal)) {
+        const allowed = await this.gate.allows(e);
         await this.inOrder(() => {
           this.cursor = e.seq;
+          if (!allowed) return;
           for (const filter of this.subscriptions.values()) {
             if (matchesFilter(e, filter)) {
               this.send(eventEnvelope(e));
@@ -94,7 +100,7 @@ export class SocketSession implements CommandSession {
       this.send(JSON.stringify(command));
       return;
     }
-    const answer = await this.protocol.commands.dispatch(this.threadId, command, this.headers, this);
+    const answer = await this.protocol.commands.dispatch(this.threadId, command, this.caller, this.headers, this);
     this.send(JSON.stringify(answer));
   }
 
@@ -129,7 +135,7 @@ export class SocketSession implements CommandSession {
         for (const e of batch) {
           if (e.seq > this.cursor) break;
           after = e.seq;
-          if (matchesFilter(e, live)) {
+          if (matchesFilter(e, live) && (await this.gate.allows(e))) {
             this.send(eventEnvelope(e));
             replayed += 1;
           }

@@ -7,6 +7,8 @@ import { Client } from "@langchain/langgraph-sdk";
 import { Auth } from "@langchain/langgraph-sdk/auth";
 import { createApp, type SkeinoApp } from "../../../src/server/index.ts";
 import { testGraphs } from "../../fixtures/graphs.ts";
+import { WebSocket } from "ws";
+import { socketProtocols } from "../../../src/shared/socket-credentials.ts";
 
 const STUDIO_TOKEN = "studio-".padEnd(48, "x");
 const auth = new Auth()
@@ -83,6 +85,34 @@ for (const withFront of [false, true]) {
       // Nor are skeino's own headers (the custom-routes front's proxy secret, the forwarded context).
       const history = await studio.threads.getHistory(thread.thread_id);
       expect(JSON.stringify([stored, history, await studio.threads.get(thread.thread_id)])).not.toMatch(/x-skeino-/);
+    });
+
+    it("the protocol's WebSocket is authenticated too: headers or a browser's subprotocol, never a forged context", async () => {
+      const ann = as({ Authorization: "Bearer ann" });
+      const thread = await ann.threads.create();
+      const wsUrl = `${url.replace(/^http/, "ws")}/threads/${thread.thread_id}/stream/events`;
+      const forgedContext = Buffer.from(JSON.stringify({ user: { identity: "ann", permissions: [] }, scopes: [] })).toString("base64");
+      /** The upgrade's status (101 when it opened), and the answer to state.get as that socket's user. */
+      const attempt = (options: { headers?: Record<string, string>; protocols?: string[] }) =>
+        new Promise<{ status: number; answer?: Record<string, unknown> }>((resolve) => {
+          const socket = new WebSocket(wsUrl, options.protocols ?? [], { headers: options.headers });
+          socket.on("unexpected-response", (_req, res) => resolve({ status: res.statusCode ?? 0 }));
+          socket.on("error", () => resolve({ status: -1 }));
+          socket.on("open", () => socket.send(JSON.stringify({ id: 1, method: "state.get", params: {} })));
+          socket.on("message", (data) => {
+            socket.close();
+            resolve({ status: 101, answer: JSON.parse(String(data)) as Record<string, unknown> });
+          });
+        });
+      expect((await attempt({})).status).toBe(401);
+      expect((await attempt({ headers: { "x-skeino-auth-context": forgedContext } })).status).toBe(401);
+      expect((await attempt({ headers: { "x-skeino-studio-token": "studio-".padEnd(48, "y") } })).status).toBe(401);
+      // Ben with ann's forged context is still ben: ann's thread is a missing one.
+      const ben = await attempt({ headers: { authorization: "Bearer ben", "x-skeino-auth-context": forgedContext } });
+      expect(ben.answer).toMatchObject({ type: "error", error: "no_such_run" });
+      expect((await attempt({ headers: { authorization: "Bearer ann" } })).answer).toMatchObject({ type: "success" });
+      expect((await attempt({ protocols: socketProtocols({ authorization: "Bearer ann" }) })).answer).toMatchObject({ type: "success" });
+      expect((await attempt({ protocols: socketProtocols({ authorization: "Bearer ben" }) })).answer).toMatchObject({ type: "error", error: "no_such_run" });
     });
   });
 }

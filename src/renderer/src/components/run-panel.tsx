@@ -28,7 +28,7 @@ export function RunPanel({
   graphId: string;
   interrupts: Interrupt[];
 }) {
-  const { client, bootId } = useServerClient();
+  const { client, bootId, status } = useServerClient();
   const keys = serverKeys(bootId);
   const queryClient = useQueryClient();
   const [input, setInput] = useState(DEFAULT_INPUT[graphId] ?? "{}");
@@ -59,7 +59,7 @@ export function RunPanel({
     abort.current = ctrl;
     try {
       const end = await runThroughProtocol({
-        client,
+        server: { url: status?.url ?? "", headers: status?.serverHeaders ?? {} },
         threadId,
         assistantId,
         request: kind === "run" ? { kind, input: payload } : { kind, value: payload },

@@ -2,7 +2,8 @@
 // what it gives beyond the classic stream is the reply as it is written
 // (message content blocks, token by token) and tool calls as they start
 // and finish. Lines for the run log, the live reply, and how the run ended.
-import type { Client } from "@langchain/langgraph-sdk";
+import { Client } from "@langchain/langgraph-sdk";
+import { socketProtocols } from "../../../shared/socket-credentials.ts";
 
 export interface StreamLine {
   n: number;
@@ -28,7 +29,8 @@ export interface LiveReply {
 export type RunEnd = { kind: "finished" } | { kind: "interrupted" } | { kind: "cancelled" } | { kind: "failed"; error: string };
 
 export interface ProtocolRunOptions {
-  client: Client;
+  /** The server, and the headers its requests carry (a project with custom auth: the Studio's credential or a token). */
+  server: { url: string; headers: Record<string, string> };
   threadId: string;
   assistantId: string;
   /**
@@ -55,12 +57,19 @@ const isRootTerminal = (e: ProtocolEvent) =>
   e.method === "lifecycle" && e.params.namespace.length === 0 && ["completed", "failed", "interrupted"].includes((e.params.data as { event?: string }).event ?? "");
 
 export async function runThroughProtocol(options: ProtocolRunOptions): Promise<RunEnd> {
-  const { client, threadId, assistantId, request, signal } = options;
+  const { server, threadId, assistantId, request, signal } = options;
   // WebSocket: its subscriptions are the server's, and one made before
   // run.start replays nothing older than the run this connection starts, so
   // the SDK never pauses it on an earlier run's terminal event (it would over
   // SSE, where a new stream replays the thread's latest run).
-  const thread = client.threads.stream(threadId, { assistantId, transport: "websocket" });
+  // A browser WebSocket cannot send headers (and the SDK refuses a client's
+  // defaultHeaders over one): the socket offers them as a subprotocol.
+  const client = new Client({ apiUrl: server.url });
+  const thread = client.threads.stream(threadId, {
+    assistantId,
+    transport: "websocket",
+    webSocketFactory: (url) => new WebSocket(url, socketProtocols(server.headers)),
+  });
   const reply: LiveReply = { texts: [], tools: [] };
   let n = 0;
   let sawInterrupt = false;
