@@ -1,7 +1,8 @@
 // Crons through custom auth, on memory and PostgreSQL, with two users: the
 // `crons:*` handlers allow, deny, filter (owner stamped into the metadata,
 // then matched) and throw; a thread cron needs a thread the caller may read;
-// a firing runs as the cron's owner.
+// a firing runs as the cron's owner. The TTL routes (prune, a thread's
+// expiry) answer to the threads handlers.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Client } from "@langchain/langgraph-sdk";
 import { Auth, HTTPException } from "@langchain/langgraph-sdk/auth";
@@ -15,7 +16,7 @@ import type { AuthEvent } from "../../../src/server/auth/types.ts";
 type Mode = "owner" | "allow" | "deny" | "throw";
 const policy = new Map<string, Mode>();
 
-const EVENTS: AuthEvent[] = ["crons:create", "crons:read", "crons:update", "crons:delete", "crons:search", "threads:create", "threads:read", "threads:create_run"];
+const EVENTS: AuthEvent[] = ["crons:create", "crons:read", "crons:update", "crons:delete", "crons:search", "threads:create", "threads:read", "threads:delete", "threads:create_run"];
 
 let auth = new Auth().authenticate((request) => {
   const name = request.headers.get("authorization")?.replace(/^Bearer /, "");
@@ -184,6 +185,23 @@ describe.each(BACKENDS)("crons through custom auth (%s)", (backend) => {
     // The thread handler's verdict, not only its filter: denied read, no cron.
     policy.set("threads:read", "deny");
     await expect(alice.crons.createForThread(thread.thread_id, "simple", { schedule: "0 0 1 1 *" })).rejects.toThrow("HTTP 403");
+  });
+
+  it("TTL routes: prune skips threads the threads:delete filter hides, a thread's expiry is a 404 for others", async () => {
+    policy.clear();
+    const thread = await alice.threads.create({ ttl: { ttl: 60, strategy: "delete" } } as Parameters<Client["threads"]["create"]>[0]);
+    expect((await raw("alice", "GET", `/threads/${thread.thread_id}/ttl`)).status).toBe(200);
+    expect((await raw("bob", "GET", `/threads/${thread.thread_id}/ttl`)).status).toBe(404);
+    const byBob = await raw("bob", "POST", "/threads/prune", { thread_ids: [thread.thread_id] });
+    expect(byBob.status).toBe(200);
+    expect(JSON.parse(byBob.body as string)).toEqual({ pruned_count: 0 });
+    expect((await alice.threads.get(thread.thread_id)).thread_id).toBe(thread.thread_id);
+    policy.set("threads:delete", "deny");
+    expect((await raw("alice", "POST", "/threads/prune", { thread_ids: [thread.thread_id] })).status).toBe(403);
+    policy.clear();
+    const byAlice = await raw("alice", "POST", "/threads/prune", { thread_ids: [thread.thread_id] });
+    expect(JSON.parse(byAlice.body as string)).toEqual({ pruned_count: 1 });
+    await expect(alice.threads.get(thread.thread_id)).rejects.toThrow("HTTP 404");
   });
 
   it("a firing runs as the cron's owner (langgraph_auth_user_id in its config)", async () => {
