@@ -11,7 +11,7 @@ import { filterToContainment, matchesFilter } from "../auth/filter.ts";
 import type { AuthContext, AuthEvent, AuthFilter, AuthUser } from "../auth/types.ts";
 import { HttpError, notFound, unprocessable } from "../errors.ts";
 import type { Cron, CronFiring, CronPatch, CronSearch, CronStore, OnRunCompleted } from "../persistence/cron-store.ts";
-import type { JsonObject, MetadataStore } from "../persistence/types.ts";
+import type { Assistant, JsonObject, MetadataStore } from "../persistence/types.ts";
 import type { RunCreateBody, RunService } from "../runs/run-service.ts";
 import { parseStrictIsoDate } from "./iso-date.ts";
 import { nextRunAfter, nextRuns, validateSchedule } from "./schedule.ts";
@@ -119,10 +119,41 @@ export class CronService {
   }
 
   /**
+   * A cron creates runs later, on its creator's behalf, with no request to
+   * authorize them: so they are authorized now, as a run would be. The
+   * `threads:create_run` handler may refuse, and stamps the payload's
+   * metadata (the runs' metadata, and the metadata of the threads a stateless
+   * cron creates, so its owner sees them); someone else's assistant is
+   * hidden; a thread cron's thread must pass the `threads:read` and
+   * `threads:create_run` filters. Mutates `payload.metadata`.
+   */
+  private async authorizeRuns(caller: AuthContext | undefined, threadId: string | null, assistant: Assistant, payload: JsonObject): Promise<void> {
+    if (!this.auth) return;
+    const value = {
+      thread_id: threadId ?? undefined,
+      assistant_id: assistant.assistant_id,
+      metadata: { ...(isObject(payload.metadata) ? payload.metadata : {}) },
+      multitask_strategy: payload.multitask_strategy ?? "reject",
+      if_not_exists: threadId === null ? "create" : "reject",
+      kwargs: { input: payload.input, config: payload.config, context: payload.context, stream_mode: payload.stream_mode },
+    };
+    const runFilter = await this.authorize(caller, "threads:create_run", value);
+    if (Object.keys(value.metadata).length > 0) payload.metadata = value.metadata;
+    if (assistant.metadata.created_by !== "system") {
+      const assistantFilter = await this.authorize(caller, "assistants:read", { assistant_id: assistant.assistant_id });
+      if (!matchesFilter(assistant.metadata, assistantFilter)) throw notFound(`No assistant found for "${assistant.assistant_id}". Make sure the assistant ID is for a valid assistant or a valid graph ID.`);
+    }
+    if (threadId === null) return;
+    const thread = await this.metadata.threads.get(threadId);
+    const readFilter = thread ? await this.authorize(caller, "threads:read", { thread_id: threadId }) : undefined;
+    if (!thread || !matchesFilter(thread.metadata, readFilter) || !matchesFilter(thread.metadata, runFilter)) throw notFound(`Thread with ID ${threadId} not found`);
+  }
+
+  /**
    * `threadId`: a thread cron; undefined: stateless (a new thread per firing).
    * `caller`: who creates it (custom auth): its `crons:create` handler may
-   * refuse or stamp the metadata; a thread cron's thread must be one the
-   * caller may read; the cron records the caller as its `user_id`.
+   * refuse or stamp the metadata and payload; its runs are authorized now
+   * (authorizeRuns); the cron records the caller as its `user_id`.
    */
   async create(threadId: string | undefined, body: CronCreateBody, caller?: AuthContext): Promise<Cron> {
     const assistant = await this.runs.assertAssistant(body.assistant_id);
@@ -140,11 +171,9 @@ export class CronService {
       metadata: { ...(isObject(body.metadata) ? body.metadata : {}) },
     };
     await this.authorize(caller, "crons:create", value);
-    if (threadId !== undefined) {
-      const thread = await this.metadata.threads.get(threadId);
-      const threadFilter = thread ? await this.authorize(caller, "threads:read", { thread_id: threadId }) : undefined;
-      if (!thread || !matchesFilter(thread.metadata, threadFilter)) throw notFound(`Thread with ID ${threadId} not found`);
-    }
+    const payload = isObject(value.payload) ? value.payload : pickPayload(body);
+    await this.authorizeRuns(caller, threadId ?? null, assistant, payload);
+    if (threadId !== undefined && !(await this.metadata.threads.get(threadId))) throw notFound(`Thread with ID ${threadId} not found`);
     const now = this.clock.now();
     const timezone = body.timezone ?? null;
     validateSchedule({ schedule: body.schedule, timezone }, now);
@@ -160,7 +189,7 @@ export class CronService {
       schedule: body.schedule.trim(),
       timezone,
       end_time: endTime,
-      payload: pickPayload(body),
+      payload,
       metadata: isObject(value.metadata) ? value.metadata : {},
       enabled,
       on_run_completed: threadId === undefined ? (body.on_run_completed ?? "delete") : null,
@@ -198,8 +227,13 @@ export class CronService {
     if (body.end_time !== undefined) patch.end_time = endTime;
     if (body.enabled !== undefined) patch.enabled = body.enabled;
     if (body.on_run_completed !== undefined && cron.thread_id === null) patch.on_run_completed = body.on_run_completed;
-    const payloadChanges = pickPayload(body);
-    if (Object.keys(payloadChanges).length > 0) patch.payload = { ...cron.payload, ...payloadChanges };
+    const payloadChanges = isObject(value.payload) ? value.payload : pickPayload(body);
+    if (Object.keys(payloadChanges).length > 0) {
+      const payload: JsonObject = { ...cron.payload, ...payloadChanges };
+      // New run fields are authorized as the cron's runs were at creation (a new metadata is stamped again).
+      if (this.auth) await this.authorizeRuns(caller, cron.thread_id, await this.runs.assertAssistant(cron.assistant_id), payload);
+      patch.payload = payload;
+    }
     if (isObject(body.metadata)) patch.metadata = stamped;
     else if (Object.keys(stamped).length > 0) patch.metadata = { ...cron.metadata, ...stamped };
     // A new schedule, zone or end, or a cron switched back on, counts from

@@ -16,7 +16,7 @@ import type { AuthEvent } from "../../../src/server/auth/types.ts";
 type Mode = "owner" | "allow" | "deny" | "throw";
 const policy = new Map<string, Mode>();
 
-const EVENTS: AuthEvent[] = ["crons:create", "crons:read", "crons:update", "crons:delete", "crons:search", "threads:create", "threads:read", "threads:delete", "threads:create_run"];
+const EVENTS: AuthEvent[] = ["crons:create", "crons:read", "crons:update", "crons:delete", "crons:search", "threads:create", "threads:read", "threads:delete", "threads:search", "threads:create_run"];
 
 let auth = new Auth().authenticate((request) => {
   const name = request.headers.get("authorization")?.replace(/^Bearer /, "");
@@ -218,6 +218,29 @@ describe.each(BACKENDS)("crons through custom auth (%s)", (backend) => {
     );
     const state = await alice.threads.getState<{ seen: unknown }>(thread.thread_id);
     expect(state.values.seen).toEqual({ id: "alice", user_id: "alice", identity: "alice" });
+    await alice.crons.delete(cron.cron_id);
+  });
+
+  it("a stateless cron's runs are authorized at creation: threads:create_run stamps them, so its firing threads are its owner's", async () => {
+    policy.clear();
+    const cron = (await alice.crons.create("whoami", { schedule: "*/5 * * * *", input: {}, onRunCompleted: "keep", metadata: { kind: "stateless" } })) as unknown as CronView & { payload: { metadata?: unknown } };
+    expect(cron.payload.metadata).toEqual({ kind: "stateless", owner: "alice" });
+    clock.set(Date.parse(cron.next_run_date as string));
+    await vi.waitFor(
+      async () => {
+        const threads = await alice.threads.search({ metadata: { cron_id: cron.cron_id }, limit: 10 });
+        expect(threads).toHaveLength(1);
+        expect(threads[0].status).toBe("idle");
+        expect(threads[0].metadata).toMatchObject({ owner: "alice" });
+        expect((threads[0].values as { seen?: unknown }).seen).toEqual({ id: "alice", user_id: "alice", identity: "alice" });
+      },
+      { timeout: 30_000, interval: 100 },
+    );
+    expect(await bob.threads.search({ metadata: { cron_id: cron.cron_id }, limit: 10 })).toHaveLength(0);
+    // Refused runs, no cron: threads:create_run denied.
+    policy.set("threads:create_run", "deny");
+    await expect(alice.crons.create("simple", { schedule: "0 0 1 1 *" })).rejects.toThrow("HTTP 403");
+    policy.clear();
     await alice.crons.delete(cron.cron_id);
   });
 });
