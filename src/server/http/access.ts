@@ -9,7 +9,8 @@
 // `{ caller: { context: request.auth, filter } }` to RunService.create, which
 // applies the filter to an existing thread and puts the user in the run's
 // config. Streams and commands on a thread: `thread(request, "threads:read", ...)`.
-// Crons: "crons:<action>" events, matched on the cron's metadata.
+// Crons: "crons:<action>" events, matched on the cron's metadata, all in
+// CronService (routes pass `request.auth`): not here.
 import type { FastifyRequest } from "fastify";
 import type { ServerContext } from "./context.ts";
 import type { AuthEvent, AuthFilter } from "../auth/types.ts";
