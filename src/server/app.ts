@@ -166,7 +166,7 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
       }
       const threads = new ThreadService(persistence, registry, engine, cache);
       const protocol = new ProtocolService({ persistence, runs, threads, engine, log, auth }, { pollIntervalMs: settings.pollIntervalMs });
-      const crons = new CronService(persistence.crons, persistence.metadata, runs, settings.clock);
+      const crons = new CronService(persistence.crons, persistence.metadata, runs, settings.clock, auth);
       scheduler = new CronScheduler(persistence.crons, crons, settings.clock, log, {
         workerId: engine.workerId,
         intervalMs: settings.cronIntervalMs,

@@ -1,8 +1,8 @@
 // The generator behind the hostile sweep: for every route the server
 // registers, a valid request (from SAMPLES) and mutations of it, one hostile
 // value at a time, in each path parameter, query parameter, body field and
-// resume header. Placeholders ({thread}, {assistant}, {run}, {checkpoint})
-// are filled per backend with rows seeded for that route.
+// resume header. Placeholders ({thread}, {assistant}, {run}, {checkpoint},
+// {cron}) are filled per backend with rows seeded for that route.
 import type { RawRequest } from "./support.ts";
 
 export const UNKNOWN_ID = "00000000-0000-4000-8000-000000000000";
@@ -74,6 +74,30 @@ export const SAMPLES: Record<string, { path?: string; body?: unknown; query?: st
   "POST /internal/truncate": { body: { threads: true, runs: true, store: true, checkpointer: true } },
 };
 
+// Crons and TTL (issue #17), and the API description (#14). A block of its
+// own so samples other branches add to the literal above merge without conflict.
+// The seeded cron's schedule ("0 0 1 1 *") is never due during a sweep.
+Object.assign(SAMPLES, {
+  "POST /runs/crons": { body: { assistant_id: "simple", schedule: "0 0 1 1 *", input: {}, metadata: { k: "v" }, on_run_completed: "keep" } },
+  "POST /threads/:thread_id/runs/crons": { body: { assistant_id: "simple", schedule: "0 0 1 1 *", timezone: "Europe/Paris", input: {}, metadata: { k: "v" } } },
+  "PATCH /runs/crons/:cron_id": { body: { schedule: "0 0 2 1 *", enabled: false, metadata: { k: "w" } } },
+  "GET /runs/crons/:cron_id": {},
+  "DELETE /runs/crons/:cron_id": {},
+  "POST /runs/crons/search": { body: { assistant_id: "simple", metadata: { k: "v" }, limit: 5, offset: 0, sort_by: "created_at", sort_order: "desc" } },
+  "POST /runs/crons/count": { body: { assistant_id: "simple", metadata: { k: "v" } } },
+  "GET /runs/crons/:cron_id/firings": { query: "limit=5" },
+  "POST /runs/crons/preview": { body: { schedule: "*/15 * * * *", timezone: "UTC", count: 5 } },
+  "POST /threads/prune": { body: { thread_ids: ["{thread}"], strategy: "keep_latest" } },
+  "GET /threads/:thread_id/ttl": {},
+  "GET /openapi.json": {},
+  "GET /docs": {},
+  "GET /docs/json": {},
+  "GET /docs/yaml": {},
+  "GET /docs/static/index.html": {},
+  "GET /docs/static/swagger-initializer.js": {},
+  "GET /docs/static/*": { path: "/docs/static/swagger-ui.css" },
+} satisfies typeof SAMPLES);
+
 const deep = (depth: number): unknown => {
   let v: unknown = 1;
   for (let i = 0; i < depth; i++) v = { a: v };
@@ -135,7 +159,7 @@ const routeKey = (r: Pick<RouteInfo, "method" | "url">) => `${r.method} ${r.url}
 function samplePath(route: RouteInfo): string {
   const sample = SAMPLES[routeKey(route)];
   if (sample?.path) return sample.path;
-  return route.url.replace(":thread_id", "{thread}").replace(":assistant_id", "{assistant}").replace(":run_id", "{run}").replace(":checkpoint_id", "{checkpoint}");
+  return route.url.replace(":thread_id", "{thread}").replace(":assistant_id", "{assistant}").replace(":run_id", "{run}").replace(":checkpoint_id", "{checkpoint}").replace(":cron_id", "{cron}");
 }
 
 export function missingSamples(routes: RouteInfo[]): string[] {

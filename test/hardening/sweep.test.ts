@@ -51,9 +51,9 @@ async function startSweepServer(name: "memory" | "postgres"): Promise<SweepServe
   };
 }
 
-type Ids = Record<"thread" | "assistant" | "run" | "checkpoint", string>;
+type Ids = Record<"thread" | "assistant" | "run" | "checkpoint" | "cron", string>;
 
-/** A thread with a finished run (so a checkpoint), an assistant and a store item. */
+/** A thread with a finished run (so a checkpoint), an assistant, a store item and a cron that is never due. */
 async function seed(server: SweepServer): Promise<Ids> {
   const json = async (res: Promise<RawResponse>) => JSON.parse((await res).text) as Record<string, unknown>;
   const thread = (await json(send(server.url, { method: "POST", path: "/threads", body: { metadata: { k: "v" } } }))).thread_id as string;
@@ -63,10 +63,11 @@ async function seed(server: SweepServer): Promise<Ids> {
   const state = await json(send(server.url, { method: "GET", path: `/threads/${thread}/state` }));
   const checkpoint = ((state.checkpoint as { checkpoint_id?: string } | null)?.checkpoint_id ?? "") as string;
   await send(server.url, { method: "PUT", path: "/store/items", body: { namespace: ["sweep", "ns"], key: "k", value: { v: 1 } } });
-  return { thread, assistant, run, checkpoint };
+  const cron = (await json(send(server.url, { method: "POST", path: `/threads/${thread}/runs/crons`, body: { assistant_id: "simple", schedule: "0 0 1 1 *", metadata: { k: "v" } } }))).cron_id as string;
+  return { thread, assistant, run, checkpoint, cron };
 }
 
-const fill = (text: string, ids: Ids) => text.replaceAll("{thread}", ids.thread).replaceAll("{assistant}", ids.assistant).replaceAll("{run}", ids.run).replaceAll("{checkpoint}", ids.checkpoint);
+const fill = (text: string, ids: Ids) => text.replaceAll("{thread}", ids.thread).replaceAll("{assistant}", ids.assistant).replaceAll("{run}", ids.run).replaceAll("{checkpoint}", ids.checkpoint).replaceAll("{cron}", ids.cron);
 const fillBody = (body: unknown, ids: Ids) => (body === undefined ? undefined : (JSON.parse(fill(JSON.stringify(body), ids)) as unknown));
 
 const statusClass = (status: number) => (status === 0 ? "no answer" : `${Math.floor(status / 100)}xx`);

@@ -6,8 +6,7 @@
 export const AUTH_ACTIONS = {
   threads: ["create", "read", "update", "delete", "search", "create_run"],
   assistants: ["create", "read", "update", "delete", "search"],
-  // Crons have no routes yet (issue #17): their events are part of the model
-  // so `on("crons:create", ...)` loads and can be fired once the routes exist.
+  // Authorized in CronService (the one place crons are read and written).
   crons: ["create", "read", "update", "delete", "search"],
   store: ["put", "get", "search", "list_namespaces", "delete"],
 } as const;

@@ -12,7 +12,7 @@
 // The streaming protocol (src/server/protocol) authorizes each command and
 // each stream with these same methods; over a WebSocket the caller is the
 // socket's authenticated user. Crons: "crons:<action>" events, matched on
-// the cron's metadata.
+// the cron's metadata, all in CronService (routes pass `request.auth`): not here.
 import type { ServerContext } from "./context.ts";
 import type { AuthContext, AuthEvent, AuthFilter } from "../auth/types.ts";
 import { matchesFilter, filterToContainment } from "../auth/filter.ts";

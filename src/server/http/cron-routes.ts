@@ -47,24 +47,24 @@ const filterProperties = { assistant_id: { type: "string", minLength: 1 }, threa
 export async function cronRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
   const crons = ctx.crons;
 
-  app.post<{ Body: CronCreateBody }>("/runs/crons", { schema: { body: cronCreate } }, async (request) => crons.create(undefined, request.body));
+  app.post<{ Body: CronCreateBody }>("/runs/crons", { schema: { body: cronCreate } }, async (request) => crons.create(undefined, request.body, request.auth));
 
   app.post<{ Params: { thread_id: string }; Body: CronCreateBody }>(
     "/threads/:thread_id/runs/crons",
     { schema: { params: threadIdParams, body: cronCreate } },
-    async (request) => crons.create(request.params.thread_id, request.body),
+    async (request) => crons.create(request.params.thread_id, request.body, request.auth),
   );
 
   app.patch<{ Params: { cron_id: string }; Body: CronUpdateBody }>(
     "/runs/crons/:cron_id",
     { schema: { params: cronIdParams, body: cronUpdate } },
-    async (request) => crons.update(request.params.cron_id, request.body ?? {}),
+    async (request) => crons.update(request.params.cron_id, request.body ?? {}, request.auth),
   );
 
-  app.get<{ Params: { cron_id: string } }>("/runs/crons/:cron_id", { schema: { params: cronIdParams } }, async (request) => crons.get(request.params.cron_id));
+  app.get<{ Params: { cron_id: string } }>("/runs/crons/:cron_id", { schema: { params: cronIdParams } }, async (request) => crons.get(request.params.cron_id, request.auth));
 
   app.delete<{ Params: { cron_id: string } }>("/runs/crons/:cron_id", { schema: { params: cronIdParams } }, async (request, reply) => {
-    await crons.delete(request.params.cron_id);
+    await crons.delete(request.params.cron_id, request.auth);
     return reply.status(204).send();
   });
 
@@ -86,13 +86,13 @@ export async function cronRoutes(app: FastifyInstance, ctx: ServerContext): Prom
         },
       },
     },
-    async (request) => crons.search(request.body ?? {}),
+    async (request) => crons.search(request.body ?? {}, request.auth),
   );
 
   app.post<{ Body: CronSearchBody }>(
     "/runs/crons/count",
     { schema: { body: { type: ["object", "null"], properties: filterProperties } } },
-    async (request) => crons.count(request.body ?? {}),
+    async (request) => crons.count(request.body ?? {}, request.auth),
   );
 
   // skeino extensions: what became of a cron's due times, and a schedule's next times.
@@ -100,7 +100,7 @@ export async function cronRoutes(app: FastifyInstance, ctx: ServerContext): Prom
   app.get<{ Params: { cron_id: string }; Querystring: { limit?: string } }>(
     "/runs/crons/:cron_id/firings",
     { schema: { params: cronIdParams, querystring: { type: "object", properties: { limit: { type: "string", pattern: "^[1-9][0-9]{0,2}$" } } } } },
-    async (request) => crons.firings(request.params.cron_id, Number(request.query.limit ?? 20)),
+    async (request) => crons.firings(request.params.cron_id, Number(request.query.limit ?? 20), request.auth),
   );
 
   app.post<{ Body: { schedule: string; timezone?: string | null; count?: number } }>(

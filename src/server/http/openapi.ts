@@ -8,6 +8,11 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 
 /** Where the description and the viewer live; neither is part of the API it describes. */
+const splitQuery = (url: string): [string, string | undefined] => {
+  const at = url.indexOf("?");
+  return at === -1 ? [url, undefined] : [url.slice(0, at), url.slice(at + 1)];
+};
+
 export const OPENAPI_ROUTES = { document: "/openapi.json", viewer: "/docs" } as const;
 
 /** Call before the API's routes are registered: routes added earlier are not seen. */
@@ -32,6 +37,15 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
   await app.register(swaggerUi, {
     routePrefix: OPENAPI_ROUTES.viewer,
     uiConfig: { docExpansion: "list", deepLinking: true },
+    uiHooks: {
+      // @fastify/swagger-ui 5.2 redirects /docs/static/index.html to "/docs/"
+      // by rewriting the URL's end, which a query string defeats: the page
+      // then redirects to itself forever. Answer that redirect here, query kept.
+      onRequest: async (request, reply) => {
+        const [path, query] = splitQuery(request.url);
+        if (query !== undefined && path.endsWith("/static/index.html")) return reply.redirect(`${path.slice(0, -"static/index.html".length)}?${query}`);
+      },
+    },
   });
   app.get(OPENAPI_ROUTES.document, { schema: { hide: true } }, async () => app.swagger());
 }

@@ -145,13 +145,19 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext): Pr
         },
       },
     },
-    async (request) => ({ pruned_count: await ctx.ttl.prune(request.body.thread_ids, request.body.strategy ?? "delete") }),
+    async (request) => {
+      const strategy = request.body.strategy ?? "delete";
+      // Pruning deletes (a thread, or its older checkpoints): the threads:delete handler decides, and threads its filter hides are skipped.
+      const filter = await access.check(request, "threads:delete", { thread_ids: request.body.thread_ids, strategy });
+      return { pruned_count: await ctx.ttl.prune(request.body.thread_ids, strategy, (metadata) => matchesFilter(metadata, filter)) };
+    },
   );
 
   // skeino extension: when the thread expires (its own ttl, else the manifest's default), or null.
-  app.get<{ Params: { thread_id: string } }>("/threads/:thread_id/ttl", { schema: { params: threadIdParams } }, async (request) =>
-    ctx.ttl.threadExpiry(request.params.thread_id),
-  );
+  app.get<{ Params: { thread_id: string } }>("/threads/:thread_id/ttl", { schema: { params: threadIdParams } }, async (request) => {
+    await readGate(request);
+    return ctx.ttl.threadExpiry(request.params.thread_id);
+  });
 
   app.delete<{ Params: { thread_id: string } }>("/threads/:thread_id", { schema: { params: threadIdParams } }, async (request, reply) => {
     await access.thread(request, "threads:delete", { thread_id: request.params.thread_id }, request.params.thread_id);

@@ -35,6 +35,8 @@ export interface CronFilter {
   thread_id?: string;
   enabled?: boolean;
   metadata?: JsonObject; // containment
+  /** Custom auth's filter as a containment document on the metadata (filterToContainment). */
+  authFilter?: JsonObject;
 }
 
 export const CRON_SORT_FIELDS = ["cron_id", "assistant_id", "thread_id", "created_at", "updated_at", "next_run_date"] as const;

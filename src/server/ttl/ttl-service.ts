@@ -1,7 +1,7 @@
 // Time-to-live as the API defines it: a thread's ttl (create/update), store
 // items' ttl with refresh on read. Expiry itself is the sweeper's job.
 import type { Operation } from "@langchain/langgraph-checkpoint";
-import type { Persistence } from "../persistence/types.ts";
+import type { JsonObject, Persistence } from "../persistence/types.ts";
 import type { ThreadTtl, ThreadTtlSpec, ThreadTtlStrategy } from "../persistence/ttl-store.ts";
 import type { ThreadService } from "../threads/thread-service.ts";
 import type { ResolvedSettings } from "../settings.ts";
@@ -26,11 +26,12 @@ export class TtlService {
    * is not pruned to its latest checkpoint (its run is still writing).
    * Answers how many threads were pruned.
    */
-  async prune(threadIds: string[], strategy: ThreadTtlStrategy): Promise<number> {
+  /** `visible`: custom auth's verdict on a thread; one the caller may not see is skipped like a missing one. */
+  async prune(threadIds: string[], strategy: ThreadTtlStrategy, visible: (metadata: JsonObject) => boolean = () => true): Promise<number> {
     let pruned = 0;
     for (const threadId of new Set(threadIds)) {
       const thread = await this.persistence.metadata.threads.get(threadId);
-      if (!thread || (strategy === "keep_latest" && thread.status === "busy")) continue;
+      if (!thread || !visible(thread.metadata) || (strategy === "keep_latest" && thread.status === "busy")) continue;
       await this.expireThread(threadId, strategy);
       pruned += 1;
     }

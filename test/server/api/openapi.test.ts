@@ -99,4 +99,11 @@ describe("the API description", () => {
       expect(res.status, asset).toBe(200);
     }
   });
+
+  it("sends the viewer's index.html with a query string to the viewer, query kept (not to itself)", async () => {
+    const res = await fetch(`${server.url}${OPENAPI_ROUTES.viewer}/static/index.html?limit=abc`, { redirect: "manual" });
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe(`${OPENAPI_ROUTES.viewer}/?limit=abc`);
+    expect((await fetch(`${server.url}${OPENAPI_ROUTES.viewer}/static/index.html?limit=abc`)).status).toBe(200);
+  });
 });

@@ -173,8 +173,10 @@ describe.each(BACKENDS)("ttl defaults from the manifest settings (%s)", (backend
     const thread = await client.threads.create();
     const pinned = await client.threads.create({ ttl: 60 });
     await client.store.putItem(["d"], "k", { v: 1 });
-    const expiry = (await (await fetch(`${server.url}/threads/${thread.thread_id}/ttl`)).json()) as { ttl_minutes: number };
-    expect(expiry.ttl_minutes).toBe(SHORT);
+    const expiry = await fetch(`${server.url}/threads/${thread.thread_id}/ttl`);
+    // The default is 600 ms and the sweeper runs every 200: on a busy machine
+    // the thread may be gone before this read, which is the default at work too.
+    if (expiry.status !== 404) expect(((await expiry.json()) as { ttl_minutes: number }).ttl_minutes).toBe(SHORT);
     await vi.waitFor(async () => expect(client.threads.get(thread.thread_id)).rejects.toThrow(/HTTP 404/), { timeout: 20_000, interval: 200 });
     expect(await client.store.getItem(["d"], "k")).toBeNull();
     expect(await client.threads.get(pinned.thread_id)).toMatchObject({ thread_id: pinned.thread_id });

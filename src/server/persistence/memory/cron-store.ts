@@ -3,6 +3,7 @@
 import type { ClaimedFiring, Cron, CronFilter, CronFiring, CronPatch, CronSearch, CronStore, FiringOutcome } from "../cron-store.ts";
 import { compileContainment } from "../json-containment.ts";
 import { conflict } from "../../errors.ts";
+import { matchesContainment } from "../../auth/filter.ts";
 
 const firingKey = (cronId: string, dueAt: string) => `${cronId}\u0000${dueAt}`;
 
@@ -12,7 +13,8 @@ function matches(filter: CronFilter): (cron: Cron) => boolean {
     (filter.assistant_id === undefined || cron.assistant_id === filter.assistant_id) &&
     (filter.thread_id === undefined || cron.thread_id === filter.thread_id) &&
     (filter.enabled === undefined || cron.enabled === filter.enabled) &&
-    (metadata === undefined || metadata(cron.metadata));
+    (metadata === undefined || metadata(cron.metadata)) &&
+    (filter.authFilter === undefined || matchesContainment(cron.metadata, filter.authFilter));
 }
 
 export class MemoryCronStore implements CronStore {

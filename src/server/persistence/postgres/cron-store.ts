@@ -74,6 +74,7 @@ function where(filter: CronFilter, params: Params): string {
   if (filter.thread_id !== undefined) clauses.push(`thread_id = ${params.add(filter.thread_id)}`);
   if (filter.enabled !== undefined) clauses.push(`enabled = ${params.add(filter.enabled)}`);
   if (filter.metadata && Object.keys(filter.metadata).length > 0) clauses.push(`metadata @> ${params.json(filter.metadata)}`);
+  if (filter.authFilter !== undefined) clauses.push(`metadata @> ${params.json(filter.authFilter)}`);
   return clauses.length ? `WHERE ${clauses.join(" AND ")}` : "";
 }
 
