@@ -5,6 +5,7 @@ import { lazy, Suspense, useEffect, useState } from "react";
 import { useHost, useServerClient } from "../host/host-context.tsx";
 import { serverKeys } from "../lib/query-keys.ts";
 import { useRoute } from "../lib/route.ts";
+import { AssistantsPage } from "./assistants-page.tsx";
 import { DurabilityPanel } from "./durability-panel.tsx";
 import { LogPanel } from "./log-panel.tsx";
 import { ReloadToast } from "./reload-toast.tsx";
@@ -19,7 +20,7 @@ const GraphView = lazy(() => import("./graph-view.tsx").then((m) => ({ default: 
 export function App() {
   const { client, bootId, status } = useServerClient();
   const keys = serverKeys(bootId);
-  const [route] = useRoute();
+  const [route, navigate] = useRoute();
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [logOpen, setLogOpen] = useState(false);
   const [graphId, setGraphId] = useState<string>("");
@@ -47,6 +48,14 @@ export function App() {
         <span className="project" title={status?.projectDir}>
           {status?.projectDir.split(/[\\/]/).slice(-2).join("/")}
         </span>
+        <nav className="page-nav" aria-label="Pages">
+          <button type="button" className={`btn ghost${route.page === "threads" ? " active" : ""}`} aria-current={route.page === "threads" ? "page" : undefined} onClick={() => navigate({ page: "threads" })}>
+            Threads
+          </button>
+          <button type="button" className={`btn ghost${route.page === "assistants" ? " active" : ""}`} aria-current={route.page === "assistants" ? "page" : undefined} onClick={() => navigate({ page: "assistants" })}>
+            Assistants
+          </button>
+        </nav>
         <label className="field inline">
           <span>Graph</span>
           <select aria-label="Graph" value={graphId} onChange={(e) => setGraphId(e.target.value)} disabled={graphIds.length === 0}>
@@ -72,6 +81,9 @@ export function App() {
           </>
         )}
       </header>
+      {route.page === "assistants" && client ? (
+        <AssistantsPage graphIds={graphIds} />
+      ) : (
       <div className="body">
         <ThreadList graphId={graphId} />
         <main className="main">
@@ -102,6 +114,7 @@ export function App() {
           )}
         </main>
       </div>
+      )}
       {logOpen && <LogPanel onClose={() => setLogOpen(false)} />}
       <StatusBar logOpen={logOpen} onToggleLog={() => setLogOpen((o) => !o)} />
       {settingsOpen && <SettingsDialog onClose={() => setSettingsOpen(false)} />}

@@ -7,6 +7,7 @@ import { useRef, useState } from "react";
 import { useServerClient } from "../host/host-context.tsx";
 import { compactJson, errorMessage, parseJsonField } from "../lib/format.ts";
 import { serverKeys } from "../lib/query-keys.ts";
+import { AssistantPicker } from "./assistant-picker.tsx";
 
 interface StreamLine {
   n: number;
@@ -40,6 +41,9 @@ export function RunPanel({
   const [running, setRunning] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [outcome, setOutcome] = useState<string | null>(null);
+  // The graph's default assistant unless the user picks another one of the graph.
+  const [picked, setPicked] = useState<string | null>(null);
+  const runAssistant = picked ?? assistantId;
   const abort = useRef<AbortController | null>(null);
   const runId = useRef<string | null>(null);
 
@@ -61,7 +65,7 @@ export function RunPanel({
     let n = 0;
     let sawInterrupt = false;
     try {
-      const stream = client.runs.stream(threadId, assistantId, {
+      const stream = client.runs.stream(threadId, runAssistant, {
         ...(kind === "run" ? { input: payload as Record<string, unknown> } : { command: { resume: payload } }),
         streamMode: ["values", "updates", "custom"],
         streamSubgraphs: true,
@@ -98,10 +102,8 @@ export function RunPanel({
     <section className="run-panel" aria-label="Run">
       <div className="panel-head">
         <h3>Run</h3>
-        <span className="muted small">
-          assistant <code>{graphId || assistantId}</code>
-        </span>
       </div>
+      <AssistantPicker graphId={graphId} value={runAssistant} onChange={setPicked} />
       <label className="field">
         <span>Input (JSON)</span>
         <textarea
