@@ -5,7 +5,9 @@ import { diffValues } from "../../src/renderer/src/lib/diff.ts";
 import { compactJson, parseJsonField, tailId } from "../../src/renderer/src/lib/format.ts";
 import { parseMetadataFilter } from "../../src/renderer/src/lib/metadata-filter.ts";
 import { serverKeys } from "../../src/renderer/src/lib/query-keys.ts";
-import { parseHash } from "../../src/renderer/src/lib/route.ts";
+import { formatHash, parseHash } from "../../src/renderer/src/lib/route.ts";
+import { configFields, configurableFrom, draftsFrom } from "../../src/renderer/src/lib/config-form.ts";
+import { flattenVersion } from "../../src/renderer/src/lib/assistant-version.ts";
 
 describe("renderer helpers", () => {
   it("diffs a checkpoint's values against its parent's, key by key", () => {
@@ -26,9 +28,64 @@ describe("renderer helpers", () => {
   });
 
   it("reads the selected thread and tab from the hash", () => {
-    expect(parseHash("")).toEqual({ threadId: null, tab: "state" });
-    expect(parseHash("#/threads/abc/history")).toEqual({ threadId: "abc", tab: "history" });
-    expect(parseHash("#/threads/abc/bogus")).toEqual({ threadId: "abc", tab: "state" });
+    expect(parseHash("")).toEqual({ page: "threads", threadId: null, tab: "state", assistantId: null });
+    expect(parseHash("#/threads/abc/history")).toEqual({ page: "threads", threadId: "abc", tab: "history", assistantId: null });
+    expect(parseHash("#/threads/abc/bogus")).toEqual({ page: "threads", threadId: "abc", tab: "state", assistantId: null });
+  });
+
+  it("reads the Assistants page and the open assistant from the hash, and writes it back", () => {
+    expect(parseHash("#/assistants")).toMatchObject({ page: "assistants", assistantId: null });
+    expect(parseHash("#/assistants/a%2Fb")).toMatchObject({ page: "assistants", assistantId: "a/b" });
+    expect(formatHash(parseHash("#/assistants/x1"))).toBe("#/assistants/x1");
+    expect(formatHash(parseHash("#/threads/t1/runs"))).toBe("#/threads/t1/runs");
+  });
+
+  it("derives the assistant config form from the config schema, and reads it back", () => {
+    const schema = {
+      type: "object",
+      properties: {
+        label: { type: "string", description: "shown" },
+        factor: { type: "number" },
+        n: { anyOf: [{ type: "integer" }, { type: "null" }] },
+        mode: { enum: ["fast", "slow"] },
+        loud: { type: "boolean" },
+        tags: { type: "array", items: { type: "string" } },
+      },
+    };
+    const fields = configFields(schema)!;
+    expect(fields.map((f) => [f.key, f.kind])).toEqual([
+      ["label", "string"],
+      ["factor", "number"],
+      ["n", "integer"],
+      ["mode", "enum"],
+      ["loud", "boolean"],
+      ["tags", "json"],
+    ]);
+    expect(configFields(null)).toBeNull();
+    expect(configFields({ type: "object", properties: {} })).toBeNull();
+    const drafts = draftsFrom(fields, { label: "x", tags: ["a"], other: 1 });
+    expect(drafts).toMatchObject({ label: "x", factor: "", loud: false, tags: '[\n  "a"\n]' });
+    // Empty fields are left out; keys outside the schema are kept.
+    expect(configurableFrom(fields, { ...drafts, factor: "2.5", loud: true, mode: "slow" }, { label: "x", other: 1 })).toEqual({
+      label: "x",
+      other: 1,
+      factor: 2.5,
+      loud: true,
+      mode: "slow",
+      tags: ["a"],
+    });
+    expect(() => configurableFrom(fields, { n: "1.5" }, {})).toThrow(/n must be an integer/);
+    expect(() => configurableFrom(fields, { tags: "[" }, {})).toThrow(/tags is not valid JSON/);
+  });
+
+  it("flattens assistant versions so a diff names the config key that changed", () => {
+    const base = { assistant_id: "a", graph_id: "g", version: 1, created_at: "", context: {}, name: "n" };
+    const before = flattenVersion({ ...base, config: { configurable: { f: 1 } }, metadata: { team: "ops" } });
+    const after = flattenVersion({ ...base, version: 2, config: { configurable: { f: 2 } }, metadata: {} });
+    expect(diffValues(before, after)).toEqual([
+      { key: "config.configurable.f", kind: "changed", before: 1, after: 2 },
+      { key: "metadata.team", kind: "removed", before: "ops" },
+    ]);
   });
 
   it("formats ids and JSON for display, and names the field in JSON errors", () => {

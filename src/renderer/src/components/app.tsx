@@ -84,36 +84,36 @@ export function App() {
       {route.page === "assistants" && client ? (
         <AssistantsPage graphIds={graphIds} />
       ) : (
-      <div className="body">
-        <ThreadList graphId={graphId} />
-        <main className="main">
-          {!client ? (
-            <ServerNotReady onOpenSettings={() => setSettingsOpen(true)} />
-          ) : route.threadId ? (
-            <ThreadView
-              key={route.threadId}
-              threadId={route.threadId}
-              graphId={graphId}
-              assistantFor={(g) => (assistants.data ?? []).find((a) => a.graph_id === g)?.assistant_id ?? g}
-            />
-          ) : (
-            <div className="welcome">
-              <div className="welcome-head">
-                <h1>{graphId || "No graph"}</h1>
-                <p className="muted">
-                  Select a thread on the left, or press <strong>New thread</strong> and <strong>Run</strong>. The graph of the selected
-                  assistant:
-                </p>
+        <div className="body">
+          <ThreadList graphId={graphId} />
+          <main className="main">
+            {!client ? (
+              <ServerNotReady onOpenSettings={() => setSettingsOpen(true)} />
+            ) : route.threadId ? (
+              <ThreadView
+                key={route.threadId}
+                threadId={route.threadId}
+                graphId={graphId}
+                assistantFor={(g) => (assistants.data ?? []).find((a) => a.graph_id === g)?.assistant_id ?? g}
+              />
+            ) : (
+              <div className="welcome">
+                <div className="welcome-head">
+                  <h1>{graphId || "No graph"}</h1>
+                  <p className="muted">
+                    Select a thread on the left, or press <strong>New thread</strong> and <strong>Run</strong>. The graph of the selected
+                    assistant:
+                  </p>
+                </div>
+                {assistant && (
+                  <Suspense fallback={<p className="muted loading">Loading graph…</p>}>
+                    <GraphView assistantId={assistant.assistant_id} highlight={[]} />
+                  </Suspense>
+                )}
               </div>
-              {assistant && (
-                <Suspense fallback={<p className="muted loading">Loading graph…</p>}>
-                  <GraphView assistantId={assistant.assistant_id} highlight={[]} />
-                </Suspense>
-              )}
-            </div>
-          )}
-        </main>
-      </div>
+            )}
+          </main>
+        </div>
       )}
       {logOpen && <LogPanel onClose={() => setLogOpen(false)} />}
       <StatusBar logOpen={logOpen} onToggleLog={() => setLogOpen((o) => !o)} />
