@@ -107,7 +107,7 @@ export function App() {
                 </div>
                 {assistant && (
                   <Suspense fallback={<p className="muted loading">Loading graph…</p>}>
-                    <GraphView assistantId={assistant.assistant_id} highlight={[]} />
+                    <GraphView assistantId={assistant.assistant_id} highlight={[]} breakpointsFor={graphId} />
                   </Suspense>
                 )}
               </div>

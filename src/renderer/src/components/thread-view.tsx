@@ -2,9 +2,10 @@
 // and the run panel beside them.
 import type { Interrupt } from "@langchain/langgraph-sdk";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { lazy, Suspense } from "react";
+import { lazy, Suspense, useState } from "react";
 import { useServerClient } from "../host/host-context.tsx";
 import { errorMessage, timeAgo } from "../lib/format.ts";
+import type { LiveRun } from "../lib/live-run.ts";
 import { serverKeys } from "../lib/query-keys.ts";
 import { type ThreadTab, useRoute } from "../lib/route.ts";
 import { HistoryTab } from "./history-tab.tsx";
@@ -35,6 +36,8 @@ export function ThreadView({
   const keys = serverKeys(bootId);
   const queryClient = useQueryClient();
   const [route, navigate] = useRoute();
+  // The last streamed run's position on the graph (running node, path taken).
+  const [live, setLive] = useState<LiveRun | null>(null);
 
   const thread = useQuery({
     queryKey: keys.threads.detail(threadId),
@@ -156,12 +159,12 @@ export function ThreadView({
             {tab === "runs" && <RunsTab threadId={threadId} />}
             {tab === "graph" && (
               <Suspense fallback={<p className="muted loading">Loading graph…</p>}>
-                <GraphView assistantId={assistantId} highlight={state.data?.next ?? []} />
+                <GraphView assistantId={assistantId} highlight={state.data?.next ?? []} breakpointsFor={threadGraph} live={live} />
               </Suspense>
             )}
           </div>
         </div>
-        <RunPanel threadId={threadId} assistantId={assistantId} graphId={threadGraph} interrupts={interrupts} />
+        <RunPanel threadId={threadId} assistantId={assistantId} graphId={threadGraph} interrupts={interrupts} next={state.data?.next ?? []} onLive={setLive} />
       </div>
     </div>
   );
