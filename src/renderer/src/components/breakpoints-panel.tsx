@@ -2,6 +2,7 @@
 // before" / "pause after" toggles (the same ones the graph view draws on its
 // nodes), and, when the thread is paused at one, where and why, with Continue
 // and Step.
+import { useEffect, useState } from "react";
 import { useAssistantGraph } from "../lib/assistant-graph.ts";
 import { breakpointNodes, type Breakpoints, useBreakpoints } from "../lib/breakpoints.ts";
 
@@ -10,8 +11,13 @@ export function BreakpointList({ graphId, assistantId }: { graphId: string; assi
   const [bp, toggle, clear] = useBreakpoints(graphId);
   const nodes = breakpointNodes((graph.data?.nodes ?? []).map((n) => String(n.id)));
   const count = bp.before.length + bp.after.length;
+  // Opens by itself when a breakpoint is set (e.g. on the graph); closes only when the user closes it.
+  const [open, setOpen] = useState(count > 0);
+  useEffect(() => {
+    if (count > 0) setOpen(true);
+  }, [count]);
   return (
-    <details className="breakpoints" open={count > 0 || undefined}>
+    <details className="breakpoints" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
       <summary>
         Breakpoints {count > 0 && <span className="badge subtle status-interrupted">{count}</span>}
       </summary>
