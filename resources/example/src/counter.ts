@@ -15,17 +15,25 @@ const CounterConfig = Annotation.Root({
   label: Annotation<string>,
   /** Multiplies `by` on every increment. */
   factor: Annotation<number>,
+  /** Waits this long in each node, so a run can be watched moving through the graph. */
+  delay_ms: Annotation<number>,
 });
 
-const configured = (config: LangGraphRunnableConfig) => config.configurable as { label?: string; factor?: number } | undefined;
+const configured = (config: LangGraphRunnableConfig) => config.configurable as { label?: string; factor?: number; delay_ms?: number } | undefined;
+async function pause(config: LangGraphRunnableConfig): Promise<void> {
+  const ms = Math.min(configured(config)?.delay_ms ?? 0, 10_000);
+  if (ms > 0) await new Promise((r) => setTimeout(r, ms));
+}
 
 export const graph = new StateGraph(CounterState, CounterConfig)
-  .addNode("increment", (s: typeof CounterState.State, config: LangGraphRunnableConfig) => {
+  .addNode("increment", async (s: typeof CounterState.State, config: LangGraphRunnableConfig) => {
+    await pause(config);
     const by = s.by * (configured(config)?.factor ?? 1);
     config.writer?.({ kind: "tick", by });
     return { count: by, log: [`+${by}`] };
   })
-  .addNode("report", (s: typeof CounterState.State, config: LangGraphRunnableConfig) => {
+  .addNode("report", async (s: typeof CounterState.State, config: LangGraphRunnableConfig) => {
+    await pause(config);
     const label = configured(config)?.label;
     return { log: [`${label ? `${label}: ` : ""}count is ${s.count}`] };
   })
