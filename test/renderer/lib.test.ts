@@ -28,9 +28,9 @@ describe("renderer helpers", () => {
   });
 
   it("reads the selected thread and tab from the hash", () => {
-    expect(parseHash("")).toEqual({ page: "threads", threadId: null, tab: "state", assistantId: null });
-    expect(parseHash("#/threads/abc/history")).toEqual({ page: "threads", threadId: "abc", tab: "history", assistantId: null });
-    expect(parseHash("#/threads/abc/bogus")).toEqual({ page: "threads", threadId: "abc", tab: "state", assistantId: null });
+    expect(parseHash("")).toEqual({ page: "threads", threadId: null, tab: "state", assistantId: null, namespace: [] });
+    expect(parseHash("#/threads/abc/history")).toEqual({ page: "threads", threadId: "abc", tab: "history", assistantId: null, namespace: [] });
+    expect(parseHash("#/threads/abc/bogus")).toEqual({ page: "threads", threadId: "abc", tab: "state", assistantId: null, namespace: [] });
   });
 
   it("reads the Assistants page and the open assistant from the hash, and writes it back", () => {
@@ -38,6 +38,9 @@ describe("renderer helpers", () => {
     expect(parseHash("#/assistants/a%2Fb")).toMatchObject({ page: "assistants", assistantId: "a/b" });
     expect(formatHash(parseHash("#/assistants/x1"))).toBe("#/assistants/x1");
     expect(formatHash(parseHash("#/threads/t1/runs"))).toBe("#/threads/t1/runs");
+    expect(parseHash("#/memory/users/a%20b")).toMatchObject({ page: "memory", namespace: ["users", "a b"] });
+    expect(formatHash(parseHash("#/memory/users/a%20b"))).toBe("#/memory/users/a%20b");
+    expect(formatHash(parseHash("#/memory"))).toBe("#/memory");
   });
 
   it("derives the assistant config form from the config schema, and reads it back", () => {

@@ -10,6 +10,7 @@ import { DurabilityPanel } from "./durability-panel.tsx";
 import { LogPanel } from "./log-panel.tsx";
 import { ReloadToast } from "./reload-toast.tsx";
 import { SettingsDialog } from "./settings-dialog.tsx";
+import { StorePage } from "./store-page.tsx";
 import { StatusBar } from "./status-bar.tsx";
 import { ThreadList } from "./thread-list.tsx";
 import { ThreadView } from "./thread-view.tsx";
@@ -55,6 +56,9 @@ export function App() {
           <button type="button" className={`btn ghost${route.page === "assistants" ? " active" : ""}`} aria-current={route.page === "assistants" ? "page" : undefined} onClick={() => navigate({ page: "assistants" })}>
             Assistants
           </button>
+          <button type="button" className={`btn ghost${route.page === "memory" ? " active" : ""}`} aria-current={route.page === "memory" ? "page" : undefined} onClick={() => navigate({ page: "memory", namespace: [] })}>
+            Memory
+          </button>
         </nav>
         <label className="field inline">
           <span>Graph</span>
@@ -83,6 +87,8 @@ export function App() {
       </header>
       {route.page === "assistants" && client ? (
         <AssistantsPage graphIds={graphIds} />
+      ) : route.page === "memory" && client ? (
+        <StorePage />
       ) : (
         <div className="body">
           <ThreadList graphId={graphId} />

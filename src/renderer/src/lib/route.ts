@@ -1,10 +1,10 @@
 // The page, selected thread and tab live in the URL hash (#/threads/<id>/<tab>,
-// #/assistants/<id>), so a renderer reload restores the same view and works
+// #/assistants/<id>, #/memory/<namespace>/<parts>), so a renderer reload restores the same view and works
 // under file:// too.
 import { useCallback, useSyncExternalStore } from "react";
 
 export type ThreadTab = "state" | "history" | "runs" | "graph";
-export type Page = "threads" | "assistants";
+export type Page = "threads" | "assistants" | "memory";
 
 export interface Route {
   page: Page;
@@ -12,23 +12,28 @@ export interface Route {
   tab: ThreadTab;
   /** The assistant open on the Assistants page. */
   assistantId: string | null;
+  /** The store namespace open on the Memory page ([] = all). */
+  namespace: string[];
 }
 
 const TABS: ThreadTab[] = ["state", "history", "runs", "graph"];
 
 export function parseHash(hash: string): Route {
   const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean);
+  const none = { threadId: null, tab: "state" as const, assistantId: null, namespace: [] };
   if (parts[0] === "assistants") {
-    return { page: "assistants", threadId: null, tab: "state", assistantId: parts[1] ? decodeURIComponent(parts[1]) : null };
+    return { ...none, page: "assistants", assistantId: parts[1] ? decodeURIComponent(parts[1]) : null };
   }
+  if (parts[0] === "memory") return { ...none, page: "memory", namespace: parts.slice(1).map(decodeURIComponent) };
   if (parts[0] === "threads" && parts[1]) {
     const tab = TABS.includes(parts[2] as ThreadTab) ? (parts[2] as ThreadTab) : "state";
-    return { page: "threads", threadId: decodeURIComponent(parts[1]), tab, assistantId: null };
+    return { ...none, page: "threads", threadId: decodeURIComponent(parts[1]), tab };
   }
-  return { page: "threads", threadId: null, tab: "state", assistantId: null };
+  return { ...none, page: "threads" };
 }
 
 export function formatHash(r: Route): string {
+  if (r.page === "memory") return ["#/memory", ...r.namespace.map(encodeURIComponent)].join("/");
   if (r.page === "assistants") return r.assistantId ? `#/assistants/${encodeURIComponent(r.assistantId)}` : "#/assistants";
   return r.threadId ? `#/threads/${encodeURIComponent(r.threadId)}/${r.tab}` : "#/";
 }
