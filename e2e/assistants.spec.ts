@@ -1,3 +1,4 @@
+import { Client } from "@langchain/langgraph-sdk";
 import { newThread, run } from "./helpers.ts";
 import { expect, test } from "./fixtures.ts";
 
@@ -71,4 +72,34 @@ test("assistants: list and search, create from the config form, versions with di
   await page.getByRole("button", { name: "Delete assistant" }).click();
   await expect(list.getByRole("button", { name: "Assistant Nightly counter" })).toHaveCount(0);
   await expect(list.getByRole("button", { name: /^Assistant / })).toHaveCount(3);
+});
+
+test("assistants: 1,000 versions page through", async ({ studio }) => {
+  test.setTimeout(300_000);
+  const { page } = studio;
+  await studio.ready();
+  const client = new Client({ apiUrl: (await page.getByLabel("Server URL").textContent())!.trim() });
+  const a = await client.assistants.create({ graphId: "counter", name: "Many versions", config: { configurable: { factor: 0 } } });
+  const t0 = Date.now();
+  for (let v = 2; v <= 1000; v++) await client.assistants.update(a.assistant_id, { config: { configurable: { factor: v } } });
+  console.log(`[e2e] wrote 1,000 assistant versions in ${Date.now() - t0} ms`);
+  for (const offset of [0, 500, 980]) {
+    const t = performance.now();
+    const versions = await client.assistants.getVersions(a.assistant_id, { limit: 20, offset });
+    console.log(`[e2e] assistant versions offset ${offset}: ${versions.length} in ${Math.round(performance.now() - t)} ms`);
+  }
+
+  await page.getByRole("navigation", { name: "Pages" }).getByRole("button", { name: "Assistants" }).click();
+  await page.getByRole("list", { name: "Assistant list" }).getByRole("button", { name: "Assistant Many versions" }).click();
+  await expect(page.getByLabel("Current version")).toHaveText("1000");
+  const versions = page.getByRole("list", { name: "Assistant versions" }).getByRole("button", { name: /^Version / });
+  await expect(versions.first()).toHaveAccessibleName("Version 1000");
+  for (let p = 1; p <= 3; p++) {
+    const t = performance.now();
+    await page.getByRole("button", { name: "Older" }).click();
+    await expect(versions.first()).toHaveAccessibleName(`Version ${1000 - p * 20}`);
+    console.log(`[e2e] Studio versions page ${p + 1}: shown ${Math.round(performance.now() - t)} ms after the click`);
+  }
+  await page.getByRole("button", { name: `Version ${1000 - 3 * 20}`, exact: true }).click();
+  await expect(page.getByRole("table", { name: "Version changes" })).toContainText("config.configurable.factor");
 });

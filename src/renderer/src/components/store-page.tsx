@@ -130,43 +130,45 @@ export function StorePage() {
         )}
         <div className="store-body">
           <div className="store-items">
-            <table className="grid store-table" aria-label="Store items">
-              <thead>
-                <tr>
-                  <th>namespace</th>
-                  <th>key</th>
-                  <th>updated</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((it) => (
-                  <tr
-                    key={itemId(it)}
-                    className={selected === itemId(it) ? "selected" : undefined}
-                    aria-selected={selected === itemId(it)}
-                    onClick={() => {
-                      setCreating(false);
-                      setSelected(itemId(it));
-                    }}
-                  >
-                    <td className="muted">{it.namespace.join(" / ")}</td>
-                    <td>
-                      <button type="button" className="link" aria-label={`Item ${it.key}`} onClick={() => setSelected(itemId(it))}>
-                        {it.key}
-                      </button>
-                    </td>
-                    <td className="muted small">{timeAgo(it.updatedAt)}</td>
-                  </tr>
-                ))}
-                {items.isSuccess && rows.length === 0 && (
+            <div className="store-scroll">
+              <table className="grid store-table" aria-label="Store items">
+                <thead>
                   <tr>
-                    <td colSpan={3} className="muted">
-                      No items here.
-                    </td>
+                    <th>namespace</th>
+                    <th>key</th>
+                    <th>updated</th>
                   </tr>
-                )}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {rows.map((it) => (
+                    <tr
+                      key={itemId(it)}
+                      className={selected === itemId(it) ? "selected" : undefined}
+                      aria-selected={selected === itemId(it)}
+                      onClick={() => {
+                        setCreating(false);
+                        setSelected(itemId(it));
+                      }}
+                    >
+                      <td className="muted">{it.namespace.join(" / ")}</td>
+                      <td>
+                        <button type="button" className="link" aria-label={`Item ${it.key}`} onClick={() => setSelected(itemId(it))}>
+                          {it.key}
+                        </button>
+                      </td>
+                      <td className="muted small">{timeAgo(it.updatedAt)}</td>
+                    </tr>
+                  ))}
+                  {items.isSuccess && rows.length === 0 && (
+                    <tr>
+                      <td colSpan={3} className="muted">
+                        No items here.
+                      </td>
+                    </tr>
+                  )}
+                </tbody>
+              </table>
+            </div>
             <div className="row pager">
               <button type="button" className="btn small" disabled={page === 0} onClick={() => setPage((p) => p - 1)}>
                 Previous
