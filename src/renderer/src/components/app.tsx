@@ -10,7 +10,9 @@ import { DurabilityPanel } from "./durability-panel.tsx";
 import { LogPanel } from "./log-panel.tsx";
 import { ReloadToast } from "./reload-toast.tsx";
 import { SettingsDialog } from "./settings-dialog.tsx";
+import { Shortcuts } from "./shortcut-help.tsx";
 import { StorePage } from "./store-page.tsx";
+import { ThemeSelect } from "./theme-select.tsx";
 import { StatusBar } from "./status-bar.tsx";
 import { ThreadList } from "./thread-list.tsx";
 import { ThreadView } from "./thread-view.tsx";
@@ -72,6 +74,7 @@ export function App() {
           </select>
         </label>
         <div className="spacer" />
+        <ThemeSelect />
         {status?.devServer ? (
           <span className="muted" title="Restart skeino dev to change persistence; edits to graph files reload in place">
             served by skeino dev · edits reload in place
@@ -125,6 +128,7 @@ export function App() {
       <StatusBar logOpen={logOpen} onToggleLog={() => setLogOpen((o) => !o)} />
       {settingsOpen && <SettingsDialog onClose={() => setSettingsOpen(false)} />}
       <ReloadToast />
+      <Shortcuts />
     </div>
   );
 }

@@ -11,6 +11,7 @@ import { type RawGraph, useAssistantGraph } from "../lib/assistant-graph.ts";
 import { type Breakpoints, type BreakpointWhen, useBreakpoints } from "../lib/breakpoints.ts";
 import { errorMessage } from "../lib/format.ts";
 import type { LiveRun } from "../lib/live-run.ts";
+import { useTheme } from "../lib/theme.ts";
 
 const W = 150;
 const H = 38;
@@ -135,6 +136,7 @@ export function GraphView({
   live?: LiveRun | null;
 }) {
   const graph = useAssistantGraph(assistantId);
+  const { theme } = useTheme();
   const [bp, toggle] = useBreakpoints(breakpointsFor ?? "");
   // Keyed by the joined names: callers pass a fresh array on every render.
   const hot = highlight.join(",");
@@ -156,7 +158,7 @@ export function GraphView({
         nodesDraggable={false}
         nodesConnectable={false}
         proOptions={{ hideAttribution: true }}
-        colorMode="dark"
+        colorMode={theme}
         minZoom={0.3}
       >
         <Background gap={18} size={1} />
