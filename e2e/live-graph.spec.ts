@@ -46,4 +46,24 @@ test("live graph: the running node is highlighted as a run moves through the gra
   await expect(graph.locator(".react-flow__node.visited")).toHaveText(["increment", "report"]);
   await expect(graph.locator(".react-flow__edge.visited")).toHaveCount(3); // ... -> END
   expect(await page.evaluate(() => (window as unknown as { __running: string[] }).__running)).toEqual(["increment", "report"]);
+
+  // The finished run, replayed step by step from the thread's history.
+  await page.getByRole("button", { name: "Replay from history" }).click();
+  const position = page.getByLabel("Replay position");
+  await expect(position).toHaveText("1 / 3 · step 0 · next: increment");
+  await expect(graph.locator(".react-flow__node.running")).toHaveText(["increment"]);
+  await expect(graph.locator(".react-flow__edge.visited")).toHaveCount(1);
+  await page.getByRole("button", { name: "Next step" }).click();
+  await expect(position).toHaveText("2 / 3 · step 1 · next: report");
+  await expect(graph.locator(".react-flow__node.running")).toHaveText(["report"]);
+  await expect(graph.locator(".react-flow__node.visited")).toHaveText(["increment"]);
+  await studio.shot("replay-report");
+  await page.getByRole("button", { name: "Next step" }).click();
+  await expect(position).toHaveText("3 / 3 · step 2 · done");
+  await expect(graph.locator(".react-flow__node.running")).toHaveCount(0);
+  await expect(graph.locator(".react-flow__edge.visited")).toHaveCount(3);
+  await page.getByRole("button", { name: "Previous step" }).click();
+  await expect(position).toHaveText("2 / 3 · step 1 · next: report");
+  await page.getByRole("button", { name: "Stop replay" }).click();
+  await expect(page.getByRole("button", { name: "Replay from history" })).toBeVisible();
 });

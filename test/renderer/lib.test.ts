@@ -106,3 +106,48 @@ describe("renderer helpers", () => {
     expect(serverKeys("boot-2").threads.all()).not.toEqual(k.threads.all());
   });
 });
+
+describe("live graph", () => {
+  it("follows a run from its tasks events: running node, visited nodes, edges taken (subgraph inner nodes included)", async () => {
+    const { applyStreamEvent, finishLive, startLive } = await import("../../src/renderer/src/lib/live-run.ts");
+    let live = startLive(true);
+    const ev = (event: string, data: unknown) => (live = applyStreamEvent(live, event, data));
+    ev("tasks", { id: "1", name: "plan", input: {} });
+    expect(live.running).toEqual(["plan"]);
+    ev("tasks", { id: "1", name: "plan", result: {} });
+    ev("tasks", { id: "2", name: "research", input: {} });
+    ev("tasks|research:2", { id: "3", name: "gather", input: {} });
+    expect(live.running).toEqual(["research", "research:gather"]);
+    ev("tasks|research:2", { id: "3", name: "gather", result: {} });
+    ev("tasks", { id: "2", name: "research", result: {} });
+    ev("tasks", { id: "4", name: "write", input: {} });
+    ev("tasks", { id: "4", name: "write", result: {} });
+    ev("values", {});
+    live = finishLive(live);
+    expect(live.running).toEqual([]);
+    expect(live.visited).toEqual(["plan", "research", "research:gather", "write"]);
+    expect(live.edges).toEqual(["__start__->plan", "plan->research", "plan->research:gather", "research:gather->write", "write->__end__"]);
+  });
+
+  it("replays a finished run from its history, oldest checkpoint first", async () => {
+    const { replayFrames } = await import("../../src/renderer/src/lib/replay.ts");
+    const cp = (next: string[], step: number) => ({ next, metadata: { step } });
+    const frames = replayFrames([cp([], 2), cp(["report"], 1), cp(["increment"], 0), cp(["__start__"], -1)]);
+    expect(frames.map((f) => [f.step, f.live.running])).toEqual([
+      [0, ["increment"]],
+      [1, ["report"]],
+      [2, []],
+    ]);
+    expect(frames[2]!.live.edges).toEqual(["__start__->increment", "increment->report", "report->__end__"]);
+    expect(frames[2]!.live.visited).toEqual(["increment", "report"]);
+  });
+
+  it("keeps breakpoints per graph and lists a subgraph's inner nodes under their parent", async () => {
+    const { breakpointNodes, toggleBreakpoint } = await import("../../src/renderer/src/lib/breakpoints.ts");
+    expect(breakpointNodes(["__start__", "plan", "research:gather", "research:rank", "write", "__end__"])).toEqual(["plan", "research", "write"]);
+    let all = toggleBreakpoint({}, "review", "plan", "after");
+    all = toggleBreakpoint(all, "review", "write", "before");
+    expect(all.review).toEqual({ before: ["write"], after: ["plan"] });
+    expect(toggleBreakpoint(all, "review", "plan", "after").review).toEqual({ before: ["write"], after: [] });
+  });
+});

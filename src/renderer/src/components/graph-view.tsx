@@ -68,6 +68,14 @@ function BreakpointToggle({ node, when, on, toggle }: { node: string; when: Brea
 
 const nodeTypes = { step: StepNode };
 
+const top = (id: string) => id.split(":")[0]!;
+
+/** Named exactly, or through its subgraph's parent when no inner node of that subgraph is named. */
+function marked(names: string[], id: string): boolean {
+  if (names.includes(id)) return true;
+  return id.includes(":") && names.includes(top(id)) && !names.some((n) => n.startsWith(`${top(id)}:`));
+}
+
 export function layoutGraph(raw: RawGraph, highlight: string[], live?: LiveRun | null, bp?: Breakpoints | null): { nodes: Node[]; edges: Edge[] } {
   const g = new dagre.graphlib.Graph();
   g.setGraph({ rankdir: "TB", nodesep: 30, ranksep: 46 });
@@ -81,8 +89,8 @@ export function layoutGraph(raw: RawGraph, highlight: string[], live?: LiveRun |
     const p = g.node(id);
     const terminal = id === "__start__" || id === "__end__";
     const isNext = hot.has(id) || hot.has(id.split(":")[0]!);
-    const running = !!live && live.running.includes(id);
-    const visited = !!live && live.visited.includes(id);
+    const running = !!live && marked(live.running, id);
+    const visited = !!live && marked(live.visited, id);
     const marks = [
       running ? " running" : visited ? " visited" : "",
       bp?.before.includes(id) ? " bp-before-on" : "",
@@ -103,7 +111,8 @@ export function layoutGraph(raw: RawGraph, highlight: string[], live?: LiveRun |
     // An edge to a node drawn above its source (a loop, e.g. approve -> write) leaves and enters on
     // the right, so it is not hidden behind the straight edges between them.
     const loop = (g.node(e.target)?.y ?? 0) < (g.node(e.source)?.y ?? 0);
-    const taken = !!live && live.edges.includes(`${e.source}->${e.target}`);
+    // A replay names a subgraph by its parent ("research"); xray draws its inner nodes ("research:gather").
+    const taken = !!live && (live.edges.includes(`${e.source}->${e.target}`) || live.edges.includes(`${top(e.source)}->${top(e.target)}`));
     return {
       id: `${e.source}->${e.target}-${i}`,
       source: e.source,

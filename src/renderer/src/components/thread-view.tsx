@@ -9,6 +9,7 @@ import type { LiveRun } from "../lib/live-run.ts";
 import { serverKeys } from "../lib/query-keys.ts";
 import { type ThreadTab, useRoute } from "../lib/route.ts";
 import { HistoryTab } from "./history-tab.tsx";
+import { ReplayBar } from "./replay-bar.tsx";
 import { RunPanel } from "./run-panel.tsx";
 import { RunsTab } from "./runs-tab.tsx";
 import { StateTab } from "./state-tab.tsx";
@@ -38,6 +39,7 @@ export function ThreadView({
   const [route, navigate] = useRoute();
   // The last streamed run's position on the graph (running node, path taken).
   const [live, setLive] = useState<LiveRun | null>(null);
+  const [replay, setReplay] = useState<LiveRun | null>(null);
 
   const thread = useQuery({
     queryKey: keys.threads.detail(threadId),
@@ -159,7 +161,8 @@ export function ThreadView({
             {tab === "runs" && <RunsTab threadId={threadId} />}
             {tab === "graph" && (
               <Suspense fallback={<p className="muted loading">Loading graph…</p>}>
-                <GraphView assistantId={assistantId} highlight={state.data?.next ?? []} breakpointsFor={threadGraph} live={live} />
+                <ReplayBar threadId={threadId} onFrame={setReplay} />
+                <GraphView assistantId={assistantId} highlight={replay ? [] : (state.data?.next ?? [])} breakpointsFor={threadGraph} live={replay ?? live} />
               </Suspense>
             )}
           </div>
