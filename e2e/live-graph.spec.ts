@@ -12,7 +12,7 @@ test("live graph: the running node is highlighted as a run moves through the gra
   await form.getByLabel("Assistant graph").selectOption("counter");
   await form.getByLabel("Name", { exact: true }).fill("Slow counter");
   await expect(form.getByLabel("delay_ms", { exact: true })).toBeVisible({ timeout: 90_000 });
-  await form.getByLabel("delay_ms", { exact: true }).fill("1500");
+  await form.getByLabel("delay_ms", { exact: true }).fill("3000");
   await form.getByRole("button", { name: "Create assistant" }).click();
   await expect(page.getByLabel("Assistant name")).toHaveText("Slow counter");
 
@@ -34,12 +34,16 @@ test("live graph: the running node is highlighted as a run moves through the gra
 
   await page.getByLabel("Input (JSON)").fill('{ "by": 1 }');
   await page.getByRole("button", { name: "Run", exact: true }).click();
-  await expect(graph.locator(".react-flow__node.running")).toHaveText(["increment"]);
+  // Each node waits 3 s: long enough to see it, on a busy machine too.
+  const marks = () =>
+    page.evaluate(() => ({
+      running: Array.from(document.querySelectorAll(".react-flow__node.running")).map((n) => n.getAttribute("data-id")),
+      visited: Array.from(document.querySelectorAll(".react-flow__node.visited")).map((n) => n.getAttribute("data-id")),
+      edges: document.querySelectorAll(".react-flow__edge.visited").length,
+    }));
+  await expect.poll(marks).toEqual({ running: ["increment"], visited: [], edges: 1 }); // START -> increment
   await expect(page.getByLabel("Running node")).toContainText("increment");
-  await studio.shot("live-running-increment");
-  await expect(graph.locator(".react-flow__node.running")).toHaveText(["report"]);
-  await expect(graph.locator(".react-flow__node.visited")).toHaveText(["increment"]);
-  await expect(graph.locator(".react-flow__edge.visited")).toHaveCount(2); // START -> increment -> report
+  await expect.poll(marks).toEqual({ running: ["report"], visited: ["increment"], edges: 2 }); // ... -> report
   await studio.shot("live-running-report");
   await expect(page.getByRole("status").filter({ hasText: "Run finished." })).toBeVisible();
   await expect(graph.locator(".react-flow__node.running")).toHaveCount(0);
