@@ -110,6 +110,8 @@ export function RunPanel({
           runId.current = (data as { run_id?: string } | null)?.run_id ?? null;
           void queryClient.invalidateQueries({ queryKey: keys.threads.lists() });
         }
+        // "tasks" events only drive the live graph: each repeats the node's whole input, too much for the log.
+        if (event.startsWith("tasks")) continue;
         const line = { n: ++n, event, data };
         setLines((ls) => [...ls.slice(-499), line]);
       }
