@@ -33,10 +33,16 @@ test("habits: keyboard shortcuts with a help overlay, deep links that survive a 
   await page.keyboard.press("/");
   await expect(page.getByLabel("Metadata filter")).toBeFocused();
 
-  // The thread and its tab are in the URL: a reload comes back to them.
+  // The thread, its tab and the picked checkpoint are in the URL: a reload comes back to them.
+  const checkpoints = page.getByRole("list", { name: "Checkpoints" }).getByRole("button", { name: /^Checkpoint / });
+  await checkpoints.nth(1).click();
+  await expect(checkpoints.nth(1)).toHaveAttribute("aria-current", "true");
+  const picked = await checkpoints.nth(1).getAttribute("aria-label");
   await page.reload();
   await expect(page.getByLabel("Thread ID")).toHaveText(id);
   await expect(page.getByRole("tab", { name: "History" })).toHaveAttribute("aria-selected", "true");
+  await expect(page.getByRole("button", { name: picked!, exact: true })).toHaveAttribute("aria-current", "true");
+  await expect(checkpoints.first()).not.toHaveAttribute("aria-current", "true");
 
   // a: Assistants page; the open assistant survives a reload too.
   await page.locator("body").click({ position: { x: 700, y: 880 } });

@@ -28,9 +28,9 @@ describe("renderer helpers", () => {
   });
 
   it("reads the selected thread and tab from the hash", () => {
-    expect(parseHash("")).toEqual({ page: "threads", threadId: null, tab: "state", assistantId: null, namespace: [] });
-    expect(parseHash("#/threads/abc/history")).toEqual({ page: "threads", threadId: "abc", tab: "history", assistantId: null, namespace: [] });
-    expect(parseHash("#/threads/abc/bogus")).toEqual({ page: "threads", threadId: "abc", tab: "state", assistantId: null, namespace: [] });
+    expect(parseHash("")).toEqual({ page: "threads", threadId: null, tab: "state", assistantId: null, namespace: [], checkpointId: null });
+    expect(parseHash("#/threads/abc/history")).toEqual({ page: "threads", threadId: "abc", tab: "history", assistantId: null, namespace: [], checkpointId: null });
+    expect(parseHash("#/threads/abc/bogus")).toEqual({ page: "threads", threadId: "abc", tab: "state", assistantId: null, namespace: [], checkpointId: null });
   });
 
   it("reads the Assistants page and the open assistant from the hash, and writes it back", () => {
@@ -41,6 +41,9 @@ describe("renderer helpers", () => {
     expect(parseHash("#/memory/users/a%20b")).toMatchObject({ page: "memory", namespace: ["users", "a b"] });
     expect(formatHash(parseHash("#/memory/users/a%20b"))).toBe("#/memory/users/a%20b");
     expect(formatHash(parseHash("#/memory"))).toBe("#/memory");
+    expect(parseHash("#/threads/t1/history/cp1")).toMatchObject({ tab: "history", checkpointId: "cp1" });
+    expect(formatHash(parseHash("#/threads/t1/history/cp1"))).toBe("#/threads/t1/history/cp1");
+    expect(parseHash("#/threads/t1/state/cp1").checkpointId).toBeNull();
   });
 
   it("derives the assistant config form from the config schema, and reads it back", () => {

@@ -1,4 +1,4 @@
-// The page, selected thread and tab live in the URL hash (#/threads/<id>/<tab>,
+// The page, selected thread and tab live in the URL hash (#/threads/<id>/<tab>[/<checkpoint>],
 // #/assistants/<id>, #/memory/<namespace>/<parts>), so a renderer reload restores the same view and works
 // under file:// too.
 import { useCallback, useSyncExternalStore } from "react";
@@ -14,20 +14,23 @@ export interface Route {
   assistantId: string | null;
   /** The store namespace open on the Memory page ([] = all). */
   namespace: string[];
+  /** The checkpoint picked in the History tab. */
+  checkpointId: string | null;
 }
 
 const TABS: ThreadTab[] = ["state", "history", "runs", "graph"];
 
 export function parseHash(hash: string): Route {
   const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean);
-  const none = { threadId: null, tab: "state" as const, assistantId: null, namespace: [] };
+  const none = { threadId: null, tab: "state" as const, assistantId: null, namespace: [], checkpointId: null };
   if (parts[0] === "assistants") {
     return { ...none, page: "assistants", assistantId: parts[1] ? decodeURIComponent(parts[1]) : null };
   }
   if (parts[0] === "memory") return { ...none, page: "memory", namespace: parts.slice(1).map(decodeURIComponent) };
   if (parts[0] === "threads" && parts[1]) {
     const tab = TABS.includes(parts[2] as ThreadTab) ? (parts[2] as ThreadTab) : "state";
-    return { ...none, page: "threads", threadId: decodeURIComponent(parts[1]), tab };
+    const checkpointId = tab === "history" && parts[3] ? decodeURIComponent(parts[3]) : null;
+    return { ...none, page: "threads", threadId: decodeURIComponent(parts[1]), tab, checkpointId };
   }
   return { ...none, page: "threads" };
 }
@@ -35,7 +38,9 @@ export function parseHash(hash: string): Route {
 export function formatHash(r: Route): string {
   if (r.page === "memory") return ["#/memory", ...r.namespace.map(encodeURIComponent)].join("/");
   if (r.page === "assistants") return r.assistantId ? `#/assistants/${encodeURIComponent(r.assistantId)}` : "#/assistants";
-  return r.threadId ? `#/threads/${encodeURIComponent(r.threadId)}/${r.tab}` : "#/";
+  if (!r.threadId) return "#/";
+  const checkpoint = r.tab === "history" && r.checkpointId ? `/${encodeURIComponent(r.checkpointId)}` : "";
+  return `#/threads/${encodeURIComponent(r.threadId)}/${r.tab}${checkpoint}`;
 }
 
 function subscribe(cb: () => void): () => void {
@@ -50,7 +55,9 @@ export function useRoute(): [Route, (r: Partial<Route>) => void] {
     const cur = parseHash(window.location.hash);
     // Picking a thread (or leaving one) always means the threads page.
     const page = next.page ?? ("threadId" in next ? "threads" : cur.page);
-    window.location.hash = formatHash({ ...cur, ...next, page });
+    // Another thread or tab: the picked checkpoint belonged to the old one.
+    const checkpointId = "checkpointId" in next ? next.checkpointId : "threadId" in next || "tab" in next ? null : cur.checkpointId;
+    window.location.hash = formatHash({ ...cur, ...next, page, checkpointId: checkpointId ?? null });
   }, []);
   return [route, navigate];
 }
