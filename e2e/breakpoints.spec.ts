@@ -18,18 +18,6 @@ test("breakpoints: set on the graph and in the list, hit one, step, continue; th
   // The subgraph's own node is listed under its parent (breakpoints apply to the graph the run starts).
   await expect(list.getByLabel("Pause before research")).toBeVisible();
 
-  // Record every node the graph shows as running, to see the highlight move.
-  await page.evaluate(() => {
-    const seen: string[] = [];
-    (window as unknown as { __running: string[] }).__running = seen;
-    new MutationObserver(() => {
-      for (const el of Array.from(document.querySelectorAll(".react-flow__node.running"))) {
-        const name = el.getAttribute("data-id") ?? "";
-        if (seen[seen.length - 1] !== name) seen.push(name);
-      }
-    }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ["class"] });
-  });
-
   await run(page, '{ "topic": "durable agents" }', /paused at a breakpoint/);
   const reason = page.getByLabel("Pause reason");
   await expect(reason).toHaveText("Paused after plan (breakpoint); next: research");
@@ -59,15 +47,12 @@ test("breakpoints: set on the graph and in the list, hit one, step, continue; th
   await expect(graph.locator(".react-flow__edge.visited")).toHaveCount(2); // approve -> publish -> END
   await expect(graph.locator(".react-flow__node.running")).toHaveCount(0);
 
-  // A whole run from the start, watched: the running highlight moved through the nodes.
+  // A whole run from the start (e2e/live-graph.spec.ts watches the highlight move on a slower graph).
   await page.getByRole("tab", { name: "State" }).click();
   await newThread(page, "review");
   await page.getByRole("tab", { name: "Graph" }).click();
-  await page.evaluate(() => (window as unknown as { __running: string[] }).__running.splice(0));
   await run(page, '{ "topic": "live graphs" }', /paused at an interrupt/);
   await expect(page.getByLabel("Run path")).toHaveText("plan → research → research:gather → research:rank → write → approve");
   await expect(graph.locator(".react-flow__edge.visited")).toHaveCount(5);
-  const running = await page.evaluate(() => (window as unknown as { __running: string[] }).__running);
-  console.log(`[e2e] running highlight seen on: ${running.join(" → ") || "(none: the run was faster than a frame)"}`);
   await studio.shot("live-graph");
 });
