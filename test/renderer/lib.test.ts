@@ -154,3 +154,35 @@ describe("live graph", () => {
     expect(toggleBreakpoint(all, "review", "plan", "after").review).toEqual({ before: ["write"], after: [] });
   });
 });
+
+describe("memory, shortcuts and theme helpers", () => {
+  it("builds the namespace tree, marking where items live", async () => {
+    const { namespaceTree, parseNamespace } = await import("../../src/renderer/src/lib/namespace-tree.ts");
+    const tree = namespaceTree([["users", "bob"], ["bulk"], ["users", "ann", "memories"]]);
+    expect(tree.map((n) => [n.label, n.own])).toEqual([
+      ["bulk", true],
+      ["users", false],
+    ]);
+    expect(tree[1]!.children.map((n) => n.path)).toEqual([["users", "ann"], ["users", "bob"]]);
+    expect(tree[1]!.children[0]!.children[0]).toMatchObject({ path: ["users", "ann", "memories"], own: true });
+    expect(parseNamespace(" users / ann.memories ")).toEqual(["users", "ann", "memories"]);
+  });
+
+  it("matches shortcuts, and only Ctrl+Enter while typing", async () => {
+    const { matchShortcut } = await import("../../src/renderer/src/lib/shortcuts.ts");
+    const key = (k: string, mods: Partial<Record<"ctrlKey" | "metaKey" | "altKey", boolean>> = {}) => ({ key: k, ctrlKey: false, metaKey: false, altKey: false, ...mods });
+    expect(matchShortcut(key("n"), false)?.description).toBe("New thread");
+    expect(matchShortcut(key("n"), true)).toBeUndefined();
+    expect(matchShortcut(key("n", { ctrlKey: true }), false)).toBeUndefined();
+    expect(matchShortcut(key("Enter", { metaKey: true }), true)?.action).toEqual({ kind: "click", button: "Run" });
+    expect(matchShortcut(key("2"), false)?.action).toEqual({ kind: "tab", tab: "history" });
+  });
+
+  it("resolves the theme: the override wins, else the system", async () => {
+    const { resolveTheme } = await import("../../src/renderer/src/lib/theme.ts");
+    expect(resolveTheme("system", true)).toBe("light");
+    expect(resolveTheme("system", false)).toBe("dark");
+    expect(resolveTheme("dark", true)).toBe("dark");
+    expect(resolveTheme("light", false)).toBe("light");
+  });
+});
