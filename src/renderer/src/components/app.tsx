@@ -62,7 +62,8 @@ export function App() {
             Memory
           </button>
         </nav>
-        <label className="field inline">
+        {/* The graph picks the threads list and the new thread's graph: a Threads page control. */}
+        <label className="field inline" hidden={route.page !== "threads"}>
           <span>Graph</span>
           <select aria-label="Graph" value={graphId} onChange={(e) => setGraphId(e.target.value)} disabled={graphIds.length === 0}>
             {graphIds.length === 0 && <option value="">—</option>}
