@@ -101,6 +101,8 @@ export function ThreadView({
   const assistantId = assistantFor(threadGraph);
   const interrupts: Interrupt[] = (state.data?.tasks ?? []).flatMap((t) => t.interrupts ?? []);
   const tab = route.tab;
+  // Only an interrupted thread is paused; an errored one also has next nodes (the failed ones).
+  const pausedAt = thread.data?.status === "interrupted" ? (state.data?.next ?? []) : [];
 
   return (
     <div className="thread-view">
@@ -167,7 +169,7 @@ export function ThreadView({
             )}
           </div>
         </div>
-        <RunPanel threadId={threadId} assistantId={assistantId} graphId={threadGraph} interrupts={interrupts} next={state.data?.next ?? []} onLive={setLive} />
+        <RunPanel threadId={threadId} assistantId={assistantId} graphId={threadGraph} interrupts={interrupts} next={pausedAt} onLive={setLive} />
       </div>
     </div>
   );
