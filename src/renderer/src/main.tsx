@@ -3,7 +3,11 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./components/app.tsx";
 import { HostProvider, resolveHost } from "./host/host-context.tsx";
+import { applyTheme } from "./lib/theme.ts";
 import "./styles.css";
+
+// Before the first paint, so a light system does not flash the dark palette.
+applyTheme();
 
 const queryClient = new QueryClient({
   defaultOptions: {

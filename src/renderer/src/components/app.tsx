@@ -6,10 +6,14 @@ import { useHost, useServerClient } from "../host/host-context.tsx";
 import { serverKeys } from "../lib/query-keys.ts";
 import { useRoute } from "../lib/route.ts";
 import { CronsPage } from "./crons-page.tsx";
+import { AssistantsPage } from "./assistants-page.tsx";
 import { DurabilityPanel } from "./durability-panel.tsx";
 import { LogPanel } from "./log-panel.tsx";
 import { ReloadToast } from "./reload-toast.tsx";
 import { SettingsDialog } from "./settings-dialog.tsx";
+import { Shortcuts } from "./shortcut-help.tsx";
+import { StorePage } from "./store-page.tsx";
+import { ThemeSelect } from "./theme-select.tsx";
 import { StatusBar } from "./status-bar.tsx";
 import { ThreadList } from "./thread-list.tsx";
 import { ThreadView } from "./thread-view.tsx";
@@ -48,7 +52,22 @@ export function App() {
         <span className="project" title={status?.projectDir}>
           {status?.projectDir.split(/[\\/]/).slice(-2).join("/")}
         </span>
-        <label className="field inline">
+        <nav className="page-nav" aria-label="Pages">
+          <button type="button" className={`btn ghost${route.page === "threads" ? " active" : ""}`} aria-current={route.page === "threads" ? "page" : undefined} onClick={() => navigate({ page: "threads" })}>
+            Threads
+          </button>
+          <button type="button" className={`btn ghost${route.page === "assistants" ? " active" : ""}`} aria-current={route.page === "assistants" ? "page" : undefined} onClick={() => navigate({ page: "assistants" })}>
+            Assistants
+          </button>
+          <button type="button" className={`btn ghost${route.page === "memory" ? " active" : ""}`} aria-current={route.page === "memory" ? "page" : undefined} onClick={() => navigate({ page: "memory", namespace: [] })}>
+            Memory
+          </button>
+          <button type="button" className={`btn ghost${route.page === "crons" ? " active" : ""}`} aria-current={route.page === "crons" ? "page" : undefined} onClick={() => navigate({ page: "crons" })}>
+            Crons
+          </button>
+        </nav>
+        {/* The graph picks the threads list and the new thread's graph: a Threads page control. */}
+        <label className="field inline" hidden={route.page !== "threads"}>
           <span>Graph</span>
           <select aria-label="Graph" value={graphId} onChange={(e) => setGraphId(e.target.value)} disabled={graphIds.length === 0}>
             {graphIds.length === 0 && <option value="">—</option>}
@@ -60,9 +79,7 @@ export function App() {
           </select>
         </label>
         <div className="spacer" />
-        <button type="button" className={`btn ghost${route.crons ? " active" : ""}`} aria-pressed={!!route.crons} onClick={() => navigate({ threadId: null, crons: !route.crons })}>
-          Crons
-        </button>
+        <ThemeSelect />
         {status?.devServer ? (
           <span className="muted" title="Restart skeino dev to change persistence; edits to graph files reload in place">
             served by skeino dev · edits reload in place
@@ -76,42 +93,53 @@ export function App() {
           </>
         )}
       </header>
-      <div className="body">
-        <ThreadList graphId={graphId} />
-        <main className="main">
-          {!client ? (
-            <ServerNotReady onOpenSettings={() => setSettingsOpen(true)} />
-          ) : route.crons ? (
+      {route.page === "assistants" && client ? (
+        <AssistantsPage graphIds={graphIds} />
+      ) : route.page === "memory" && client ? (
+        <StorePage />
+      ) : route.page === "crons" && client ? (
+        <div className="body">
+          <main className="main">
             <CronsPage assistants={assistants.data ?? []} />
-          ) : route.threadId ? (
-            <ThreadView
-              key={route.threadId}
-              threadId={route.threadId}
-              graphId={graphId}
-              assistantFor={(g) => (assistants.data ?? []).find((a) => a.graph_id === g)?.assistant_id ?? g}
-            />
-          ) : (
-            <div className="welcome">
-              <div className="welcome-head">
-                <h1>{graphId || "No graph"}</h1>
-                <p className="muted">
-                  Select a thread on the left, or press <strong>New thread</strong> and <strong>Run</strong>. The graph of the selected
-                  assistant:
-                </p>
+          </main>
+        </div>
+      ) : (
+        <div className="body">
+          <ThreadList graphId={graphId} />
+          <main className="main">
+            {!client ? (
+              <ServerNotReady onOpenSettings={() => setSettingsOpen(true)} />
+            ) : route.threadId ? (
+              <ThreadView
+                key={route.threadId}
+                threadId={route.threadId}
+                graphId={graphId}
+                assistantFor={(g) => (assistants.data ?? []).find((a) => a.graph_id === g)?.assistant_id ?? g}
+              />
+            ) : (
+              <div className="welcome">
+                <div className="welcome-head">
+                  <h1>{graphId || "No graph"}</h1>
+                  <p className="muted">
+                    Select a thread on the left, or press <strong>New thread</strong> and <strong>Run</strong>. The graph of the selected
+                    assistant:
+                  </p>
+                </div>
+                {assistant && (
+                  <Suspense fallback={<p className="muted loading">Loading graph…</p>}>
+                    <GraphView assistantId={assistant.assistant_id} highlight={[]} breakpointsFor={graphId} />
+                  </Suspense>
+                )}
               </div>
-              {assistant && (
-                <Suspense fallback={<p className="muted loading">Loading graph…</p>}>
-                  <GraphView assistantId={assistant.assistant_id} highlight={[]} />
-                </Suspense>
-              )}
-            </div>
-          )}
-        </main>
-      </div>
+            )}
+          </main>
+        </div>
+      )}
       {logOpen && <LogPanel onClose={() => setLogOpen(false)} />}
       <StatusBar logOpen={logOpen} onToggleLog={() => setLogOpen((o) => !o)} />
       {settingsOpen && <SettingsDialog onClose={() => setSettingsOpen(false)} />}
       <ReloadToast />
+      <Shortcuts />
     </div>
   );
 }

@@ -7,6 +7,7 @@ import { useServerClient } from "../host/host-context.tsx";
 import { diffValues } from "../lib/diff.ts";
 import { compactJson, errorMessage, parseJsonField, shortId, timeAgo } from "../lib/format.ts";
 import { serverKeys } from "../lib/query-keys.ts";
+import { useRoute } from "../lib/route.ts";
 import { JsonTree } from "./json-tree.tsx";
 import { CheckpointFacts } from "./state-tab.tsx";
 
@@ -20,7 +21,9 @@ export function HistoryTab({ threadId }: { threadId: string }) {
   const { client, bootId } = useServerClient();
   const keys = serverKeys(bootId);
   const [limit, setLimit] = useState(PAGE);
-  const [selected, setSelected] = useState<string | null>(null);
+  // The picked checkpoint is in the URL, so a reload (or a shared link) opens it again.
+  const [route, navigate] = useRoute();
+  const selected = route.checkpointId;
 
   const history = useQuery({
     queryKey: [...keys.threads.history(threadId), limit],
@@ -49,7 +52,7 @@ export function HistoryTab({ threadId }: { threadId: string }) {
                 className={`cp-row${isSel ? " selected" : ""}`}
                 aria-current={isSel ? "true" : undefined}
                 aria-label={`Checkpoint ${id}`}
-                onClick={() => setSelected(id)}
+                onClick={() => navigate({ checkpointId: id })}
               >
                 <span className="cp-step">#{String(meta.step ?? items.length - 1 - i)}</span>
                 <span className="cp-main">

@@ -10,6 +10,11 @@ import { useServerClient } from "../host/host-context.tsx";
 import { compactJson, errorMessage, parseJsonField } from "../lib/format.ts";
 import { serverKeys } from "../lib/query-keys.ts";
 import { runThroughProtocol, type LiveReply, type StreamLine } from "../lib/protocol-run.ts";
+import { useBreakpoints } from "../lib/breakpoints.ts";
+import { applyStreamEvent, finishLive, type LiveRun, startLive } from "../lib/live-run.ts";
+import { AssistantPicker } from "./assistant-picker.tsx";
+import { BreakpointList, PausedCard, pauseReason } from "./breakpoints-panel.tsx";
+
 
 const DEFAULT_INPUT: Record<string, string> = {
   review: '{ "topic": "durable agents" }',
@@ -22,11 +27,17 @@ export function RunPanel({
   assistantId,
   graphId,
   interrupts,
+  next = [],
+  onLive,
 }: {
   threadId: string;
   assistantId: string;
   graphId: string;
   interrupts: Interrupt[];
+  /** The thread's next nodes: with no interrupt, the thread is paused at a breakpoint. */
+  next?: string[];
+  /** The run's live position, for the graph view. */
+  onLive?: (live: LiveRun | null) => void;
 }) {
   const { client, bootId, status } = useServerClient();
   const keys = serverKeys(bootId);
@@ -38,16 +49,21 @@ export function RunPanel({
   const [error, setError] = useState<string | null>(null);
   const [outcome, setOutcome] = useState<string | null>(null);
   const [reply, setReply] = useState<LiveReply | null>(null);
+  // The graph's default assistant unless the user picks another one of the graph.
+  const [picked, setPicked] = useState<string | null>(null);
+  const runAssistant = picked ?? assistantId;
+  const [bp] = useBreakpoints(graphId);
+  const [lastPause, setLastPause] = useState<{ lastNode: string | null; stepped: boolean }>({ lastNode: null, stepped: false });
   const abort = useRef<AbortController | null>(null);
   const runId = useRef<string | null>(null);
 
-  async function start(kind: "run" | "resume") {
+  async function start(kind: "run" | "resume" | "continue" | "step") {
     if (!client) return;
     setError(null);
     setOutcome(null);
     let payload: unknown;
     try {
-      payload = kind === "run" ? parseJsonField(input, "Input") : parseJsonField(resume, "Resume value");
+      payload = kind === "run" ? parseJsonField(input, "Input") : kind === "resume" ? parseJsonField(resume, "Resume value") : null;
     } catch (err) {
       setError(errorMessage(err));
       return;
@@ -57,27 +73,84 @@ export function RunPanel({
     setRunning(true);
     const ctrl = new AbortController();
     abort.current = ctrl;
+    let live = startLive(kind === "run" && payload !== null);
+    onLive?.(live);
+    // Step: run the next node and pause after whatever it is; otherwise the user's breakpoints.
+    const breakpoints =
+      kind === "step"
+        ? { interruptAfter: "*" as const }
+        : {
+            ...(bp.before.length ? { interruptBefore: bp.before } : {}),
+            ...(bp.after.length ? { interruptAfter: bp.after } : {}),
+          };
+    // Breakpoints and stepping need the classic run API (the protocol's run.start has no
+    // interrupt_before/after); plain runs and resumes stream through the protocol, which
+    // also gives the reply token by token and tool calls as they assemble.
+    const viaProtocol = (kind === "run" || kind === "resume") && Object.keys(breakpoints).length === 0;
     try {
-      const end = await runThroughProtocol({
-        server: { url: status?.url ?? "", headers: status?.serverHeaders ?? {} },
-        threadId,
-        assistantId,
-        request: kind === "run" ? { kind, input: payload } : { kind, value: payload },
-        signal: ctrl.signal,
-        onStarted: (id) => {
-          runId.current = id ?? null;
+      if (viaProtocol) {
+        const end = await runThroughProtocol({
+          server: { url: status?.url ?? "", headers: status?.serverHeaders ?? {} },
+          threadId,
+          assistantId: runAssistant,
+          request: kind === "run" ? { kind: "run", input: payload } : { kind: "resume", value: payload },
+          signal: ctrl.signal,
+          onStarted: (id) => {
+            runId.current = id ?? null;
+            // The run exists now: the list shows the thread as busy without waiting for the end.
+            void queryClient.invalidateQueries({ queryKey: keys.threads.lists() });
+          },
+          onLine: (line) => setLines((ls) => [...ls.slice(-499), line]),
+          onReply: setReply,
+          onTask: (event, data) => {
+            const moved = applyStreamEvent(live, event, data);
+            if (moved !== live) onLive?.((live = moved));
+          },
+        });
+        if (end.kind === "failed") setError(end.error);
+        else setOutcome(end.kind === "interrupted" ? "Run paused at an interrupt: answer it below." : end.kind === "cancelled" ? "Run cancelled." : "Run finished.");
+        live = end.kind === "interrupted" ? { ...live, running: [] } : finishLive(live);
+      } else {
+        let n = 0;
+        let sawInterrupt = false;
+        let pausedAtBreakpoint = false;
+        const stream = client.runs.stream(threadId, runAssistant, {
+          ...(kind === "resume" ? { command: { resume: payload } } : { input: payload as Record<string, unknown> | null }),
+          ...breakpoints,
+          streamMode: ["values", "updates", "custom", "tasks"],
+          streamSubgraphs: true,
+          signal: ctrl.signal,
+        });
+        for await (const chunk of stream) {
+          const { event, data } = chunk as { event: string; data: unknown };
+          if (event === "error") throw new Error(compactJson(data, 1000));
+          if (event.startsWith("updates") && data && typeof data === "object" && "__interrupt__" in data) {
+            sawInterrupt = true;
+            // A breakpoint pauses with no interrupt value; interrupt() carries one.
+            const values = (data as { __interrupt__: unknown }).__interrupt__;
+            pausedAtBreakpoint = Array.isArray(values) && values.length === 0;
+          }
+          const moved = applyStreamEvent(live, event, data);
+          if (moved !== live) onLive?.((live = moved));
           // The run exists now: the list shows the thread as busy without waiting for the end.
-          void queryClient.invalidateQueries({ queryKey: keys.threads.lists() });
-        },
-        onLine: (line) => setLines((ls) => [...ls.slice(-499), line]),
-        onReply: setReply,
-      });
-      if (end.kind === "failed") setError(end.error);
-      else setOutcome(end.kind === "interrupted" ? "Run paused at an interrupt: answer it below." : end.kind === "cancelled" ? "Run cancelled." : "Run finished.");
+          if (event === "metadata") {
+            runId.current = (data as { run_id?: string } | null)?.run_id ?? null;
+            void queryClient.invalidateQueries({ queryKey: keys.threads.lists() });
+          }
+          // "tasks" events only drive the live graph: each repeats the node's whole input, too much for the log.
+          if (event.startsWith("tasks")) continue;
+          const line = { n: ++n, event, data };
+          setLines((ls) => [...ls.slice(-499), line]);
+        }
+        setOutcome(pausedAtBreakpoint ? "Run paused at a breakpoint." : sawInterrupt ? "Run paused at an interrupt: answer it below." : "Run finished.");
+        live = sawInterrupt ? { ...live, running: [] } : finishLive(live);
+      }
     } catch (err) {
       if (ctrl.signal.aborted) setOutcome("Run cancelled.");
       else setError(errorMessage(err));
     } finally {
+      setLastPause({ lastNode: live.last, stepped: kind === "step" });
+      onLive?.({ ...live, running: [] });
       setRunning(false);
       abort.current = null;
       runId.current = null;
@@ -92,10 +165,9 @@ export function RunPanel({
     <section className="run-panel" aria-label="Run">
       <div className="panel-head">
         <h3>Run</h3>
-        <span className="muted small">
-          assistant <code>{graphId || assistantId}</code>
-        </span>
       </div>
+      <AssistantPicker graphId={graphId} value={runAssistant} onChange={setPicked} />
+      <BreakpointList graphId={graphId} assistantId={runAssistant} />
       <label className="field">
         <span>Input (JSON)</span>
         <textarea
@@ -127,6 +199,14 @@ export function RunPanel({
         )}
         {running && <span className="spinner" aria-label="Streaming" />}
       </div>
+      {next.length > 0 && interrupts.length === 0 && !running && (
+        <PausedCard
+          reason={pauseReason(next, bp, lastPause.lastNode, lastPause.stepped)}
+          disabled={!client}
+          onContinue={() => void start("continue")}
+          onStep={() => void start("step")}
+        />
+      )}
       {interrupts.length > 0 && (
         <div className="interrupt-card" role="group" aria-label="Interrupt">
           <div className="interrupt-title">Paused: waiting for input</div>

@@ -2,13 +2,15 @@
 // and the run panel beside them.
 import type { Interrupt } from "@langchain/langgraph-sdk";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { lazy, Suspense } from "react";
+import { lazy, Suspense, useState } from "react";
 import { useServerClient } from "../host/host-context.tsx";
 import { errorMessage, timeAgo } from "../lib/format.ts";
 import { fetchThreadExpiry } from "../lib/extensions-api.ts";
+import type { LiveRun } from "../lib/live-run.ts";
 import { serverKeys } from "../lib/query-keys.ts";
 import { type ThreadTab, useRoute } from "../lib/route.ts";
 import { HistoryTab } from "./history-tab.tsx";
+import { ReplayBar } from "./replay-bar.tsx";
 import { RunPanel } from "./run-panel.tsx";
 import { RunsTab } from "./runs-tab.tsx";
 import { StateTab } from "./state-tab.tsx";
@@ -36,6 +38,9 @@ export function ThreadView({
   const keys = serverKeys(bootId);
   const queryClient = useQueryClient();
   const [route, navigate] = useRoute();
+  // The last streamed run's position on the graph (running node, path taken).
+  const [live, setLive] = useState<LiveRun | null>(null);
+  const [replay, setReplay] = useState<LiveRun | null>(null);
 
   const thread = useQuery({
     queryKey: keys.threads.detail(threadId),
@@ -102,6 +107,8 @@ export function ThreadView({
   const assistantId = assistantFor(threadGraph);
   const interrupts: Interrupt[] = (state.data?.tasks ?? []).flatMap((t) => t.interrupts ?? []);
   const tab = route.tab;
+  // Only an interrupted thread is paused; an errored one also has next nodes (the failed ones).
+  const pausedAt = thread.data?.status === "interrupted" ? (state.data?.next ?? []) : [];
 
   return (
     <div className="thread-view">
@@ -167,12 +174,13 @@ export function ThreadView({
             {tab === "runs" && <RunsTab threadId={threadId} />}
             {tab === "graph" && (
               <Suspense fallback={<p className="muted loading">Loading graph…</p>}>
-                <GraphView assistantId={assistantId} highlight={state.data?.next ?? []} />
+                <ReplayBar threadId={threadId} onFrame={setReplay} />
+                <GraphView assistantId={assistantId} highlight={replay ? [] : (state.data?.next ?? [])} breakpointsFor={threadGraph} live={replay ?? live} />
               </Suspense>
             )}
           </div>
         </div>
-        <RunPanel threadId={threadId} assistantId={assistantId} graphId={threadGraph} interrupts={interrupts} />
+        <RunPanel threadId={threadId} assistantId={assistantId} graphId={threadGraph} interrupts={interrupts} next={pausedAt} onLive={setLive} />
       </div>
     </div>
   );

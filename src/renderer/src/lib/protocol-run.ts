@@ -42,6 +42,8 @@ export interface ProtocolRunOptions {
   onStarted(runId: string | undefined): void;
   onLine(line: StreamLine): void;
   onReply(reply: LiveReply): void;
+  /** A `tasks` event (a node starting or ending), named as the classic stream names it ("tasks|ns"), for the live graph. */
+  onTask?(event: string, data: unknown): void;
   signal: AbortSignal;
 }
 
@@ -74,7 +76,7 @@ export async function runThroughProtocol(options: ProtocolRunOptions): Promise<R
   let n = 0;
   let sawInterrupt = false;
   try {
-    const events = await thread.subscribe({ channels: ["values", "updates", "custom", "messages", "tools", "input", "lifecycle"] });
+    const events = await thread.subscribe({ channels: ["values", "updates", "custom", "messages", "tools", "input", "lifecycle", "tasks"] });
     const input = request.kind === "run" ? request.input : request.value;
     const started = await thread.run.start({ input: (input ?? undefined) as Record<string, unknown> | undefined });
     const runId = started.run_id;
@@ -98,6 +100,10 @@ export async function runThroughProtocol(options: ProtocolRunOptions): Promise<R
       if (e.method === "tools") {
         applyToolEvent(reply, data);
         options.onReply({ texts: [...reply.texts], tools: [...reply.tools] });
+      }
+      if (e.method === "tasks") {
+        options.onTask?.(`tasks${e.params.namespace.length ? `|${e.params.namespace.join("|")}` : ""}`, data);
+        continue;
       }
       if (e.method === "input.requested") sawInterrupt = true;
       if (LOGGED.has(e.method)) {

@@ -13,6 +13,18 @@ export interface ThreadFilters {
   page: number;
 }
 
+export interface AssistantFilters {
+  name: string;
+  graphId: string;
+  page: number;
+}
+
+export interface StoreFilters {
+  filter: string;
+  query: string;
+  page: number;
+}
+
 export function serverKeys(bootId: string) {
   const root = ["server", bootId] as const;
   const threads = [...root, "threads"] as const;
@@ -20,6 +32,13 @@ export function serverKeys(bootId: string) {
     root,
     assistants: () => [...root, "assistants"] as const,
     graph: (assistantId: string) => [...root, "assistants", assistantId, "graph"] as const,
+    namespaces: () => [...root, "store", "namespaces"] as const,
+    storeItems: (namespace: string[], f: StoreFilters) => [...root, "store", "items", namespace, f] as const,
+    store: () => [...root, "store"] as const,
+    assistantList: (f: AssistantFilters) => [...root, "assistants", "list", f] as const,
+    assistant: (assistantId: string) => [...root, "assistants", assistantId, "detail"] as const,
+    schemas: (assistantId: string) => [...root, "assistants", assistantId, "schemas"] as const,
+    versions: (assistantId: string, page: number) => [...root, "assistants", assistantId, "versions", page] as const,
     threads: {
       all: () => threads,
       lists: () => [...threads, "list"] as const,
