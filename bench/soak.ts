@@ -25,6 +25,11 @@ const OPERATIONS: Operation[] = ["create", "run", "stream", "state", "search"];
 export interface SoakOptions {
   clients: number;
   seconds: number;
+  /**
+   * Rounds of every operation each client does at least, past `seconds` if it
+   * must (default 0): a test's lower bounds then hold on a machine of any speed.
+   */
+  minRounds?: number;
   /** How long the broker keeps a finished run's events; default the server's (60 s). */
   retentionMs?: number;
   settings?: SkeinoSettings;
@@ -211,7 +216,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       const created: string[] = [];
       let thread: string | undefined;
       let i = index;
-      while (Date.now() < deadline) {
+      let done = 0;
+      const minOps = (options.minRounds ?? 0) * OPERATIONS.length;
+      while (Date.now() < deadline || done < minOps) {
+        done += 1;
         const op: Operation = thread === undefined ? "create" : OPERATIONS[i++ % OPERATIONS.length];
         const current = thread;
         switch (op) {

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// `npm test`: runs every suite (vitest for the server and Studio host, then
-// Playwright e2e against the browser shell) and ends with one line
+// `npm test`: runs every suite (typecheck, lint, vitest for the server and
+// Studio host, then Playwright e2e against the browser shell) and ends with one line
 // "N passed, N failed" summing them all. Skipped tests are reported
 // separately and never counted as passed.
-//   node scripts/test.mjs [--only typecheck|unit|e2e] [extra vitest args]
+//   node scripts/test.mjs [--only typecheck|lint|unit|e2e] [extra vitest args]
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -87,7 +87,14 @@ async function typecheck() {
   record("typecheck", code === 0 ? 1 : 0, code === 0 ? 0 : 1, 0);
 }
 
+/** ESLint over the tree (rules and import boundaries): one check, failed by any error. */
+async function lint() {
+  const code = await run(process.execPath, ["node_modules/eslint/bin/eslint.js", "."]);
+  record("lint", code === 0 ? 1 : 0, code === 0 ? 0 : 1, 0);
+}
+
 if (!only || only === "typecheck") await typecheck();
+if (!only || only === "lint") await lint();
 if (!only || only === "unit") await vitestSuite();
 if (!only || only === "e2e") await playwrightSuite();
 rmSync(reportDir, { recursive: true, force: true });

@@ -135,6 +135,7 @@ export class LocalPostgres {
     } catch (err) {
       throw new Error(
         `Local PostgreSQL did not start (data in ${this.databaseDir})${err instanceof Error && err.message ? `: ${err.message}` : ""}`,
+        { cause: err },
       );
     }
     this.pg = pg;

@@ -35,7 +35,11 @@ describe("the PostgreSQL backend's runtime errors", () => {
     const error = describePostgresError(driverError("28P01", 'password authentication failed for user "app"'), "postgres://app:Pw-77@db:5432/app");
     expect(error).toBeInstanceOf(PostgresSetupError);
     expect(error).toBeInstanceOf(HttpError);
-    expect({ code: error.code, status: error.status, driver: error.driverError?.code }).toEqual({ code: "PG_AUTH_FAILED", status: 500, driver: "28P01" });
+    expect({ code: error.code, status: error.status, driver: error.driverError?.code }).toEqual({
+      code: "PG_AUTH_FAILED",
+      status: 500,
+      driver: "28P01",
+    });
     expect(error.message).toContain("PostgreSQL rejected the password for user 'app' at db:5432 (28P01)");
     expect(error.message).not.toContain("Pw-77");
   });

@@ -44,7 +44,7 @@ const terminal = new Set(["success", "error", "interrupted", "timeout"]);
 
 describe("several skeino processes on one database", () => {
   let db: TestDatabase;
-  let procs: Proc[] = [];
+  const procs: Proc[] = [];
   let sql: pg.Client;
 
   beforeAll(async () => {

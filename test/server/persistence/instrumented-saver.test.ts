@@ -6,7 +6,14 @@ import type { RunnableConfig } from "@langchain/core/runnables";
 import type { BaseCheckpointSaver, Checkpoint, CheckpointMetadata, PendingWrite } from "@langchain/langgraph-checkpoint";
 import { fenceRunWrites, instrumentSaver } from "../../../src/server/persistence/instrumented-saver.ts";
 
-const checkpoint = (id: string): Checkpoint => ({ v: 4, id, ts: new Date().toISOString(), channel_values: {}, channel_versions: {}, versions_seen: {} });
+const checkpoint = (id: string): Checkpoint => ({
+  v: 4,
+  id,
+  ts: new Date().toISOString(),
+  channel_values: {},
+  channel_versions: {},
+  versions_seen: {},
+});
 const config = (runId: string): RunnableConfig => ({
   configurable: { thread_id: "t1", checkpoint_ns: "", run_id: runId, graph_id: "agent", __pregel_secret: "x" },
   metadata: { purpose: "audit" },

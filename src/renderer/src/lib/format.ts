@@ -59,6 +59,6 @@ export function parseJsonField(text: string, field: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new Error(`${field} is not valid JSON: ${errorMessage(err)}`);
+    throw new Error(`${field} is not valid JSON: ${errorMessage(err)}`, { cause: err });
   }
 }

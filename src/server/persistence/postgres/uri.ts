@@ -72,8 +72,7 @@ export function uriParts(uri: string): UriParts {
   }
 }
 
-export const ENCODE_HINT =
-  "If the password contains any of @ # / ? : % characters, percent-encode it (encodeURIComponent), e.g. p@ss -> p%40ss.";
+export const ENCODE_HINT = "If the password contains any of @ # / ? : % characters, percent-encode it (encodeURIComponent), e.g. p@ss -> p%40ss.";
 
 /**
  * Rejects what `pg` would misread rather than reject: it accepts any scheme
