@@ -18,6 +18,8 @@ export async function runDev(flags: ParsedFlags<"dev">): Promise<number> {
   const projectDir = dirname(configFlag(flags.config));
   const studioPort = flags["studio-port"] === undefined ? undefined : portFlag(flags["studio-port"], {}, "--studio-port", 0);
   const modules = new ModuleReloader(projectDir);
+  // Assigned once the server is up, but read before that by the status callback.
+  // eslint-disable-next-line prefer-const
   let reloader: GraphReloader | undefined;
   const startup: DevStatus = { generation: 1, error: null };
   // The Studio beside the server is its local owner: with custom auth it

@@ -6,7 +6,6 @@ import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { HttpError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
-import { isDatabaseUnavailable } from "../persistence/database-unavailable.ts";
 
 function describeValidation(error: FastifyError): string {
   const where = error.validationContext ?? "body";

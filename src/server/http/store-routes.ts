@@ -2,7 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Item } from "@langchain/langgraph-checkpoint";
 import type { ServerContext } from "./context.ts";
-import { HttpError, badRequest, forbidden, notFound, unprocessable } from "../errors.ts";
+import { HttpError, badRequest, forbidden, notFound } from "../errors.ts";
 import { limit, obj, offset, strArray } from "./schemas.ts";
 import { checkStoreKey, checkStoreNamespace, MAX_STORE_NAMESPACE_LABELS } from "../persistence/store-address.ts";
 import { Access } from "./access.ts";

@@ -51,7 +51,7 @@ const HIDDEN_HEADERS = new Set(["x-api-key", "x-tenant-id", "x-service-key"]);
  */
 export function checkWebhook(webhook: string | undefined): void {
   if (webhook === undefined || (webhook.startsWith("/") && !webhook.startsWith("//"))) return;
-  let protocol = "";
+  let protocol: string;
   try {
     protocol = new URL(webhook).protocol;
   } catch {
