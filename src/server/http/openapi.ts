@@ -26,12 +26,24 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
     transform: ({ schema, url, route }) => {
       const tag = url.split("/")[1] || "meta";
       const given = (schema ?? {}) as Record<string, unknown>;
-      return { schema: { ...given, tags: (given.tags as string[] | undefined) ?? [tag] } as typeof schema, url, route };
+      // @fastify/websocket hides its routes from the description; a client still
+      // has to learn the socket exists, so it is listed as the GET it begins with.
+      const socket = route.websocket ? { hide: false, summary: "WebSocket: send a GET with Upgrade: websocket (101); a plain GET answers 404" } : {};
+      return { schema: { ...given, ...socket, tags: (given.tags as string[] | undefined) ?? [tag] } as typeof schema, url, route };
     },
   });
   await app.register(swaggerUi, {
     routePrefix: OPENAPI_ROUTES.viewer,
     uiConfig: { docExpansion: "list", deepLinking: true },
+    uiHooks: {
+      // swagger-ui redirects static/index.html to the viewer by rewriting the
+      // URL's end, so with a query string it redirected to itself, forever.
+      onRequest: (request, reply, done) => {
+        const [path, query] = request.url.split("?");
+        if (path === `${OPENAPI_ROUTES.viewer}/static/index.html` && query !== undefined) return void reply.redirect(`${OPENAPI_ROUTES.viewer}/`);
+        done();
+      },
+    },
   });
   app.get(OPENAPI_ROUTES.document, { schema: { hide: true } }, async () => app.swagger());
 }
