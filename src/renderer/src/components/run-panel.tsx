@@ -28,7 +28,7 @@ export function RunPanel({
   graphId: string;
   interrupts: Interrupt[];
 }) {
-  const { client, bootId } = useServerClient();
+  const { client, bootId, status } = useServerClient();
   const keys = serverKeys(bootId);
   const queryClient = useQueryClient();
   const [input, setInput] = useState(DEFAULT_INPUT[graphId] ?? "{}");
@@ -64,6 +64,7 @@ export function RunPanel({
         assistantId,
         request: kind === "run" ? { kind, input: payload } : { kind, value: payload },
         signal: ctrl.signal,
+        clientHasHeaders: Object.keys(status?.serverHeaders ?? {}).length > 0,
         onStarted: (id) => {
           runId.current = id ?? null;
           // The run exists now: the list shows the thread as busy without waiting for the end.

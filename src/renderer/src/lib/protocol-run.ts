@@ -41,6 +41,12 @@ export interface ProtocolRunOptions {
   onLine(line: StreamLine): void;
   onReply(reply: LiveReply): void;
   signal: AbortSignal;
+  /**
+   * The client sends headers (custom auth: the Studio's credential, or a
+   * token from Settings). A browser's WebSocket cannot carry them, and the SDK
+   * refuses to open one for such a client: those runs stream over SSE.
+   */
+  clientHasHeaders: boolean;
 }
 
 // Token-level channels feed the live reply; these go to the run log.
@@ -60,7 +66,7 @@ export async function runThroughProtocol(options: ProtocolRunOptions): Promise<R
   // run.start replays nothing older than the run this connection starts, so
   // the SDK never pauses it on an earlier run's terminal event (it would over
   // SSE, where a new stream replays the thread's latest run).
-  const thread = client.threads.stream(threadId, { assistantId, transport: "websocket" });
+  const thread = client.threads.stream(threadId, { assistantId, transport: options.clientHasHeaders ? "sse" : "websocket" });
   const reply: LiveReply = { texts: [], tools: [] };
   let n = 0;
   let sawInterrupt = false;
