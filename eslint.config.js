@@ -53,9 +53,9 @@ export default defineConfig(
     languageOptions: { globals: { ...globals.browser } },
   },
   {
-    // Playwright reads a fixture's dependencies from its first parameter's
-    // destructuring, so a fixture that needs none must write `({}, use)`.
-    files: ["e2e/fixtures.ts"],
+    // Playwright reads a fixture's (or hook's) dependencies from its first
+    // parameter's destructuring, so one that needs none must write `({}, use)`.
+    files: ["e2e/**"],
     rules: { "no-empty-pattern": "off" },
   },
   {

@@ -77,8 +77,13 @@ test.afterAll(async () => {
   await pg?.stop();
 });
 
+// Skipped in a hook: inside the test it came too late, after the page fixture
+// had tried to launch a browser the electron project does not have.
+test.beforeEach(({}, info) => {
+  test.skip(info.project.name !== BROWSER_PROJECT, "a web page: the browser-shell project (Chromium) runs it");
+});
+
 test("useStream: a streamed conversation, an interrupt, and a server restart", async ({ page }) => {
-  test.skip(test.info().project.name !== BROWSER_PROJECT, "a web page: the browser-shell project (Chromium) runs it");
   const url = await startServer();
   const html = `<!doctype html><html><head><meta charset="utf-8"><title>useStream on skeino</title></head><body><div id="root"></div><script>${bundle.replace(/<\/script/gi, "<\\/script")}</script></body></html>`;
   await page.route(`${url}/app`, (route) => route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", body: html }));

@@ -18,6 +18,8 @@ export interface RawRequest {
   /** Sent as-is (invalid JSON, oversized bodies). */
   raw?: string;
   headers?: Record<string, string>;
+  /** An event stream that stays open: return at its headers and hang up (error answers are read whole). */
+  untilHeaders?: boolean;
 }
 
 export async function send(baseUrl: string, req: RawRequest, timeoutMs = 10_000): Promise<RawResponse> {
@@ -29,6 +31,10 @@ export async function send(baseUrl: string, req: RawRequest, timeoutMs = 10_000)
     body: req.raw !== undefined ? req.raw : req.body !== undefined ? JSON.stringify(req.body) : undefined,
     signal: AbortSignal.timeout(timeoutMs),
   });
+  if (req.untilHeaders && res.headers.get("content-type")?.startsWith("text/event-stream")) {
+    await res.body?.cancel();
+    return { status: res.status, text: "", headers: res.headers };
+  }
   return { status: res.status, text: await res.text(), headers: res.headers };
 }
 

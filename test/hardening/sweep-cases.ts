@@ -22,7 +22,18 @@ export interface SweepCase extends RawRequest {
 }
 
 /** One valid request per route; the sweep refuses to run if a registered route has none. */
-export const SAMPLES: Record<string, { path?: string; body?: unknown; query?: string; headers?: Record<string, string> }> = {
+export interface Sample {
+  path?: string;
+  body?: unknown;
+  query?: string;
+  headers?: Record<string, string>;
+  /** Fields to mutate where the route parses its body by hand (no schema declares them). */
+  bodyFields?: string[];
+  /** The answer is a stream that stays open: its status and headers are the answer. */
+  untilHeaders?: boolean;
+}
+
+export const SAMPLES: Record<string, Sample> = {
   "GET /ok": {},
   "GET /info": {},
   "POST /assistants": { body: { graph_id: "simple", name: "sweep", metadata: { k: "v" } } },
@@ -72,6 +83,19 @@ export const SAMPLES: Record<string, { path?: string; body?: unknown; query?: st
   "POST /store/items/search": { body: { namespace_prefix: ["sweep"], filter: { v: 1 }, limit: 5, offset: 0 } },
   "POST /store/namespaces": { body: { prefix: ["sweep"], max_depth: 2, limit: 5, offset: 0 } },
   "POST /internal/truncate": { body: { threads: true, runs: true, store: true, checkpointer: true } },
+  // The protocol parses its own envelopes: listCheckpoints takes a limit and a
+  // checkpoint id down to persistence, so its params are the ones worth mutating.
+  "POST /threads/:thread_id/commands": { body: { id: 1, method: "state.listCheckpoints", params: { limit: 5, before: "{checkpoint}" } }, bodyFields: ["id", "method", "params"] },
+  "POST /threads/:thread_id/stream/events": { body: { channels: ["values", "lifecycle"], since: 0 }, bodyFields: ["channels", "namespaces", "depth", "since"], untilHeaders: true },
+  // The WebSocket route answers a plain GET (no upgrade) with a 4xx; the socket itself is tested in test/server/protocol.
+  "GET /threads/:thread_id/stream/events": {},
+  "GET /openapi.json": {},
+  "GET /docs": {},
+  "GET /docs/json": {},
+  "GET /docs/yaml": {},
+  "GET /docs/static/index.html": {},
+  "GET /docs/static/swagger-initializer.js": {},
+  "GET /docs/static/*": { path: "/docs/static/index.css" },
 };
 
 // Crons and TTL (issue #17), and the API description (#14). A block of its
@@ -170,7 +194,8 @@ export function missingSamples(routes: RouteInfo[]): string[] {
 export function casesFor(route: RouteInfo): SweepCase[] {
   const key = routeKey(route);
   const sample = SAMPLES[key] ?? {};
-  const base: RawRequest = { method: route.method, path: samplePath(route) + (sample.query ? `?${sample.query}` : ""), body: sample.body, headers: sample.headers };
+  const base: RawRequest = { method: route.method, path: samplePath(route) + (sample.query ? `?${sample.query}` : ""), body: sample.body, headers: sample.headers, untilHeaders: sample.untilHeaders };
+  const bodyFields = route.bodyFields.length ? route.bodyFields : (sample.bodyFields ?? []);
   const out: SweepCase[] = [{ route: key, name: "the valid sample", ...base }];
   const add = (name: string, req: RawRequest) => out.push({ route: key, name, ...req });
 
@@ -196,9 +221,9 @@ export function casesFor(route: RouteInfo): SweepCase[] {
   }
 
   // Body fields the route declares: each replaced in turn (in the first item of a batch).
-  if (route.bodyFields.length) {
+  if (bodyFields.length) {
     const sampleBody = (route.bodyIsArray ? (sample.body as unknown[])[0] : sample.body) as Record<string, unknown> | undefined;
-    for (const field of route.bodyFields) {
+    for (const field of bodyFields) {
       for (const [what, value] of HOSTILE_VALUES) {
         const item = { ...(sampleBody ?? {}), [field]: value };
         add(`body ${field} = ${what}`, { ...base, body: route.bodyIsArray ? [item] : item });

@@ -80,7 +80,7 @@ interface Outcome {
 
 async function answer(server: SweepServer, c: SweepCase, ids: Ids): Promise<string> {
   try {
-    const res = await send(server.url, { method: c.method, path: fill(c.path, ids), body: fillBody(c.body, ids), raw: c.raw, headers: c.headers }, 30_000);
+    const res = await send(server.url, { method: c.method, path: fill(c.path, ids), body: fillBody(c.body, ids), raw: c.raw, headers: c.headers, untilHeaders: c.untilHeaders }, 30_000);
     return `${res.status} ${res.text.slice(0, 160).replace(/\s+/g, " ")}`;
   } catch (error) {
     return `0 ${(error as Error).message}`;

@@ -31,7 +31,10 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
     transform: ({ schema, url, route }) => {
       const tag = url.split("/")[1] || "meta";
       const given = (schema ?? {}) as Record<string, unknown>;
-      return { schema: { ...given, tags: (given.tags as string[] | undefined) ?? [tag] } as typeof schema, url, route };
+      // @fastify/websocket hides its routes from the description; a client still
+      // has to learn the socket exists, so it is listed as the GET it begins with.
+      const socket = route.websocket ? { hide: false, summary: "WebSocket: send a GET with Upgrade: websocket (101); a plain GET answers 404" } : {};
+      return { schema: { ...given, ...socket, tags: (given.tags as string[] | undefined) ?? [tag] } as typeof schema, url, route };
     },
   });
   await app.register(swaggerUi, {

@@ -55,6 +55,9 @@ export class PostgresThreadEventLog implements ThreadEventLog {
   }
 
   async read(threadId: string, afterSeq: number, limit: number): Promise<ThreadEvent[]> {
+    // A client's resume position past any seq a thread can reach (1e308, 2^63)
+    // has nothing after it; bigint would refuse it and stop the stream.
+    if (afterSeq > Number.MAX_SAFE_INTEGER) return [];
     const { rows } = await this.pool.query<Row>(
       "SELECT seq, run_id, method, channel, namespace, params FROM app_thread_events WHERE thread_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
       [threadId, afterSeq, limit],
