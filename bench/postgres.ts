@@ -54,7 +54,18 @@ function startServe(uri: string): Promise<{ url: string; child: ChildProcess }> 
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [join(root, "bin/skeino.mjs"), "serve", "--config", join(root, "bench/project/langgraph.json"), "--port", "0", "--log-level", "error", "--postgres-uri", uri],
+      [
+        join(root, "bin/skeino.mjs"),
+        "serve",
+        "--config",
+        join(root, "bench/project/langgraph.json"),
+        "--port",
+        "0",
+        "--log-level",
+        "error",
+        "--postgres-uri",
+        uri,
+      ],
       { stdio: ["ignore", "pipe", "inherit"] },
     );
     let out = "";
@@ -208,7 +219,9 @@ async function main(): Promise<void> {
     const width = Math.max(...rows.map(([k]) => k.length));
     console.log(
       `skeino Postgres benchmark: node ${process.version}, ${cpus().length} cores, embedded PostgreSQL (${NO_FSYNC ? "fsync off" : "fsync on"}), ` +
-        `best of 2 x ${SECONDS} s per scenario after ${WARMUP} warm-up runs, load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}, ` +
+        `best of 2 x ${SECONDS} s per scenario after ${WARMUP} warm-up runs, load average ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(" ")}, ` +
         new Date().toISOString(),
     );
     for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);

@@ -18,9 +18,13 @@ const WARMUP = 10;
 
 function startServe(): Promise<{ url: string; stop(): Promise<void> }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${root}bin/skeino.mjs`, "serve", "--config", `${root}bench/project/langgraph.json`, "--port", "0", "--log-level", "error"], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const child = spawn(
+      process.execPath,
+      [`${root}bin/skeino.mjs`, "serve", "--config", `${root}bench/project/langgraph.json`, "--port", "0", "--log-level", "error"],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
     let out = "";
     child.stdout?.on("data", (d: Buffer) => {
       out += d.toString();
@@ -59,7 +63,9 @@ async function readSse(res: Response, onData: (data: string) => boolean): Promis
 }
 
 async function classic(url: string): Promise<Sample> {
-  const thread = (await (await fetch(`${url}/threads`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).json()) as { thread_id: string };
+  const thread = (await (await fetch(`${url}/threads`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).json()) as {
+    thread_id: string;
+  };
   const t0 = performance.now();
   const res = await fetch(`${url}/threads/${thread.thread_id}/runs/stream`, {
     method: "POST",
@@ -157,7 +163,10 @@ async function measure(name: string, url: string, once: (url: string) => Promise
   const first = samples.map((s) => s.first).sort((a, b) => a - b);
   const last = samples.map((s) => s.last).sort((a, b) => a - b);
   const rate = 100 / (pct(last, 50) / 1000);
-  return [name, `first event p50 ${fmt(pct(first, 50))} p99 ${fmt(pct(first, 99))}; 100th event p50 ${fmt(pct(last, 50))} (${Math.round(rate).toLocaleString("en")} events/s)`];
+  return [
+    name,
+    `first event p50 ${fmt(pct(first, 50))} p99 ${fmt(pct(first, 99))}; 100th event p50 ${fmt(pct(last, 50))} (${Math.round(rate).toLocaleString("en")} events/s)`,
+  ];
 }
 
 async function main(): Promise<void> {
@@ -169,7 +178,9 @@ async function main(): Promise<void> {
       await measure("protocol WebSocket (socket open, run.start)", server.url, protocolWebSocket),
     ];
     const width = Math.max(...rows.map(([k]) => k.length));
-    console.log(`skeino streaming protocol benchmark (memory, ${RUNS} runs of 100 custom events each), node ${process.version}, ${new Date().toISOString()}`);
+    console.log(
+      `skeino streaming protocol benchmark (memory, ${RUNS} runs of 100 custom events each), node ${process.version}, ${new Date().toISOString()}`,
+    );
     for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
   } finally {
     await server.stop();

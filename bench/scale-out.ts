@@ -22,9 +22,24 @@ interface Proc {
 
 function start(uri: string): Promise<Proc> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${root}bin/skeino.mjs`, "serve", "--config", `${root}bench/project/langgraph.json`, "--port", "0", "--postgres-uri", uri, "--log-level", "error"], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        `${root}bin/skeino.mjs`,
+        "serve",
+        "--config",
+        `${root}bench/project/langgraph.json`,
+        "--port",
+        "0",
+        "--postgres-uri",
+        uri,
+        "--log-level",
+        "error",
+      ],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
     let out = "";
     child.stdout?.on("data", (d: Buffer) => {
       out += d.toString();
@@ -81,7 +96,9 @@ async function scenario(adminUri: string, processes: number): Promise<string> {
 
 const cluster = await startTestCluster();
 try {
-  console.log(`skeino scale-out benchmark: ${RUNS} runs (create-thread + runs.wait), ${CLIENTS} clients, PostgreSQL 18 (embedded, fsync off), ${new Date().toISOString()}`);
+  console.log(
+    `skeino scale-out benchmark: ${RUNS} runs (create-thread + runs.wait), ${CLIENTS} clients, PostgreSQL 18 (embedded, fsync off), ${new Date().toISOString()}`,
+  );
   for (const n of [1, 2, 3]) console.log(await scenario(cluster.adminUri, n));
 } finally {
   await cluster.stop();

@@ -47,7 +47,17 @@ function spawnServer(args: string[]): Promise<Served> {
 
 /** Starts `skeino serve` on a free port; resolves with its URL and a stop function. */
 export function startServe(extraArgs: string[] = []): Promise<Served> {
-  return spawnServer([`${root}bin/skeino.mjs`, "serve", "--config", `${root}bench/project/langgraph.json`, "--port", "0", "--log-level", "error", ...extraArgs]);
+  return spawnServer([
+    `${root}bin/skeino.mjs`,
+    "serve",
+    "--config",
+    `${root}bench/project/langgraph.json`,
+    "--port",
+    "0",
+    "--log-level",
+    "error",
+    ...extraArgs,
+  ]);
 }
 
 interface LeanResult {
@@ -145,8 +155,14 @@ async function main(): Promise<void> {
     for (let i = 0; i < WARM_UP; i++) await floorWait();
     const floorSeq = await timeMany(N_SEQ, 1, floorWait);
     const floorLean = await lean(floor.url, ["create-wait", N_SEQ, 1, WARM_UP]);
-    rows.push(["floor (bare fastify + invoke), SDK client, sequential", `${rate(floorSeq)}, ${ratio(floorSeq.perSecond, localSeq.perSecond)} of in-process`]);
-    rows.push(["floor (bare fastify + invoke), lean client, sequential", `${leanRate(floorLean)}, ${ratio(floorLean.perSecond, localSeq.perSecond)} of in-process`]);
+    rows.push([
+      "floor (bare fastify + invoke), SDK client, sequential",
+      `${rate(floorSeq)}, ${ratio(floorSeq.perSecond, localSeq.perSecond)} of in-process`,
+    ]);
+    rows.push([
+      "floor (bare fastify + invoke), lean client, sequential",
+      `${leanRate(floorLean)}, ${ratio(floorLean.perSecond, localSeq.perSecond)} of in-process`,
+    ]);
     await floor.stop();
   }
 
@@ -169,7 +185,9 @@ async function main(): Promise<void> {
     for (let i = 0; i < 1000; i++) await searchClient.threads.create({ metadata: { bench: "search", group: i % 10 } });
     const searchBody = JSON.stringify({ metadata: { bench: "search", group: 3 }, limit: 10 });
     const search = () =>
-      fetch(`${searchServer.url}/threads/search`, { method: "POST", headers: { "content-type": "application/json" }, body: searchBody }).then((r) => r.arrayBuffer());
+      fetch(`${searchServer.url}/threads/search`, { method: "POST", headers: { "content-type": "application/json" }, body: searchBody }).then((r) =>
+        r.arrayBuffer(),
+      );
     for (let i = 0; i < 200; i++) await search();
     const searchTimes = await timeMany(3000, 1, async () => {
       await search();

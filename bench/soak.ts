@@ -61,7 +61,8 @@ interface ChildStats extends MemorySample {
 }
 
 type ChildRequest = { type: "stats"; gc: boolean; id: number } | { type: "close" };
-type ChildMessage = { type: "ready"; url: string; scheme: string } | { type: "stats"; id: number; stats: ChildStats } | { type: "failed"; message: string };
+type ChildMessage =
+  { type: "ready"; url: string; scheme: string } | { type: "stats"; id: number; stats: ChildStats } | { type: "failed"; message: string };
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -94,7 +95,9 @@ function setBrokerRetention(app: SkeinoApp, ms: number): void {
 }
 
 /** Starts the server child and resolves once it listens. */
-function startServerChild(options: SoakOptions): Promise<{ child: ChildProcess; url: string; scheme: string; stats(gc: boolean): Promise<ChildStats>; close(): Promise<void> }> {
+function startServerChild(
+  options: SoakOptions,
+): Promise<{ child: ChildProcess; url: string; scheme: string; stats(gc: boolean): Promise<ChildStats>; close(): Promise<void> }> {
   const child = fork(SELF, ["--serve-child", JSON.stringify({ settings: options.settings ?? {}, retentionMs: options.retentionMs })], {
     execArgv: ["--expose-gc", "--import", "tsx"],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
@@ -282,7 +285,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       const failed = failures.get(op) ?? 0;
       requests += sorted.length + failed;
       errors += failed;
-      perOperation[op] = { count: sorted.length + failed, errors: failed, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted.at(-1) ?? 0 };
+      perOperation[op] = {
+        count: sorted.length + failed,
+        errors: failed,
+        p50: percentile(sorted, 50),
+        p95: percentile(sorted, 95),
+        p99: percentile(sorted, 99),
+        max: sorted.at(-1) ?? 0,
+      };
     }
     return {
       clients: options.clients,
@@ -306,12 +316,20 @@ export function formatReport(label: string, r: SoakReport): string {
     `   operation   count  errors   p50 ms   p95 ms   p99 ms   max ms`,
   ];
   for (const [op, s] of Object.entries(r.perOperation)) {
-    lines.push(`   ${op.padEnd(10)} ${String(s.count).padStart(6)} ${String(s.errors).padStart(7)} ${s.p50.toFixed(1).padStart(8)} ${s.p95.toFixed(1).padStart(8)} ${s.p99.toFixed(1).padStart(8)} ${s.max.toFixed(1).padStart(8)}`);
+    lines.push(
+      `   ${op.padEnd(10)} ${String(s.count).padStart(6)} ${String(s.errors).padStart(7)} ${s.p50.toFixed(1).padStart(8)} ${s.p95.toFixed(1).padStart(8)} ${s.p99.toFixed(1).padStart(8)} ${s.max.toFixed(1).padStart(8)}`,
+    );
   }
   const m = r.memory;
-  lines.push(`   memory rss:  before ${mb(m.before.rss)}, peak ${mb(m.peak.rss)}, after load+GC ${mb(m.afterLoad.rss)}, after retention+GC ${mb(m.afterRetention.rss)}`);
-  lines.push(`   memory heap: before ${mb(m.before.heapUsed)}, peak ${mb(m.peak.heapUsed)}, after load+GC ${mb(m.afterLoad.heapUsed)}, after retention+GC ${mb(m.afterRetention.heapUsed)}`);
-  lines.push(`   broker run streams: ${r.broker.atEnd} at end of load, ${r.broker.afterRetention} after retention; runs still pending/running: ${r.runsPending}`);
+  lines.push(
+    `   memory rss:  before ${mb(m.before.rss)}, peak ${mb(m.peak.rss)}, after load+GC ${mb(m.afterLoad.rss)}, after retention+GC ${mb(m.afterRetention.rss)}`,
+  );
+  lines.push(
+    `   memory heap: before ${mb(m.before.heapUsed)}, peak ${mb(m.peak.heapUsed)}, after load+GC ${mb(m.afterLoad.heapUsed)}, after retention+GC ${mb(m.afterRetention.heapUsed)}`,
+  );
+  lines.push(
+    `   broker run streams: ${r.broker.atEnd} at end of load, ${r.broker.afterRetention} after retention; runs still pending/running: ${r.runsPending}`,
+  );
   if (r.errorSamples.length) lines.push(`   first errors:\n     ${r.errorSamples.join("\n     ")}`);
   return lines.join("\n");
 }

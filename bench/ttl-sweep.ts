@@ -60,7 +60,10 @@ async function main(): Promise<void> {
        SELECT 'expired-' || g, '{"bench": "ttl"}', 'idle', now() - interval '2 hours' FROM generate_series(1, $1) g`,
       [THREADS],
     );
-    await sql.query(`INSERT INTO app_thread_ttl (thread_id, strategy, ttl_minutes) SELECT 'expired-' || g, $2, 1 FROM generate_series(1, $1) g`, [THREADS, STRATEGY]);
+    await sql.query(`INSERT INTO app_thread_ttl (thread_id, strategy, ttl_minutes) SELECT 'expired-' || g, $2, 1 FROM generate_series(1, $1) g`, [
+      THREADS,
+      STRATEGY,
+    ]);
     await sql.query(
       `INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata)
        SELECT 'expired-' || t, '', lpad(c::text, 6, '0'), CASE WHEN c > 1 THEN lpad((c - 1)::text, 6, '0') END, tpl.type, tpl.checkpoint, tpl.metadata
@@ -88,7 +91,9 @@ async function main(): Promise<void> {
         )
       ).rows[0];
     const before = await counts();
-    console.log(`seeded ${THREADS} expired threads x ${PER_THREAD} checkpoints in ${((performance.now() - seedStart) / 1000).toFixed(1)} s: checkpoints ${before?.c}, blobs ${before?.b}, writes ${before?.w}`);
+    console.log(
+      `seeded ${THREADS} expired threads x ${PER_THREAD} checkpoints in ${((performance.now() - seedStart) / 1000).toFixed(1)} s: checkpoints ${before?.c}, blobs ${before?.b}, writes ${before?.w}`,
+    );
 
     // Readers: GET state of live threads, READERS at a time, until told to stop.
     const readUntil = async (done: () => boolean, max = Infinity): Promise<number[]> => {
@@ -123,8 +128,14 @@ async function main(): Promise<void> {
 
     const idleP99 = pct(idle, 99);
     const duringP99 = pct(during, 99);
-    console.log(`machine: ${cpus().length} cpus, load ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
-    console.log(`sweep (${STRATEGY}): ${(sweepMs / 1000).toFixed(1)} s, ${report.batches} batches, threads deleted ${report.threadsDeleted}, pruned ${report.threadsPruned}, checkpoints left ${after?.c} (blobs ${after?.b}, writes ${after?.w})`);
+    console.log(
+      `machine: ${cpus().length} cpus, load ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}`,
+    );
+    console.log(
+      `sweep (${STRATEGY}): ${(sweepMs / 1000).toFixed(1)} s, ${report.batches} batches, threads deleted ${report.threadsDeleted}, pruned ${report.threadsPruned}, checkpoints left ${after?.c} (blobs ${after?.b}, writes ${after?.w})`,
+    );
     console.log(`GET state idle:   n=${idle.length} p50 ${fmt(pct(idle, 50))} p99 ${fmt(idleP99)}`);
     console.log(`GET state sweep:  n=${during.length} p50 ${fmt(pct(during, 50))} p99 ${fmt(duringP99)}`);
     console.log(`p99 during / idle: ${(duringP99 / idleP99).toFixed(2)}x (target <= 2x)`);

@@ -17,7 +17,10 @@ ${extra}
 export const graph = new StateGraph(State)
 ${nodes.map((n) => `  .addNode(${JSON.stringify(n)}, (s: typeof State.State) => ({ text: s.text + ${JSON.stringify(n)} }))`).join("\n")}
   .addEdge("__start__", ${JSON.stringify(nodes[0])})
-${nodes.slice(1).map((n, i) => `  .addEdge(${JSON.stringify(nodes[i])}, ${JSON.stringify(n)})`).join("\n")}
+${nodes
+  .slice(1)
+  .map((n, i) => `  .addEdge(${JSON.stringify(nodes[i])}, ${JSON.stringify(n)})`)
+  .join("\n")}
   .compile();
 `;
 
@@ -25,7 +28,7 @@ test.describe("skeino dev in the Studio", () => {
   let project: string;
   let child: ChildProcess | undefined;
 
-  // eslint-disable-next-line no-empty-pattern -- Playwright requires the fixtures argument to be destructured
+   
   test.beforeEach(({}, testInfo) => {
     test.skip(testInfo.project.name === "electron", "skeino dev serves the Studio to a browser");
     project = mkdtempSync(join(tmpdir(), "skeino-e2e-dev-"));

@@ -4,7 +4,10 @@ import { expect, test } from "./fixtures.ts";
 test("verify durability in memory: threads are lost, and the report explains why", async ({ studio }) => {
   const { page } = studio;
   await studio.ready();
-  const bootBefore = await page.locator(".statusbar").getByTitle(/boot_id/).getAttribute("title");
+  const bootBefore = await page
+    .locator(".statusbar")
+    .getByTitle(/boot_id/)
+    .getAttribute("title");
   await newThread(page, "counter");
   await run(page, '{ "by": 5 }', /Run finished/);
   await newThread(page, "counter");

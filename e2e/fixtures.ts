@@ -23,11 +23,15 @@ export interface Studio {
 
 async function startShell(dataDir: string, project: string | null): Promise<{ url: string; child: ChildProcess }> {
   const projectArgs = project ? ["--project", join(ROOT, project)] : [];
-  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src", "main", "browser-shell.ts"), "--port", "0", "--data-dir", dataDir, ...projectArgs], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, SKEINO_POSTGRES_URI: "" },
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", join(ROOT, "src", "main", "browser-shell.ts"), "--port", "0", "--data-dir", dataDir, ...projectArgs],
+    {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, SKEINO_POSTGRES_URI: "" },
+    },
+  );
   const stderr: string[] = [];
   child.stderr!.on("data", (d: Buffer) => stderr.push(d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
@@ -111,7 +115,13 @@ export const test = base.extend<
       const app = await _electron.launch({
         executablePath: meta.electronPath,
         // Chromium refuses to start as root with its OS sandbox on (CI containers).
-        args: [...(process.getuid?.() === 0 ? ["--no-sandbox"] : []), join(ROOT, "out", "main", "index.js"), "--data-dir", dataDir, ...(project ? ["--project", join(ROOT, project)] : [])],
+        args: [
+          ...(process.getuid?.() === 0 ? ["--no-sandbox"] : []),
+          join(ROOT, "out", "main", "index.js"),
+          "--data-dir",
+          dataDir,
+          ...(project ? ["--project", join(ROOT, project)] : []),
+        ],
         cwd: ROOT,
       });
       const page = await app.firstWindow();

@@ -48,7 +48,10 @@ test("switch to PostgreSQL, run, and every thread survives a graceful restart an
 test("a bad Postgres URI shows the clear error and the app stays usable", async ({ studio, postgres }) => {
   const { page } = studio;
   await studio.ready();
-  const bootBefore = await page.locator(".statusbar").getByTitle(/boot_id/).getAttribute("title");
+  const bootBefore = await page
+    .locator(".statusbar")
+    .getByTitle(/boot_id/)
+    .getAttribute("title");
   await page.getByRole("button", { name: "Settings" }).click();
   const dialog = page.getByRole("dialog", { name: "Settings" });
   await dialog.getByRole("radio", { name: /^PostgreSQL/ }).check();

@@ -18,9 +18,7 @@ test("run the example graph: live stream, state, history with diff, runs, graph 
   const values = page.getByRole("group", { name: "State values" });
   await expect(values).toContainText('"durable agents"');
   await expect(values).toContainText("ranked 4 findings");
-  await expect(page.getByRole("list", { name: "Thread list" }).getByRole("button", { name: `Thread ${threadId}` })).toContainText(
-    "interrupted",
-  );
+  await expect(page.getByRole("list", { name: "Thread list" }).getByRole("button", { name: `Thread ${threadId}` })).toContainText("interrupted");
 
   // History: newest first; picking one shows its state and the diff from its parent.
   await page.getByRole("tab", { name: "History" }).click();

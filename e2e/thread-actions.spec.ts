@@ -23,7 +23,10 @@ test("filters, fork from a checkpoint and continue, delete", async ({ studio }) 
   // Fork the review thread from the checkpoint that was about to run "write".
   await list.getByRole("button", { name: `Thread ${reviewId}` }).click();
   await page.getByRole("tab", { name: "History" }).click();
-  const beforeWrite = page.getByRole("list", { name: "Checkpoints" }).getByRole("button", { name: /^Checkpoint / }).filter({ hasText: "→ write" });
+  const beforeWrite = page
+    .getByRole("list", { name: "Checkpoints" })
+    .getByRole("button", { name: /^Checkpoint / })
+    .filter({ hasText: "→ write" });
   await beforeWrite.click();
   await page.getByRole("button", { name: "Fork from checkpoint" }).click();
   await page.getByLabel("Fork values (JSON)").fill('{ "topic": "forked topic" }');

@@ -25,7 +25,18 @@ let bundle: string;
 async function startServer(): Promise<string> {
   const child = spawn(
     process.execPath,
-    [join(ROOT, "bin", "skeino.mjs"), "serve", "--config", join(ROOT, "test", "fixtures", "use-stream-project", "langgraph.json"), "--port", String(port), "--postgres-uri", pg.uri, "--log-level", "error"],
+    [
+      join(ROOT, "bin", "skeino.mjs"),
+      "serve",
+      "--config",
+      join(ROOT, "test", "fixtures", "use-stream-project", "langgraph.json"),
+      "--port",
+      String(port),
+      "--postgres-uri",
+      pg.uri,
+      "--log-level",
+      "error",
+    ],
     { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
   );
   server = child;
@@ -54,7 +65,7 @@ async function stopServer(): Promise<void> {
   if (child.exitCode === null) child.kill("SIGKILL");
 }
 
-// eslint-disable-next-line no-empty-pattern -- Playwright requires the fixtures argument to be destructured
+ 
 test.beforeAll(async ({}, info) => {
   if (info.project.name !== BROWSER_PROJECT) return;
   pg = await startPostgres();

@@ -38,10 +38,11 @@ if (result.status !== 0) {
 // tsc rewrites ".ts" specifiers in the JavaScript but keeps them in
 // declarations; a user's project without allowImportingTsExtensions must not
 // meet them, so point them at the emitted ".js" (which TypeScript maps to .d.ts).
-const walk = (dir) => readdirSync(dir).flatMap((name) => {
-  const path = join(dir, name);
-  return statSync(path).isDirectory() ? walk(path) : [path];
-});
+const walk = (dir) =>
+  readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? walk(path) : [path];
+  });
 for (const file of walk(dist)) {
   if (!file.endsWith(".d.ts")) continue;
   const text = readFileSync(file, "utf-8");

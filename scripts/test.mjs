@@ -40,7 +40,9 @@ async function vitestSuite() {
     lines.push(`vitest: no report (exit ${code})`);
     return;
   }
-  let passed = 0, failed = 0, skipped = 0;
+  let passed = 0,
+    failed = 0,
+    skipped = 0;
   for (const file of report.testResults ?? []) {
     const tests = file.assertionResults ?? [];
     // A file that failed to load or whose hooks failed counts as a failure.

@@ -4,14 +4,7 @@
 // whether it survived, changed or was lost. Plain Node; the comparison is a
 // pure function so it can be tested without a server.
 import { Client } from "@langchain/langgraph-sdk";
-import type {
-  DurabilityPhase,
-  DurabilityReport,
-  DurabilityVerdict,
-  RestartMode,
-  ThreadComparison,
-  ThreadOutcome,
-} from "../shared/host-api.ts";
+import type { DurabilityPhase, DurabilityReport, DurabilityVerdict, RestartMode, ThreadComparison, ThreadOutcome } from "../shared/host-api.ts";
 
 export interface ThreadSnapshot {
   threadId: string;
@@ -75,10 +68,7 @@ function isNotFound(err: unknown): boolean {
 /** Read one thread; null when the server no longer knows it. */
 export async function snapshotThread(client: Client, threadId: string): Promise<ThreadSnapshot | null> {
   try {
-    const [state, history] = await Promise.all([
-      client.threads.getState(threadId),
-      client.threads.getHistory(threadId, { limit: 1 }),
-    ]);
+    const [state, history] = await Promise.all([client.threads.getState(threadId), client.threads.getHistory(threadId, { limit: 1 })]);
     return {
       threadId,
       checkpointId: state.checkpoint?.checkpoint_id ?? null,
@@ -91,10 +81,7 @@ export async function snapshotThread(client: Client, threadId: string): Promise<
   }
 }
 
-export async function snapshotAll(
-  client: Client,
-  onProgress?: (done: number, total: number) => void,
-): Promise<ThreadSnapshot[]> {
+export async function snapshotAll(client: Client, onProgress?: (done: number, total: number) => void): Promise<ThreadSnapshot[]> {
   const ids = await listThreadIds(client);
   let done = 0;
   const snaps = await mapLimit(ids, CONCURRENCY, async (id) => {
@@ -143,7 +130,7 @@ export function summarize(
   const restart = mode === "kill" ? "a kill (SIGKILL) restart" : "a graceful restart";
   const memoryWhy =
     "The server runs with in-memory persistence: threads and checkpoints live in the server process and " +
-    "disappear when it exits, so \"lost\" is the expected result. To keep them, open Settings and choose " +
+    'disappear when it exits, so "lost" is the expected result. To keep them, open Settings and choose ' +
     "PostgreSQL (your own database) or Local PostgreSQL (managed by the Studio), then Save and restart.";
   if (n === 0) {
     return {
@@ -162,9 +149,7 @@ export function summarize(
       verdict: "lost",
       summary: `All ${plural(n)} were lost after ${restart}.`,
       explanation:
-        scheme === "memory"
-          ? memoryWhy
-          : "The server reports durable persistence, yet nothing came back: check that it points at the same database.",
+        scheme === "memory" ? memoryWhy : "The server reports durable persistence, yet nothing came back: check that it points at the same database.",
       counts,
     };
   }
@@ -173,7 +158,7 @@ export function summarize(
     summary: `${counts.survived} survived, ${counts.changed} changed, ${counts.lost} lost of ${plural(n)} after ${restart}.`,
     explanation:
       counts.changed > 0
-        ? "\"Changed\" threads came back with a different checkpoint or values: a run may have been in flight, or was settled on boot."
+        ? '"Changed" threads came back with a different checkpoint or values: a run may have been in flight, or was settled on boot.'
         : scheme === "memory"
           ? memoryWhy
           : undefined,
@@ -215,7 +200,12 @@ export async function verifyDurability(
   }
   const t1 = performance.now();
 
-  onProgress("restart", 0, 1, mode === "kill" ? "Killing the server (SIGKILL) and starting it again" : "Stopping the server gracefully and starting it again");
+  onProgress(
+    "restart",
+    0,
+    1,
+    mode === "kill" ? "Killing the server (SIGKILL) and starting it again" : "Stopping the server gracefully and starting it again",
+  );
   let after: { url: string | null; bootId: string | null; scheme: string | null };
   try {
     after = await target.restart(mode);

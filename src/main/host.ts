@@ -179,7 +179,9 @@ export class StudioHost implements HostApi {
     }
     const previous = this.store.readFull().persistence;
     const saved = this.store.write(settings);
-    this.supervisorLog(`settings saved: persistence=${settings.persistence}${settings.postgresUri ? ` uri=${maskPassword(settings.postgresUri)}` : ""}`);
+    this.supervisorLog(
+      `settings saved: persistence=${settings.persistence}${settings.postgresUri ? ` uri=${maskPassword(settings.postgresUri)}` : ""}`,
+    );
     let error: string | undefined;
     try {
       await this.supervisor.restart("graceful");
@@ -253,7 +255,9 @@ export class StudioHost implements HostApi {
   /** langgraph.json's "auth" (read again each time: the user may edit it between restarts). */
   private projectAuth(): { studioAuthDisabled: boolean } | null {
     try {
-      const manifest = JSON.parse(readFileSync(join(this.projectDir, "langgraph.json"), "utf-8")) as { auth?: { path?: unknown; disable_studio_auth?: unknown } };
+      const manifest = JSON.parse(readFileSync(join(this.projectDir, "langgraph.json"), "utf-8")) as {
+        auth?: { path?: unknown; disable_studio_auth?: unknown };
+      };
       if (!manifest.auth || typeof manifest.auth.path !== "string" || manifest.auth.path === "") return null;
       return { studioAuthDisabled: manifest.auth.disable_studio_auth === true };
     } catch {

@@ -60,9 +60,7 @@ const rendererDir = resolve(import.meta.dirname, "../renderer");
 const rendererUrl = process.env.ELECTRON_RENDERER_URL;
 const isTrustedUrl = (url: string): boolean => url.startsWith(rendererUrl ?? `${APP_ORIGIN}/`);
 
-protocol.registerSchemesAsPrivileged([
-  { scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } },
-]);
+protocol.registerSchemesAsPrivileged([{ scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } }]);
 
 const CSP = [
   "default-src 'self'",

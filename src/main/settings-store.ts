@@ -91,7 +91,11 @@ export class SettingsStore {
   /** Settings for the renderer: the password masked. */
   read(): StudioSettings {
     const s = this.readFull();
-    return { persistence: s.persistence, postgresUri: s.postgresUri ? maskPassword(s.postgresUri) : "", ...(s.authToken ? { authToken: PASSWORD_MASK } : {}) };
+    return {
+      persistence: s.persistence,
+      postgresUri: s.postgresUri ? maskPassword(s.postgresUri) : "",
+      ...(s.authToken ? { authToken: PASSWORD_MASK } : {}),
+    };
   }
 
   /** Settings for the host itself: the real URI. */
@@ -100,8 +104,7 @@ export class SettingsStore {
     if (!f) return { ...DEFAULT_SETTINGS };
     let password: string | null = null;
     if (f.postgresPassword) {
-      password =
-        f.postgresPassword.codec === "plain" ? f.postgresPassword.value : this.decode(f.postgresPassword.value);
+      password = f.postgresPassword.codec === "plain" ? f.postgresPassword.value : this.decode(f.postgresPassword.value);
     }
     const authToken = f.authToken ? (f.authToken.codec === "plain" ? f.authToken.value : this.decode(f.authToken.value)) : null;
     return { persistence: f.persistence, postgresUri: withPassword(f.postgresUri, password), ...(authToken ? { authToken } : {}) };
@@ -138,7 +141,11 @@ export class SettingsStore {
     }
     // The mask sent back keeps the stored token; an empty one removes it.
     const token = validated.authToken === PASSWORD_MASK ? this.readFull().authToken : validated.authToken || undefined;
-    const authToken = token ? (this.codec ? { codec: this.codec.name, value: this.codec.encrypt(token) } : { codec: "plain", value: token }) : undefined;
+    const authToken = token
+      ? this.codec
+        ? { codec: this.codec.name, value: this.codec.encrypt(token) }
+        : { codec: "plain", value: token }
+      : undefined;
     const file: SettingsFile = { version: 1, persistence: validated.persistence, postgresUri, postgresPassword, authToken };
     mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
     const tmp = `${this.file}.tmp`;

@@ -201,10 +201,7 @@ export class ServerSupervisor {
     return attempt;
   }
 
-  private async launch(
-    gen: number,
-    settle: { resolve: (s: SupervisorSnapshot) => void; reject: (e: Error) => void },
-  ): Promise<void> {
+  private async launch(gen: number, settle: { resolve: (s: SupervisorSnapshot) => void; reject: (e: Error) => void }): Promise<void> {
     let spec: LaunchSpec;
     try {
       spec = await this.opts.spec();

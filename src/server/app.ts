@@ -87,7 +87,14 @@ export function registerPlatformLogger(log: Logger): void {
   if (g[SDK_LOGGER]) return;
   const forward = (level: "error" | "warn" | "info" | "debug") => (message: unknown, fields?: Record<string, unknown>) =>
     log[level](typeof message === "string" ? message : JSON.stringify(message), fields);
-  g[SDK_LOGGER] = { error: forward("error"), warn: forward("warn"), info: forward("info"), debug: forward("debug"), verbose: forward("debug"), silly: forward("debug") };
+  g[SDK_LOGGER] = {
+    error: forward("error"),
+    warn: forward("warn"),
+    info: forward("info"),
+    debug: forward("debug"),
+    verbose: forward("debug"),
+    silly: forward("debug"),
+  };
 }
 
 export function createApp(options: CreateAppOptions): SkeinoApp {
@@ -106,7 +113,9 @@ export function createApp(options: CreateAppOptions): SkeinoApp {
   let readyPromise: Promise<void> | undefined;
   // An Auth skeino cannot enforce is a startup error, thrown here.
   const auth = options.auth ? new CustomAuth(options.auth, log, settings.studioToken) : undefined;
-  const front = options.http ? new CustomAppFront(options.http.app, auth ? { handler: auth, studioToken: settings.studioToken } : undefined) : undefined;
+  const front = options.http
+    ? new CustomAppFront(options.http.app, auth ? { handler: auth, studioToken: settings.studioToken } : undefined)
+    : undefined;
   let closePromise: Promise<void> | undefined;
   let scheduler: CronScheduler | undefined;
   let sweeper: TtlSweeper | undefined;

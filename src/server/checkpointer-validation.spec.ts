@@ -33,7 +33,8 @@ if (typeof exported !== "function") {
 const factory = exported as Factory;
 
 const isSaver = (value: unknown): value is BaseCheckpointSaver =>
-  typeof value === "object" && value !== null &&
+  typeof value === "object" &&
+  value !== null &&
   ["getTuple", "list", "put", "putWrites"].every((m) => typeof (value as Record<string, unknown>)[m] === "function");
 
 async function create(): Promise<BaseCheckpointSaver> {

@@ -34,7 +34,10 @@ export const COMMANDS = {
   dev: { summary: "serve, reload graphs in place when their files change, and open the Studio", flags: DEV_FLAGS },
   "db migrate": {
     summary: "create or update skeino's PostgreSQL schema",
-    flags: { uri: { type: "string", value: "URI", help: "postgresql://user:password@host:5432/db (default: $SKEINO_POSTGRES_URI)" }, help: SERVE_FLAGS.help },
+    flags: {
+      uri: { type: "string", value: "URI", help: "postgresql://user:password@host:5432/db (default: $SKEINO_POSTGRES_URI)" },
+      help: SERVE_FLAGS.help,
+    },
   },
   "validate-checkpointer": {
     summary: "run LangGraph's checkpointer conformance tests against ./file.ts:factory",

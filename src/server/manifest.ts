@@ -73,7 +73,9 @@ export function expandVariables(value: unknown, env: NodeJS.ProcessEnv, file: st
       const found = env[name];
       if (found !== undefined && found !== "") return found;
       if (fallback !== undefined) return fallback;
-      throw new ConfigError(`${file}: "${key}" uses \${${name}}, which is not set. Set ${name} in the environment or the manifest's env file, or write \${${name}:-default}.`);
+      throw new ConfigError(
+        `${file}: "${key}" uses \${${name}}, which is not set. Set ${name} in the environment or the manifest's env file, or write \${${name}:-default}.`,
+      );
     });
   }
   if (Array.isArray(value)) return value.map((v, i) => expandVariables(v, env, file, `${key}[${i}]`));
@@ -121,9 +123,11 @@ async function importExport(spec: string, baseDir: string, file: string, key: st
  */
 async function loadAuth(raw: unknown, baseDir: string, file: string): Promise<AuthOptions | undefined> {
   if (raw === undefined || raw === null) return undefined;
-  if (typeof raw !== "object" || Array.isArray(raw)) throw new ConfigError(`${file}: "auth" must be an object such as {"path": "./src/auth.ts:auth"}`);
+  if (typeof raw !== "object" || Array.isArray(raw))
+    throw new ConfigError(`${file}: "auth" must be an object such as {"path": "./src/auth.ts:auth"}`);
   const { path, disable_studio_auth: disableStudioAuth } = raw as { path?: unknown; disable_studio_auth?: unknown };
-  if (disableStudioAuth !== undefined && typeof disableStudioAuth !== "boolean") throw new ConfigError(`${file}: "auth.disable_studio_auth" must be true or false`);
+  if (disableStudioAuth !== undefined && typeof disableStudioAuth !== "boolean")
+    throw new ConfigError(`${file}: "auth.disable_studio_auth" must be true or false`);
   // Without a path, the reference runs without auth: so does skeino.
   if (path === undefined || path === null || path === "") return undefined;
   if (typeof path !== "string") throw new ConfigError(`${file}: "auth.path" must be "./file.ts:export", e.g. "./src/auth.ts:auth"`);
@@ -133,7 +137,9 @@ async function loadAuth(raw: unknown, baseDir: string, file: string): Promise<Au
   const spec = colon > afterDir && colon > 1 ? path : `${path}:default`;
   const exported = await importExport(spec, baseDir, file, "auth.path");
   if (!isAuthLike(exported)) {
-    throw new ConfigError(`${file}: "auth.path": ${path} must export an Auth instance (new Auth() from "@langchain/langgraph-sdk/auth"), got ${exported === null ? "null" : typeof exported}`);
+    throw new ConfigError(
+      `${file}: "auth.path": ${path} must export an Auth instance (new Auth() from "@langchain/langgraph-sdk/auth"), got ${exported === null ? "null" : typeof exported}`,
+    );
   }
   return { handler: exported, disableStudioAuth: disableStudioAuth ?? false, source: `${file}: "auth.path" (${path})` };
 }
@@ -170,7 +176,8 @@ export async function loadManifest(manifestPath: string, env: NodeJS.ProcessEnv 
   } catch (error) {
     throw new ConfigError(`${file}: not valid JSON (${(error as Error).message})`);
   }
-  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new ConfigError(`${file}: must contain a JSON object with a "graphs" key`);
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed))
+    throw new ConfigError(`${file}: must contain a JSON object with a "graphs" key`);
   const rawUnexpanded = parsed as RawManifest;
   const loadedEnv = await loadEnv(rawUnexpanded, baseDir, file);
   for (const [k, v] of Object.entries(loadedEnv)) if (env[k] === undefined) env[k] = v;
@@ -204,7 +211,9 @@ export async function loadManifest(manifestPath: string, env: NodeJS.ProcessEnv 
     if (uri !== undefined && typeof uri !== "string") throw new ConfigError(`${file}: "store.uri" must be a string such as "\${POSTGRES_URI}"`);
     if (typeof uri === "string" && uri !== "") {
       if (!isPostgresUri(uri)) {
-        throw new ConfigError(`${file}: "store.uri" must start with postgres:// or postgresql:// (got a value starting with ${JSON.stringify(uri.slice(0, 12))})`);
+        throw new ConfigError(
+          `${file}: "store.uri" must start with postgres:// or postgresql:// (got a value starting with ${JSON.stringify(uri.slice(0, 12))})`,
+        );
       }
       settings.checkpointerScheme = "postgres";
       settings.checkpointerUri = uri;
@@ -214,7 +223,8 @@ export async function loadManifest(manifestPath: string, env: NodeJS.ProcessEnv 
   if (raw.checkpointer !== undefined && raw.checkpointer !== null) {
     settings.threadTtl = parseThreadTtl(file, typeof raw.checkpointer === "object" ? (raw.checkpointer as { ttl?: unknown }).ttl : undefined);
   }
-  const checkpointerPath = typeof raw.checkpointer === "object" && raw.checkpointer !== null ? (raw.checkpointer as { path?: unknown }).path : undefined;
+  const checkpointerPath =
+    typeof raw.checkpointer === "object" && raw.checkpointer !== null ? (raw.checkpointer as { path?: unknown }).path : undefined;
   // "checkpointer": {"ttl": {...}} alone configures expiry, not a checkpointer of one's own.
   if (raw.checkpointer !== undefined && raw.checkpointer !== null && !(settings.threadTtl && checkpointerPath === undefined)) {
     const spec = checkpointerPath;
@@ -226,7 +236,8 @@ export async function loadManifest(manifestPath: string, env: NodeJS.ProcessEnv 
     if (typeof factory !== "function" && !(factory && typeof factory === "object" && "getTuple" in factory)) {
       throw new ConfigError(`${file}: "checkpointer.path" must export a checkpointer or a function returning one`);
     }
-    settings.checkpointer = typeof factory === "function" ? async () => (await (factory as () => unknown)()) as BaseCheckpointSaver : (factory as BaseCheckpointSaver);
+    settings.checkpointer =
+      typeof factory === "function" ? async () => (await (factory as () => unknown)()) as BaseCheckpointSaver : (factory as BaseCheckpointSaver);
   }
   let http: Manifest["http"];
   if (raw.http !== undefined && raw.http !== null) {
@@ -240,7 +251,8 @@ export async function loadManifest(manifestPath: string, env: NodeJS.ProcessEnv 
   }
   let ui: UiDefinitions | undefined;
   if (raw.ui !== undefined && raw.ui !== null) {
-    if (typeof raw.ui !== "object" || Array.isArray(raw.ui)) throw new ConfigError(`${file}: "ui" must map names to component files, e.g. {"agent": "./src/ui.tsx"}`);
+    if (typeof raw.ui !== "object" || Array.isArray(raw.ui))
+      throw new ConfigError(`${file}: "ui" must map names to component files, e.g. {"agent": "./src/ui.tsx"}`);
     const defs: Record<string, string> = {};
     for (const [name, spec] of Object.entries(raw.ui as Record<string, unknown>)) {
       if (typeof spec !== "string" || spec === "") throw new ConfigError(`${file}: "ui"."${name}" must be a file path such as "./src/ui.tsx"`);

@@ -1,15 +1,17 @@
 // JSON for the wire, as the reference server writes it: LangChain objects
 // (messages, documents) become `{...data, type}` through their toDict().
 export function serializeJson(value: unknown): string {
-  return JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
-    const raw = this[key];
-    if (raw !== null && typeof raw === "object" && typeof (raw as { toDict?: unknown }).toDict === "function") {
-      const { type, data } = (raw as { toDict(): { type: string; data: Record<string, unknown> } }).toDict();
-      return { ...data, type };
-    }
-    if (typeof v === "bigint") return v.toString();
-    return v;
-  }) ?? "null";
+  return (
+    JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
+      const raw = this[key];
+      if (raw !== null && typeof raw === "object" && typeof (raw as { toDict?: unknown }).toDict === "function") {
+        const { type, data } = (raw as { toDict(): { type: string; data: Record<string, unknown> } }).toDict();
+        return { ...data, type };
+      }
+      if (typeof v === "bigint") return v.toString();
+      return v;
+    }) ?? "null"
+  );
 }
 
 export function serializeError(error: unknown): { error: string; message: string } {

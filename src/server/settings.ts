@@ -162,7 +162,7 @@ export function resolveSettings(settings: SkeinoSettings = {}, env: NodeJS.Proce
     settings.checkpointerScheme ?? (isPostgresUri(env.SKEINO_POSTGRES_URI) && !settings.checkpointerUri ? "postgres" : "memory");
   if (settings.checkpointer) {
     if (settings.checkpointerScheme === "postgres") {
-      throw new ConfigError("settings.checkpointer and checkpointerScheme \"postgres\" exclude each other: pick one");
+      throw new ConfigError('settings.checkpointer and checkpointerScheme "postgres" exclude each other: pick one');
     }
     scheme = "custom";
   }
@@ -171,7 +171,7 @@ export function resolveSettings(settings: SkeinoSettings = {}, env: NodeJS.Proce
   }
   if (scheme === "postgres" && !uri) {
     throw new ConfigError(
-      "checkpointerScheme is \"postgres\" but no checkpointerUri is set: pass checkpointerUri (postgresql://user:password@host:5432/db) or set SKEINO_POSTGRES_URI",
+      'checkpointerScheme is "postgres" but no checkpointerUri is set: pass checkpointerUri (postgresql://user:password@host:5432/db) or set SKEINO_POSTGRES_URI',
     );
   }
   const logLevel = settings.logLevel ?? (env.SKEINO_LOG_LEVEL as LogLevel | undefined) ?? "info";
@@ -197,7 +197,8 @@ export function resolveSettings(settings: SkeinoSettings = {}, env: NodeJS.Proce
       setupSchema: settings.checkpointerOptions?.setupSchema ?? true,
       poolSize: settings.checkpointerOptions?.poolSize ?? 10,
       connectionTimeoutMillis: settings.checkpointerOptions?.connectionTimeoutMillis ?? 10_000,
-      startupRetryMillis: settings.checkpointerOptions?.startupRetryMillis ?? (env.SKEINO_POSTGRES_STARTUP_RETRY_MS ? Number(env.SKEINO_POSTGRES_STARTUP_RETRY_MS) : 0),
+      startupRetryMillis:
+        settings.checkpointerOptions?.startupRetryMillis ?? (env.SKEINO_POSTGRES_STARTUP_RETRY_MS ? Number(env.SKEINO_POSTGRES_STARTUP_RETRY_MS) : 0),
     },
     checkpointer: settings.checkpointer,
     host: settings.host ?? "127.0.0.1",
@@ -209,13 +210,25 @@ export function resolveSettings(settings: SkeinoSettings = {}, env: NodeJS.Proce
     corsOrigins: settings.corsOrigins ?? (corsEnv ? (corsEnv === "*" ? "*" : corsEnv.split(",")) : []),
     runTimeoutSeconds: settings.runTimeoutSeconds ?? (env.SKEINO_RUN_TIMEOUT_SECONDS ? Number(env.SKEINO_RUN_TIMEOUT_SECONDS) : undefined),
     apiKey: settings.apiKey ?? (env.SKEINO_API_KEY || undefined),
-    pollIntervalMs: positiveInt("pollIntervalMs", settings.pollIntervalMs ?? (env.SKEINO_POLL_INTERVAL_MS ? Number(env.SKEINO_POLL_INTERVAL_MS) : 500)),
-    reaperIntervalMs: positiveInt("reaperIntervalMs", settings.reaperIntervalMs ?? (env.SKEINO_REAPER_INTERVAL_MS ? Number(env.SKEINO_REAPER_INTERVAL_MS) : 30_000)),
-    sseHeartbeatMs: positiveInt("sseHeartbeatMs", settings.sseHeartbeatMs ?? (env.SKEINO_SSE_HEARTBEAT_MS ? Number(env.SKEINO_SSE_HEARTBEAT_MS) : 15_000)),
+    pollIntervalMs: positiveInt(
+      "pollIntervalMs",
+      settings.pollIntervalMs ?? (env.SKEINO_POLL_INTERVAL_MS ? Number(env.SKEINO_POLL_INTERVAL_MS) : 500),
+    ),
+    reaperIntervalMs: positiveInt(
+      "reaperIntervalMs",
+      settings.reaperIntervalMs ?? (env.SKEINO_REAPER_INTERVAL_MS ? Number(env.SKEINO_REAPER_INTERVAL_MS) : 30_000),
+    ),
+    sseHeartbeatMs: positiveInt(
+      "sseHeartbeatMs",
+      settings.sseHeartbeatMs ?? (env.SKEINO_SSE_HEARTBEAT_MS ? Number(env.SKEINO_SSE_HEARTBEAT_MS) : 15_000),
+    ),
     assistantDefaults: settings.assistantDefaults ?? parseLangGraphConfig(env),
     studioToken,
     clock: settings.clock ?? (env.SKEINO_TEST_CLOCK_FILE ? new FileClock(env.SKEINO_TEST_CLOCK_FILE) : systemClock),
-    cronIntervalMs: positiveInt("cronIntervalMs", settings.cronIntervalMs ?? (env.SKEINO_CRON_INTERVAL_MS ? Number(env.SKEINO_CRON_INTERVAL_MS) : 1000)),
+    cronIntervalMs: positiveInt(
+      "cronIntervalMs",
+      settings.cronIntervalMs ?? (env.SKEINO_CRON_INTERVAL_MS ? Number(env.SKEINO_CRON_INTERVAL_MS) : 1000),
+    ),
     threadTtl: settings.threadTtl ?? {},
     storeTtl: { ...settings.storeTtl, refreshOnRead: settings.storeTtl?.refreshOnRead ?? true },
     ttlSweepIntervalMs: positiveInt(
@@ -223,8 +236,13 @@ export function resolveSettings(settings: SkeinoSettings = {}, env: NodeJS.Proce
       settings.ttlSweepIntervalMs ??
         (env.SKEINO_TTL_SWEEP_INTERVAL_MS
           ? Number(env.SKEINO_TTL_SWEEP_INTERVAL_MS)
-          : Math.round(Math.min(settings.threadTtl?.sweepIntervalMinutes ?? Infinity, settings.storeTtl?.sweepIntervalMinutes ?? Infinity, 5) * 60_000)),
+          : Math.round(
+              Math.min(settings.threadTtl?.sweepIntervalMinutes ?? Infinity, settings.storeTtl?.sweepIntervalMinutes ?? Infinity, 5) * 60_000,
+            )),
     ),
-    cronClaimTimeoutMs: positiveInt("cronClaimTimeoutMs", settings.cronClaimTimeoutMs ?? (env.SKEINO_CRON_CLAIM_TIMEOUT_MS ? Number(env.SKEINO_CRON_CLAIM_TIMEOUT_MS) : 60_000)),
+    cronClaimTimeoutMs: positiveInt(
+      "cronClaimTimeoutMs",
+      settings.cronClaimTimeoutMs ?? (env.SKEINO_CRON_CLAIM_TIMEOUT_MS ? Number(env.SKEINO_CRON_CLAIM_TIMEOUT_MS) : 60_000),
+    ),
   };
 }

@@ -33,7 +33,11 @@ export function headersFromSocketProtocols(offered: string): Record<string, stri
     const binary = atob(entry.slice(SOCKET_HEADERS_PREFIX.length).replace(/-/g, "+").replace(/_/g, "/"));
     const parsed: unknown = JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0))));
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return {};
-    return Object.fromEntries(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === "string").map(([k, v]) => [k.toLowerCase(), v]));
+    return Object.fromEntries(
+      Object.entries(parsed)
+        .filter((e): e is [string, string] => typeof e[1] === "string")
+        .map(([k, v]) => [k.toLowerCase(), v]),
+    );
   } catch {
     return {};
   }

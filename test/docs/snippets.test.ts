@@ -49,9 +49,7 @@ export function extractSnippets(doc: string, markdown: string): Snippet[] {
     if (!open) continue;
     const [, indent = "", lang = "", info = ""] = open;
     // key=value or key="value with spaces"
-    const attrs = Object.fromEntries(
-      [...info.matchAll(/([\w-]+)=("([^"]*)"|\S+)/g)].map((m) => [m[1] as string, m[3] ?? (m[2] as string)]),
-    );
+    const attrs = Object.fromEntries([...info.matchAll(/([\w-]+)=("([^"]*)"|\S+)/g)].map((m) => [m[1] as string, m[3] ?? (m[2] as string)]));
     const body: string[] = [];
     let j = i + 1;
     for (; j < lines.length && !new RegExp(`^${indent}\`\`\`\\s*$`).test(lines[j] as string); j++) {
@@ -73,7 +71,11 @@ interface Finished {
 }
 
 /** Runs a command; if it prints "skeino listening on URL", exercises the server, then SIGTERMs it. */
-function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; snippet: Snippet }): Promise<Finished & { served?: string }> {
+function run(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; snippet: Snippet },
+): Promise<Finished & { served?: string }> {
   return new Promise((resolve, reject) => {
     // Own process group: a bash snippet's server is killed with its shell.
     const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
@@ -220,7 +222,11 @@ for (const { doc, snippets } of docs) {
         const snippet = { ...schemaFalse, attrs: { ...schemaFalse.attrs, db: "never-migrated" } };
         const path = join(scratch, "setup-schema-false-unmigrated.ts");
         writeFileSync(path, snippet.code);
-        const result = await run(process.execPath, ["--conditions=skeino-source", "--import", "tsx", path], { cwd: scratch, env: await envFor(snippet), snippet });
+        const result = await run(process.execPath, ["--conditions=skeino-source", "--import", "tsx", path], {
+          cwd: scratch,
+          env: await envFor(snippet),
+          snippet,
+        });
         expect(result.code).not.toBe(0);
         expect(result.stderr).toMatch(/setupSchema is false but the database has no .*app_threads/);
         expect(result.stderr).toContain("skeino db migrate --uri");

@@ -45,7 +45,12 @@ for (const [method, path, body] of threadRoutes) {
   for (const id of BAD_IDS.slice(0, 3)) {
     add(`${method} ${path} with thread id ${id}`, { method, path: path.replace("{id}", id), body }, 422, /thread_id/);
   }
-  add(`${method} ${path} with an unknown thread`, { method, path: path.replace("{id}", UNKNOWN), body }, 404, new RegExp(`Thread with ID ${UNKNOWN} not found`));
+  add(
+    `${method} ${path} with an unknown thread`,
+    { method, path: path.replace("{id}", UNKNOWN), body },
+    404,
+    new RegExp(`Thread with ID ${UNKNOWN} not found`),
+  );
 }
 const runRoutes: Array<[string, string]> = [
   ["GET", "/threads/{thread}/runs/{id}"],
@@ -74,7 +79,12 @@ add("assistant subgraphs unknown", { method: "GET", path: `/assistants/${UNKNOWN
 add("assistant subgraphs/ns unknown", { method: "GET", path: `/assistants/${UNKNOWN}/subgraphs/x` }, 404, /Assistant not found/);
 add("assistant versions unknown", { method: "POST", path: `/assistants/${UNKNOWN}/versions`, body: {} }, 404, /not found/);
 add("assistant latest unknown", { method: "POST", path: `/assistants/${UNKNOWN}/latest`, body: { version: 1 } }, 404, /Assistant not found/);
-add("assistant latest unknown version", { method: "POST", path: `/assistants/${A}/latest`, body: { version: 999 } }, 404, /Assistant version not found/);
+add(
+  "assistant latest unknown version",
+  { method: "POST", path: `/assistants/${A}/latest`, body: { version: 999 } },
+  404,
+  /Assistant version not found/,
+);
 add("copy unknown thread", { method: "POST", path: `/threads/${UNKNOWN}/copy` }, 404, /not found/);
 add("unknown route", { method: "GET", path: "/nope" }, 404, /Not found: GET \/nope/);
 add("unknown method on a route", { method: "PUT", path: "/threads" }, 404, /Not found/);
@@ -112,14 +122,26 @@ const bodyRoutes: Array<[string, string]> = [
 ];
 const INVALID_JSON = ['{"metadata": {', "{'single': 'quotes'}", '{"a":1,}', "NaN", "\u0000"];
 for (const [method, path] of bodyRoutes) {
-  for (const raw of INVALID_JSON.slice(0, 2)) add(`${method} ${path} with invalid JSON ${JSON.stringify(raw)}`, { method, path, raw }, 400, /Invalid JSON body/);
-  add(`${method} ${path} as application/xml`, { method, path, raw: "<a/>", headers: { "content-type": "application/xml" } }, 415, /Unsupported content type "application\/xml"/);
-  add(`${method} ${path} as form data`, { method, path, raw: "a=1", headers: { "content-type": "application/x-www-form-urlencoded" } }, 415, /Unsupported content type/);
+  for (const raw of INVALID_JSON.slice(0, 2))
+    add(`${method} ${path} with invalid JSON ${JSON.stringify(raw)}`, { method, path, raw }, 400, /Invalid JSON body/);
+  add(
+    `${method} ${path} as application/xml`,
+    { method, path, raw: "<a/>", headers: { "content-type": "application/xml" } },
+    415,
+    /Unsupported content type "application\/xml"/,
+  );
+  add(
+    `${method} ${path} as form data`,
+    { method, path, raw: "a=1", headers: { "content-type": "application/x-www-form-urlencoded" } },
+    415,
+    /Unsupported content type/,
+  );
   const wrongTop = path === "/runs/batch" ? { assistant_id: "simple" } : [1, 2];
   add(`${method} ${path} with a body of the wrong type`, { method, path, body: wrongTop }, 422, /Invalid body: .*must be (object|array)/);
   add(`${method} ${path} with a string body`, { method, path, body: "text" }, 422, /Invalid body: .*must be (object|array)/);
 }
-for (const raw of INVALID_JSON.slice(2)) add(`POST /threads with invalid JSON ${JSON.stringify(raw)}`, { method: "POST", path: "/threads", raw }, 400, /Invalid JSON body/);
+for (const raw of INVALID_JSON.slice(2))
+  add(`POST /threads with invalid JSON ${JSON.stringify(raw)}`, { method: "POST", path: "/threads", raw }, 400, /Invalid JSON body/);
 
 // ---------------------------------------------------------------------------
 // Run creation: each bad field on each of the six create routes.
@@ -156,9 +178,19 @@ for (const path of runCreateRoutes) {
 add("batch: empty", { method: "POST", path: "/runs/batch", body: [] }, 422, /fewer than 1 items|minItems|must NOT have fewer/);
 add("batch: an item without assistant_id", { method: "POST", path: "/runs/batch", body: [{ input: {} }] }, 422, /assistant_id/);
 add("batch: an item of the wrong type", { method: "POST", path: "/runs/batch", body: [1] }, 422, /must be object/);
-add("batch: too many items", { method: "POST", path: "/runs/batch", body: Array.from({ length: 1001 }, () => ({ assistant_id: "simple" })) }, 422, /more than 1000 items|must NOT have more/);
+add(
+  "batch: too many items",
+  { method: "POST", path: "/runs/batch", body: Array.from({ length: 1001 }, () => ({ assistant_id: "simple" })) },
+  422,
+  /more than 1000 items|must NOT have more/,
+);
 add("batch: an unknown assistant", { method: "POST", path: "/runs/batch", body: [{ assistant_id: "nope" }] }, 404, /No assistant found for "nope"/);
-add("batch: a valid item then an invalid one", { method: "POST", path: "/runs/batch", body: [{ assistant_id: "simple" }, { assistant_id: "simple", on_disconnect: 1 }] }, 422, /on_disconnect/);
+add(
+  "batch: a valid item then an invalid one",
+  { method: "POST", path: "/runs/batch", body: [{ assistant_id: "simple" }, { assistant_id: "simple", on_disconnect: 1 }] },
+  422,
+  /on_disconnect/,
+);
 
 // Cancel.
 add("cancel: unknown action", { method: "POST", path: `/threads/${T}/runs/${R}/cancel?action=explode` }, 422, /action/);
@@ -177,12 +209,27 @@ add("list runs: unknown status", { method: "GET", path: `/threads/${T}/runs?stat
 add("create assistant: no graph_id", { method: "POST", path: "/assistants", body: { name: "x" } }, 422, /graph_id/);
 add("create assistant: graph_id a number", { method: "POST", path: "/assistants", body: { graph_id: 1 } }, 422, /graph_id/);
 add("create assistant: unknown graph", { method: "POST", path: "/assistants", body: { graph_id: "no_such_graph" } }, "4xx", /no_such_graph/);
-add("create assistant: assistant_id not a uuid", { method: "POST", path: "/assistants", body: { graph_id: "simple", assistant_id: "abc" } }, 422, /assistant_id/);
+add(
+  "create assistant: assistant_id not a uuid",
+  { method: "POST", path: "/assistants", body: { graph_id: "simple", assistant_id: "abc" } },
+  422,
+  /assistant_id/,
+);
 add("create assistant: existing id", { method: "POST", path: "/assistants", body: { graph_id: "simple", assistant_id: A } }, 409, /already exists/);
-add("create assistant: bad if_exists", { method: "POST", path: "/assistants", body: { graph_id: "simple", if_exists: "overwrite" } }, 422, /if_exists/);
+add(
+  "create assistant: bad if_exists",
+  { method: "POST", path: "/assistants", body: { graph_id: "simple", if_exists: "overwrite" } },
+  422,
+  /if_exists/,
+);
 add("create assistant: name a number", { method: "POST", path: "/assistants", body: { graph_id: "simple", name: 5 } }, 422, /name/);
 add("create assistant: metadata a string", { method: "POST", path: "/assistants", body: { graph_id: "simple", metadata: "m" } }, 422, /metadata/);
-add("create assistant: config.configurable a list", { method: "POST", path: "/assistants", body: { graph_id: "simple", config: { configurable: [] } } }, 422, /configurable/);
+add(
+  "create assistant: config.configurable a list",
+  { method: "POST", path: "/assistants", body: { graph_id: "simple", config: { configurable: [] } } },
+  422,
+  /configurable/,
+);
 add("patch assistant: metadata null", { method: "PATCH", path: `/assistants/${A}`, body: { metadata: null } }, 422, /metadata/);
 add("patch assistant: config a string", { method: "PATCH", path: `/assistants/${A}`, body: { config: "c" } }, 422, /config/);
 add("patch assistant: unknown graph", { method: "PATCH", path: `/assistants/${A}`, body: { graph_id: "no_such_graph" } }, "4xx", /no_such_graph/);
@@ -216,21 +263,51 @@ add("create thread: bad if_exists", { method: "POST", path: "/threads", body: { 
 add("create thread: metadata a list", { method: "POST", path: "/threads", body: { metadata: [] } }, 422, /metadata/);
 add("create thread: supersteps not a list", { method: "POST", path: "/threads", body: { supersteps: {} } }, 422, /supersteps/);
 add("create thread: superstep without updates", { method: "POST", path: "/threads", body: { supersteps: [{}] } }, 422, /updates/);
-add("create thread: update without as_node", { method: "POST", path: "/threads", body: { supersteps: [{ updates: [{ values: {} }] }] } }, 422, /as_node/);
+add(
+  "create thread: update without as_node",
+  { method: "POST", path: "/threads", body: { supersteps: [{ updates: [{ values: {} }] }] } },
+  422,
+  /as_node/,
+);
 add("patch thread: metadata a number", { method: "PATCH", path: `/threads/${T}`, body: { metadata: 1 } }, 422, /metadata/);
 add("update state: values a string", { method: "POST", path: `/threads/${T}/state`, body: { values: "v" } }, 422, /values/);
 add("update state: as_node a number", { method: "POST", path: `/threads/${T}/state`, body: { values: {}, as_node: 1 } }, 422, /as_node/);
-add("update state: unknown node", { method: "POST", path: `/threads/${T}/state`, body: { values: { count: 1 }, as_node: "no_such_node" } }, "4xx", /no_such_node/);
-add("update state: checkpoint_id not a uuid", { method: "POST", path: `/threads/${T}/state`, body: { values: {}, checkpoint_id: "1" } }, 422, /checkpoint_id/);
+add(
+  "update state: unknown node",
+  { method: "POST", path: `/threads/${T}/state`, body: { values: { count: 1 }, as_node: "no_such_node" } },
+  "4xx",
+  /no_such_node/,
+);
+add(
+  "update state: checkpoint_id not a uuid",
+  { method: "POST", path: `/threads/${T}/state`, body: { values: {}, checkpoint_id: "1" } },
+  422,
+  /checkpoint_id/,
+);
 add("update state: unknown thread", { method: "POST", path: `/threads/${UNKNOWN}/state`, body: { values: {} } }, 404, /Thread with ID/);
 add("state/checkpoint: no checkpoint", { method: "POST", path: `/threads/${T}/state/checkpoint`, body: {} }, 422, /checkpoint/);
-add("state/checkpoint: checkpoint_id a number", { method: "POST", path: `/threads/${T}/state/checkpoint`, body: { checkpoint: { checkpoint_id: 5 } } }, 422, /checkpoint_id/);
-add("state/checkpoint: subgraphs a string", { method: "POST", path: `/threads/${T}/state/checkpoint`, body: { checkpoint: {}, subgraphs: "yes" } }, 422, /subgraphs/);
+add(
+  "state/checkpoint: checkpoint_id a number",
+  { method: "POST", path: `/threads/${T}/state/checkpoint`, body: { checkpoint: { checkpoint_id: 5 } } },
+  422,
+  /checkpoint_id/,
+);
+add(
+  "state/checkpoint: subgraphs a string",
+  { method: "POST", path: `/threads/${T}/state/checkpoint`, body: { checkpoint: {}, subgraphs: "yes" } },
+  422,
+  /subgraphs/,
+);
 add("history: limit 0", { method: "POST", path: `/threads/${T}/history`, body: { limit: 0 } }, 422, /limit/);
 add("history: limit huge", { method: "POST", path: `/threads/${T}/history`, body: { limit: 1e12 } }, 422, /limit/);
 add("history: before a number", { method: "POST", path: `/threads/${T}/history`, body: { before: 5 } }, 422, /before/);
 add("history: metadata a string", { method: "POST", path: `/threads/${T}/history`, body: { metadata: "m" } }, 422, /metadata/);
-add("history: checkpoint_ns a number", { method: "POST", path: `/threads/${T}/history`, body: { checkpoint: { checkpoint_ns: 1 } } }, 422, /checkpoint_ns/);
+add(
+  "history: checkpoint_ns a number",
+  { method: "POST", path: `/threads/${T}/history`, body: { checkpoint: { checkpoint_ns: 1 } } },
+  422,
+  /checkpoint_ns/,
+);
 add("GET history: negative limit", { method: "GET", path: `/threads/${T}/history?limit=-1` }, 400, /limit/);
 add("GET history: limit not a number", { method: "GET", path: `/threads/${T}/history?limit=abc` }, 400, /limit/);
 add("GET history: limit huge", { method: "GET", path: `/threads/${T}/history?limit=99999999999999999999` }, 400, /limit/);
@@ -242,8 +319,18 @@ add("put item: empty key", { method: "PUT", path: "/store/items", body: { namesp
 add("put item: no namespace", { method: "PUT", path: "/store/items", body: { key: "k", value: {} } }, 422, /namespace/);
 add("put item: empty namespace", { method: "PUT", path: "/store/items", body: { namespace: [], key: "k", value: {} } }, 400, /Namespace is required/);
 add("put item: namespace a string", { method: "PUT", path: "/store/items", body: { namespace: "a.b", key: "k", value: {} } }, 422, /namespace/);
-add("put item: namespace label with a period", { method: "PUT", path: "/store/items", body: { namespace: ["a.b"], key: "k", value: {} } }, 422, /Namespace labels cannot be empty or contain periods/);
-add("put item: empty namespace label", { method: "PUT", path: "/store/items", body: { namespace: ["a", ""], key: "k", value: {} } }, 422, /Namespace labels cannot be empty/);
+add(
+  "put item: namespace label with a period",
+  { method: "PUT", path: "/store/items", body: { namespace: ["a.b"], key: "k", value: {} } },
+  422,
+  /Namespace labels cannot be empty or contain periods/,
+);
+add(
+  "put item: empty namespace label",
+  { method: "PUT", path: "/store/items", body: { namespace: ["a", ""], key: "k", value: {} } },
+  422,
+  /Namespace labels cannot be empty/,
+);
 add("put item: value a string", { method: "PUT", path: "/store/items", body: { namespace: ["a"], key: "k", value: "v" } }, 422, /value/);
 add("put item: value a list", { method: "PUT", path: "/store/items", body: { namespace: ["a"], key: "k", value: [1] } }, 422, /value/);
 add("put item: value null", { method: "PUT", path: "/store/items", body: { namespace: ["a"], key: "k", value: null } }, 422, /value/);
@@ -301,7 +388,12 @@ for (const path of runCreateRoutes) {
   add(`POST ${path}: after_seconds 1e308`, { method: "POST", path, body: { assistant_id: "simple", after_seconds: 1e308 } }, 422, /after_seconds/);
 }
 // A batch is all or nothing: a bad item must not leave the good ones created.
-add("batch: a valid item then an unknown assistant", { method: "POST", path: "/runs/batch", body: [{ assistant_id: "simple", on_completion: "keep" }, { assistant_id: "nope" }] }, 404, /No assistant found for "nope"/);
+add(
+  "batch: a valid item then an unknown assistant",
+  { method: "POST", path: "/runs/batch", body: [{ assistant_id: "simple", on_completion: "keep" }, { assistant_id: "nope" }] },
+  404,
+  /No assistant found for "nope"/,
+);
 
 // Deeply nested JSON: refused with a 4xx (not a stack overflow and a 500).
 const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
@@ -391,7 +483,12 @@ describe("bodies beyond the limit (bodyLimit 1 KiB)", () => {
         controller.close();
       },
     });
-    const res = await fetch(`${server.url}/threads`, { method: "POST", headers: { "content-type": "application/json" }, body: stream, duplex: "half" } as RequestInit);
+    const res = await fetch(`${server.url}/threads`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: stream,
+      duplex: "half",
+    } as RequestInit);
     expect(res.status).toBe(413);
     expect(await isUp(server.url)).toBe(true);
   });
@@ -412,7 +509,12 @@ describe.each<Backend>(["memory", "postgres"])("hostile but well-formed input is
     ["a store key", "GET", "/store/items?namespace=a&key=k%00", undefined],
     ["a store namespace", "GET", "/store/items?namespace=a%00b&key=k", undefined],
     ["GET history's before", "GET", "/threads/{thread}/history?before=%00", undefined],
-    ["POST history's before.configurable.checkpoint_id", "POST", "/threads/{thread}/history", { before: { configurable: { checkpoint_id: "\u0000" } } }],
+    [
+      "POST history's before.configurable.checkpoint_id",
+      "POST",
+      "/threads/{thread}/history",
+      { before: { configurable: { checkpoint_id: "\u0000" } } },
+    ],
     ["POST history's checkpoint.checkpoint_ns", "POST", "/threads/{thread}/history", { checkpoint: { checkpoint_ns: "\u0000" } }],
   ] as const)("a NUL character in %s finds nothing or is a 4xx naming it", async (_what, method, path, body) => {
     const thread = await server.client.threads.create();
@@ -464,7 +566,7 @@ describe.each<Backend>(["memory", "postgres"])("hostile but well-formed input is
     expect(state.values.messages).toContain("x\u0000y");
   });
 
-  const SQL = ["' OR '1'='1", "x'); DROP TABLE app_threads; --", "\" OR 1=1 --", "$1", "metadata->>'owner'", "%' --"];
+  const SQL = ["' OR '1'='1", "x'); DROP TABLE app_threads; --", '" OR 1=1 --', "$1", "metadata->>'owner'", "%' --"];
   it.each(SQL)("metadata filter %j matches nothing and drops nothing", async (text) => {
     const before = await server.client.threads.count();
     const threads = await send(server.url, { method: "POST", path: "/threads/search", body: { metadata: { [text]: text }, sort_by: "created_at" } });
@@ -480,7 +582,11 @@ describe.each<Backend>(["memory", "postgres"])("hostile but well-formed input is
 
   it.each(SQL)("store filter %j matches nothing", async (text) => {
     await server.client.store.putItem(["hardening"], "k", { owner: "me" });
-    const items = await send(server.url, { method: "POST", path: "/store/items/search", body: { namespace_prefix: ["hardening"], filter: { [text]: text, owner: text } } });
+    const items = await send(server.url, {
+      method: "POST",
+      path: "/store/items/search",
+      body: { namespace_prefix: ["hardening"], filter: { [text]: text, owner: text } },
+    });
     expect(items.status).toBe(200);
     expect(JSON.parse(items.text)).toEqual({ items: [] });
   });
@@ -536,7 +642,11 @@ describe.each<Backend>(["memory", "postgres"])("concurrent conflicting requests 
   it("20 runs at once on one thread with multitask_strategy reject: one accepted, nineteen 422", async () => {
     const thread = await server.client.threads.create();
     // The accepted run outlives the burst however slow the machine: only the cancel below ends it.
-    const responses = await burst({ method: "POST", path: `/threads/${thread.thread_id}/runs`, body: { assistant_id: "slow", input: { sleep: 600_000 } } });
+    const responses = await burst({
+      method: "POST",
+      path: `/threads/${thread.thread_id}/runs`,
+      body: { assistant_id: "slow", input: { sleep: 600_000 } },
+    });
     expect(tally(responses)).toEqual({ 200: 1, 422: 19 });
     expect(responses.filter((r) => r.status === 422).every((r) => /already running/.test(r.text))).toBe(true);
     const runs = await server.client.runs.list(thread.thread_id);
@@ -546,7 +656,11 @@ describe.each<Backend>(["memory", "postgres"])("concurrent conflicting requests 
 
   it("20 enqueued runs at once on a thread that does not exist yet (if_not_exists create): one thread, twenty runs", async () => {
     const id = "33333333-3333-4333-8333-333333333333";
-    const responses = await burst({ method: "POST", path: `/threads/${id}/runs`, body: { assistant_id: "simple", if_not_exists: "create", multitask_strategy: "enqueue" } });
+    const responses = await burst({
+      method: "POST",
+      path: `/threads/${id}/runs`,
+      body: { assistant_id: "simple", if_not_exists: "create", multitask_strategy: "enqueue" },
+    });
     expect(tally(responses)).toEqual({ 200: 20 });
     expect((await server.client.threads.search({ ids: [id] })).length).toBe(1);
     expect(await server.client.runs.list(id, { limit: 100 })).toHaveLength(20);

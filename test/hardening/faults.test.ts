@@ -55,7 +55,11 @@ describe("graph faults (memory)", () => {
 
   it("a graph that throws: the run and the thread record the error, the server carries on", async () => {
     const thread = await server.client.threads.create();
-    const res = await send(server.url, { method: "POST", path: `/threads/${thread.thread_id}/runs/wait`, body: { assistant_id: "failing", input: {} } });
+    const res = await send(server.url, {
+      method: "POST",
+      path: `/threads/${thread.thread_id}/runs/wait`,
+      body: { assistant_id: "failing", input: {} },
+    });
     expect(res.status).toBe(200);
     expect(JSON.parse(res.text)).toMatchObject({ __error__: { error: "CustomFailure", message: "Boo!" } });
     const [run] = await server.client.runs.list(thread.thread_id);
@@ -97,7 +101,11 @@ describe("graph faults (memory)", () => {
 
   it.each(["function", "bigint", "circular", "symbol"])("state holding a %s: a clear answer on every read, never a 5xx or a crash", async (kind) => {
     const thread = await server.client.threads.create();
-    const res = await send(server.url, { method: "POST", path: `/threads/${thread.thread_id}/runs/wait`, body: { assistant_id: "nonSerializable", input: { kind } } });
+    const res = await send(server.url, {
+      method: "POST",
+      path: `/threads/${thread.thread_id}/runs/wait`,
+      body: { assistant_id: "nonSerializable", input: { kind } },
+    });
     expect(res.status).toBe(200);
     const body = JSON.parse(res.text) as { __error__?: { message: string }; payload?: unknown };
     if (body.__error__) expect(body.__error__.message.length).toBeGreaterThan(0);
@@ -108,7 +116,9 @@ describe("graph faults (memory)", () => {
       send(server.url, { method: "POST", path: "/threads/search", body: { ids: [thread.thread_id] } }),
       send(server.url, { method: "GET", path: `/threads/${thread.thread_id}/runs` }),
     ]);
-    expect(reads.map((r) => ({ status: r.status < 500 ? "ok" : r.status, text: r.status < 500 ? "" : r.text }))).toEqual(reads.map(() => ({ status: "ok", text: "" })));
+    expect(reads.map((r) => ({ status: r.status < 500 ? "ok" : r.status, text: r.status < 500 ? "" : r.text }))).toEqual(
+      reads.map(() => ({ status: "ok", text: "" })),
+    );
     const [run] = await server.client.runs.list(thread.thread_id);
     expect(TERMINAL).toContain(run.status);
     expect(await isUp(server.url)).toBe(true);
@@ -119,7 +129,6 @@ describe("graph faults (memory)", () => {
     const result = await server.client.runs.wait(thread.thread_id, "nonSerializable", { input: { kind: "bigint" } });
     expect(result).toMatchObject({ payload: { big: (2n ** 70n).toString() } });
   });
-
 });
 
 describe("clients that disconnect (memory)", () => {
@@ -133,7 +142,12 @@ describe("clients that disconnect (memory)", () => {
 
   it("a client that disconnects mid-stream with on_disconnect cancel: the run ends interrupted", async () => {
     const thread = await server.client.threads.create();
-    const runId = await streamThenDisconnect(server.url, thread.thread_id, { assistant_id: "ticker", input: {}, stream_mode: ["values"], on_disconnect: "cancel" });
+    const runId = await streamThenDisconnect(server.url, thread.thread_id, {
+      assistant_id: "ticker",
+      input: {},
+      stream_mode: ["values"],
+      on_disconnect: "cancel",
+    });
     await waitUntil(async () => TERMINAL.includes(await runStatus(server, thread.thread_id, runId)), 5_000, "the cancelled run to end");
     expect(await runStatus(server, thread.thread_id, runId)).toBe("interrupted");
     const state = await server.client.threads.getState<{ steps: number }>(thread.thread_id);
@@ -142,7 +156,12 @@ describe("clients that disconnect (memory)", () => {
 
   it("a client that disconnects mid-stream with on_disconnect continue: the run completes", async () => {
     const thread = await server.client.threads.create();
-    const runId = await streamThenDisconnect(server.url, thread.thread_id, { assistant_id: "ticker", input: {}, stream_mode: ["values"], on_disconnect: "continue" });
+    const runId = await streamThenDisconnect(server.url, thread.thread_id, {
+      assistant_id: "ticker",
+      input: {},
+      stream_mode: ["values"],
+      on_disconnect: "continue",
+    });
     await waitUntil(async () => TERMINAL.includes(await runStatus(server, thread.thread_id, runId)), 30_000, "the run to complete");
     expect(await runStatus(server, thread.thread_id, runId)).toBe("success");
     const state = await server.client.threads.getState<{ steps: number }>(thread.thread_id);
@@ -213,7 +232,12 @@ describe("PostgreSQL stopped and started under a running server", () => {
     }) as typeof process.stderr.write;
     app = createApp({
       graphs,
-      settings: { checkpointerScheme: "postgres", checkpointerUri: pg.uri, checkpointerOptions: { connectionTimeoutMillis: 2_000 }, logLevel: "warn" },
+      settings: {
+        checkpointerScheme: "postgres",
+        checkpointerUri: pg.uri,
+        checkpointerOptions: { connectionTimeoutMillis: 2_000 },
+        logLevel: "warn",
+      },
       logger: createLogger("warn", (line) => logs.push(line)),
     });
     url = await app.listen({ port: 0, host: "127.0.0.1" });
@@ -229,7 +253,12 @@ describe("PostgreSQL stopped and started under a running server", () => {
   });
 
   const recovers = async () => {
-    await waitUntil(async () => (await send(url, { method: "POST", path: "/threads", body: {} })).status === 200, 20_000, "the server to use PostgreSQL again", 250);
+    await waitUntil(
+      async () => (await send(url, { method: "POST", path: "/threads", body: {} })).status === 200,
+      20_000,
+      "the server to use PostgreSQL again",
+      250,
+    );
     const thread = (await send(url, { method: "POST", path: "/threads", body: {} })).text;
     const threadId = (JSON.parse(thread) as { thread_id: string }).thread_id;
     const done = await send(url, { method: "POST", path: `/threads/${threadId}/runs/wait`, body: { assistant_id: "simple", input: {} } }, 20_000);
@@ -238,7 +267,9 @@ describe("PostgreSQL stopped and started under a running server", () => {
   };
 
   it("stopped while idle: requests fail with a clear 5xx, the process stays up, and it recovers", async () => {
-    const thread = JSON.parse((await send(url, { method: "POST", path: "/threads", body: { metadata: { before: "outage" } } })).text) as { thread_id: string };
+    const thread = JSON.parse((await send(url, { method: "POST", path: "/threads", body: { metadata: { before: "outage" } } })).text) as {
+      thread_id: string;
+    };
     await pg.stop();
     const answers = [
       await send(url, { method: "POST", path: "/threads/search", body: {} }),
@@ -246,7 +277,10 @@ describe("PostgreSQL stopped and started under a running server", () => {
       await send(url, { method: "POST", path: "/threads", body: {} }),
       await send(url, { method: "POST", path: `/threads/${thread.thread_id}/runs`, body: { assistant_id: "simple", input: {} } }),
     ];
-    console.info("hardening: PostgreSQL down, idle:", answers.map((a) => `${a.status} ${a.text.slice(0, 160)}`));
+    console.info(
+      "hardening: PostgreSQL down, idle:",
+      answers.map((a) => `${a.status} ${a.text.slice(0, 160)}`),
+    );
     for (const res of answers) {
       expect(res.status).toBe(503);
       expect(res.text).toMatch(/postgres|database|connect|ECONNREFUSED|unavailable|terminat/i);
@@ -270,21 +304,36 @@ describe("PostgreSQL stopped and started under a running server", () => {
 
   it("stopped during a run: the run reaches a final status after PostgreSQL returns, and new runs work", async () => {
     const created = JSON.parse((await send(url, { method: "POST", path: "/threads", body: {} })).text) as { thread_id: string };
-    const run = JSON.parse((await send(url, { method: "POST", path: `/threads/${created.thread_id}/runs`, body: { assistant_id: "ticker", input: {} } })).text) as { run_id: string };
+    const run = JSON.parse(
+      (await send(url, { method: "POST", path: `/threads/${created.thread_id}/runs`, body: { assistant_id: "ticker", input: {} } })).text,
+    ) as { run_id: string };
     await waitUntil(async () => (await runStatus({ url }, created.thread_id, run.run_id)) === "running", 30_000, "the run to start");
     // Mid-run: it has written a step, and has more to write.
-    await waitUntil(async () => {
-      const state = await send(url, { method: "GET", path: `/threads/${created.thread_id}/state` });
-      return state.status === 200 && ((JSON.parse(state.text) as { values?: { steps?: number } }).values?.steps ?? 0) >= 1;
-    }, 30_000, "the run's first step");
+    await waitUntil(
+      async () => {
+        const state = await send(url, { method: "GET", path: `/threads/${created.thread_id}/state` });
+        return state.status === 200 && ((JSON.parse(state.text) as { values?: { steps?: number } }).values?.steps ?? 0) >= 1;
+      },
+      30_000,
+      "the run's first step",
+    );
     await pg.stop();
     // The server has noticed the outage and still answers.
-    await waitUntil(async () => (await send(url, { method: "POST", path: "/threads/search", body: {} })).status === 503, 30_000, "the outage to be reported");
+    await waitUntil(
+      async () => (await send(url, { method: "POST", path: "/threads/search", body: {} })).status === 503,
+      30_000,
+      "the outage to be reported",
+    );
     expect(await isUp(url)).toBe(true);
     await pg.start();
     await recovers();
     // Not left "running" forever: within the engine's reaper interval at most.
-    await waitUntil(async () => TERMINAL.includes(await runStatus({ url }, created.thread_id, run.run_id)), 40_000, "the interrupted run to be settled", 500);
+    await waitUntil(
+      async () => TERMINAL.includes(await runStatus({ url }, created.thread_id, run.run_id)),
+      40_000,
+      "the interrupted run to be settled",
+      500,
+    );
     console.info("hardening: run interrupted by the outage ended as", await runStatus({ url }, created.thread_id, run.run_id));
     const thread = JSON.parse((await send(url, { method: "GET", path: `/threads/${created.thread_id}` })).text) as { status: string };
     expect(thread.status).not.toBe("busy");
@@ -310,7 +359,12 @@ describe("PostgreSQL stopped and started under a running server", () => {
       expect(cli.child.exitCode).toBeNull();
       expect(await isUp(cli.url)).toBe(true);
       await pg.start();
-      await waitUntil(async () => (await send(cli.url, { method: "POST", path: "/threads/search", body: {} })).status === 200, 20_000, "the CLI server to use PostgreSQL again", 250);
+      await waitUntil(
+        async () => (await send(cli.url, { method: "POST", path: "/threads/search", body: {} })).status === 200,
+        20_000,
+        "the CLI server to use PostgreSQL again",
+        250,
+      );
       const thread = JSON.parse(before.text) as { thread_id: string };
       expect((await send(cli.url, { method: "GET", path: `/threads/${thread.thread_id}` })).status).toBe(200);
       expect(cli.stderr() + cli.stdout()).not.toContain(pg.password);
@@ -337,7 +391,15 @@ describe("PostgreSQL stopped and started under a running server", () => {
       await admin.end();
       const uri = new URL(pg.uri);
       uri.pathname = `/${database}`;
-      const local = createApp({ graphs, settings: { checkpointerScheme: "postgres", checkpointerUri: uri.toString(), checkpointerOptions: { connectionTimeoutMillis: 2_000 }, logLevel: "silent" } });
+      const local = createApp({
+        graphs,
+        settings: {
+          checkpointerScheme: "postgres",
+          checkpointerUri: uri.toString(),
+          checkpointerOptions: { connectionTimeoutMillis: 2_000 },
+          logLevel: "silent",
+        },
+      });
       try {
         const localUrl = await local.listen({ port: 0, host: "127.0.0.1" });
         await pg.stop();
@@ -345,7 +407,12 @@ describe("PostgreSQL stopped and started under a running server", () => {
         // Long enough for the run bus to retry its LISTEN connection (every 1 s).
         await sleep(2_500);
         await pg.start();
-        await waitUntil(async () => (await send(localUrl, { method: "POST", path: "/threads/search", body: {} })).status === 200, 20_000, "recovery", 100);
+        await waitUntil(
+          async () => (await send(localUrl, { method: "POST", path: "/threads/search", body: {} })).status === 200,
+          20_000,
+          "recovery",
+          100,
+        );
       } finally {
         await local.close();
       }
@@ -354,7 +421,11 @@ describe("PostgreSQL stopped and started under a running server", () => {
       await check.connect();
       try {
         const left = async () =>
-          (await check.query<{ pid: number; query: string }>("SELECT pid, left(query, 80) AS query FROM pg_stat_activity WHERE datname = $1", [database])).rows;
+          (
+            await check.query<{ pid: number; query: string }>("SELECT pid, left(query, 80) AS query FROM pg_stat_activity WHERE datname = $1", [
+              database,
+            ])
+          ).rows;
         await waitUntil(async () => (await left()).length === 0, 30_000, "the closed app's connections to go").catch(() => undefined);
         expect((await left()).map((r) => `${r.pid}: ${r.query}`)).toEqual([]);
         await check.query(`DROP DATABASE ${database} WITH (FORCE)`);

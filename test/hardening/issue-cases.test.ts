@@ -94,7 +94,15 @@ describe.each<Backend>(["memory", "postgres"])("issue 11 hostile cases (%s)", (b
   it("item 5, LIKE wildcards: prefixes and suffixes match labels literally", async () => {
     await server.client.store.putItem(["hostile", "x"], "k", { v: 1 });
     await server.client.store.putItem(["hostilex"], "k", { v: 1 });
-    for (const body of [{ prefix: ["%"] }, { prefix: ["_"] }, { prefix: ["hostil%"] }, { prefix: ["hostil"] }, { suffix: ["%"] }, { prefix: ["host_le"] }, { prefix: ["\\"] }]) {
+    for (const body of [
+      { prefix: ["%"] },
+      { prefix: ["_"] },
+      { prefix: ["hostil%"] },
+      { prefix: ["hostil"] },
+      { suffix: ["%"] },
+      { prefix: ["host_le"] },
+      { prefix: ["\\"] },
+    ]) {
       const res = await send(server.url, { method: "POST", path: "/store/namespaces", body });
       expect({ body, status: res.status, namespaces: JSON.parse(res.text) }).toEqual({ body, status: 200, namespaces: { namespaces: [] } });
     }
@@ -105,27 +113,37 @@ describe.each<Backend>(["memory", "postgres"])("issue 11 hostile cases (%s)", (b
     const items = await send(server.url, { method: "POST", path: "/store/items/search", body: { namespace_prefix: ["hostil"] } });
     expect(JSON.parse(items.text)).toEqual({ items: [] });
   });
-  it.each([["a_b"], ["100%"], ["back\\slash"], ["a_b", "c%d"]])("item 5: a namespace holding LIKE characters %j is stored, searched and listed", async (...namespace) => {
-    await server.client.store.putItem(namespace, "k", { v: namespace.join("/") });
-    expect(await server.client.store.getItem(namespace, "k")).toMatchObject({ namespace, value: { v: namespace.join("/") } });
-    const found = await server.client.store.searchItems(namespace);
-    expect(found.items.map((i) => i.namespace)).toEqual([namespace]);
-    const listed = await server.client.store.listNamespaces({ prefix: namespace });
-    expect(listed.namespaces).toEqual([namespace]);
-  });
+  it.each([["a_b"], ["100%"], ["back\\slash"], ["a_b", "c%d"]])(
+    "item 5: a namespace holding LIKE characters %j is stored, searched and listed",
+    async (...namespace) => {
+      await server.client.store.putItem(namespace, "k", { v: namespace.join("/") });
+      expect(await server.client.store.getItem(namespace, "k")).toMatchObject({ namespace, value: { v: namespace.join("/") } });
+      const found = await server.client.store.searchItems(namespace);
+      expect(found.items.map((i) => i.namespace)).toEqual([namespace]);
+      const listed = await server.client.store.listNamespaces({ prefix: namespace });
+      expect(listed.namespaces).toEqual([namespace]);
+    },
+  );
   it("item 5: a label holding ':' (how both backends join labels) is a 422", async () => {
     const res = await send(server.url, { method: "PUT", path: "/store/items", body: { namespace: ["a:b"], key: "k", value: {} } });
     expect({ status: res.status, text: res.text }).toEqual({ status: 422, text: expect.stringMatching(/cannot contain ':'/) });
   });
 
-  it.each(["1e308", "-99999999999999999999", String(2 ** 53 + 10), "abc", "-2"])("item 6: a join stream with Last-Event-ID %s is a 422 before the stream opens", async (id) => {
-    for (const path of [`/threads/${threadId}/runs/${runId}/stream`, `/runs/${runId}/stream`, `/threads/${threadId}/stream`]) {
-      const res = await send(server.url, { method: "GET", path, headers: { "last-event-id": id } }, 10_000);
-      expect({ path, status: res.status, text: res.text }).toEqual({ path, status: 422, text: expect.stringMatching(/Last-Event-ID/) });
-    }
-  });
+  it.each(["1e308", "-99999999999999999999", String(2 ** 53 + 10), "abc", "-2"])(
+    "item 6: a join stream with Last-Event-ID %s is a 422 before the stream opens",
+    async (id) => {
+      for (const path of [`/threads/${threadId}/runs/${runId}/stream`, `/runs/${runId}/stream`, `/threads/${threadId}/stream`]) {
+        const res = await send(server.url, { method: "GET", path, headers: { "last-event-id": id } }, 10_000);
+        expect({ path, status: res.status, text: res.text }).toEqual({ path, status: 422, text: expect.stringMatching(/Last-Event-ID/) });
+      }
+    },
+  );
   it("item 6: a join stream of a finished run with the highest valid Last-Event-ID ends at once", async () => {
-    const res = await send(server.url, { method: "GET", path: `/threads/${threadId}/runs/${runId}/stream`, headers: { "last-event-id": String(Number.MAX_SAFE_INTEGER) } }, 10_000);
+    const res = await send(
+      server.url,
+      { method: "GET", path: `/threads/${threadId}/runs/${runId}/stream`, headers: { "last-event-id": String(Number.MAX_SAFE_INTEGER) } },
+      10_000,
+    );
     expect(res.status).toBe(200);
   });
 
@@ -133,7 +151,18 @@ describe.each<Backend>(["memory", "postgres"])("issue 11 hostile cases (%s)", (b
   // second case fails inside LangGraph after the first superstep is applied.
   it.each([
     ["an unknown node", [{ updates: [{ values: { messages: ["t"] }, as_node: "nope" }] }], /Node "nope" does not exist/],
-    ["two input updates in one superstep", [{ updates: [{ values: { messages: ["t"] }, as_node: "__input__" }, { values: { messages: ["u"] }, as_node: "__input__" }] }], /multiple updates/],
+    [
+      "two input updates in one superstep",
+      [
+        {
+          updates: [
+            { values: { messages: ["t"] }, as_node: "__input__" },
+            { values: { messages: ["u"] }, as_node: "__input__" },
+          ],
+        },
+      ],
+      /multiple updates/,
+    ],
   ] as const)("a thread create whose supersteps fail (%s) leaves no thread, and the retry succeeds", async (_what, bad, message) => {
     const id = randomUUID();
     const first = { updates: [{ values: { messages: ["s"] }, as_node: "a" }] };

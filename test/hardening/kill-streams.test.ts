@@ -20,7 +20,12 @@ interface Ended {
   failed?: string;
 }
 
-async function readToEnd(url: string, label: string, path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; ended: Promise<Ended> }> {
+async function readToEnd(
+  url: string,
+  label: string,
+  path: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; ended: Promise<Ended> }> {
   const controller = new AbortController();
   const ceiling = setTimeout(() => controller.abort(), 90_000);
   try {
@@ -67,12 +72,15 @@ describe("streams across a kill -9 of one of two processes", () => {
       expect(created.status, created.text).toBe(200);
       runs.push({ thread, run: (JSON.parse(created.text) as { run_id: string }).run_id });
     }
-    const status = async (r: { thread: string; run: string }) => (JSON.parse((await send(b.url, { method: "GET", path: `/threads/${r.thread}/runs/${r.run}` })).text) as { status: string }).status;
+    const status = async (r: { thread: string; run: string }) =>
+      (JSON.parse((await send(b.url, { method: "GET", path: `/threads/${r.thread}/runs/${r.run}` })).text) as { status: string }).status;
     await waitUntil(async () => (await Promise.all(runs.map(status))).every((s) => s === "running"), 30_000, "every run to start", 100);
 
     const streams: Array<Promise<Ended>> = [];
     for (const r of runs) {
-      const opened = await readToEnd(b.url, `join on the survivor before the kill (${r.run})`, `/threads/${r.thread}/runs/${r.run}/stream`, { headers: { "last-event-id": "-1" } });
+      const opened = await readToEnd(b.url, `join on the survivor before the kill (${r.run})`, `/threads/${r.thread}/runs/${r.run}/stream`, {
+        headers: { "last-event-id": "-1" },
+      });
       expect(opened.status).toBe(200);
       streams.push(opened.ended);
     }
@@ -81,12 +89,17 @@ describe("streams across a kill -9 of one of two processes", () => {
     a.child.kill("SIGKILL");
     const killedAt = Date.now();
     for (const r of runs) {
-      const opened = await readToEnd(b.url, `join on the survivor after the kill (${r.run})`, `/threads/${r.thread}/runs/${r.run}/stream`, { headers: { "last-event-id": "-1" } });
+      const opened = await readToEnd(b.url, `join on the survivor after the kill (${r.run})`, `/threads/${r.thread}/runs/${r.run}/stream`, {
+        headers: { "last-event-id": "-1" },
+      });
       expect(opened.status).toBe(200);
       streams.push(opened.ended);
     }
     const ended = await Promise.all(streams);
-    console.info("kill -9 streams:", ended.map((e) => `${e.label}: ended ${e.at - killedAt} ms after the kill${e.failed ? ` (${e.failed})` : ""}`));
+    console.info(
+      "kill -9 streams:",
+      ended.map((e) => `${e.label}: ended ${e.at - killedAt} ms after the kill${e.failed ? ` (${e.failed})` : ""}`),
+    );
     expect(ended.filter((e) => e.at - killedAt > LIMIT_MS).map((e) => `${e.label}: ${e.at - killedAt} ms`)).toEqual([]);
     expect(ended.filter((e) => e.failed && !e.label.includes("killed process")).map((e) => `${e.label}: ${e.failed}`)).toEqual([]);
     for (const r of runs) expect(TERMINAL).toContain(await status(r));

@@ -21,7 +21,12 @@ interface OpenStream {
 }
 
 /** Starts a request and reads its body to the end in the background. */
-async function openStream(url: string, label: string, threadId: string, init: { method: string; path: string; body?: unknown; headers?: Record<string, string> }): Promise<OpenStream> {
+async function openStream(
+  url: string,
+  label: string,
+  threadId: string,
+  init: { method: string; path: string; body?: unknown; headers?: Record<string, string> },
+): Promise<OpenStream> {
   const controller = new AbortController();
   // A ceiling for the test only (a hung stream fails the assertion, not the run).
   const ceiling = setTimeout(() => controller.abort(), 90_000);
@@ -54,7 +59,13 @@ describe("streams across a PostgreSQL outage", () => {
     pg = await startDedicatedPostgres();
     app = createApp({
       graphs: testGraphs,
-      settings: { checkpointerScheme: "postgres", checkpointerUri: pg.uri, checkpointerOptions: { connectionTimeoutMillis: 2_000 }, logLevel: "error", sseHeartbeatMs: 300 },
+      settings: {
+        checkpointerScheme: "postgres",
+        checkpointerUri: pg.uri,
+        checkpointerOptions: { connectionTimeoutMillis: 2_000 },
+        logLevel: "error",
+        sseHeartbeatMs: 300,
+      },
       logger: createLogger("error", () => undefined),
     });
     url = await app.listen({ port: 0, host: "127.0.0.1" });
@@ -65,80 +76,112 @@ describe("streams across a PostgreSQL outage", () => {
     await pg?.destroy();
   });
 
-  const newThread = async () => (JSON.parse((await send(url, { method: "POST", path: "/threads", body: {} })).text) as { thread_id: string }).thread_id;
+  const newThread = async () =>
+    (JSON.parse((await send(url, { method: "POST", path: "/threads", body: {} })).text) as { thread_id: string }).thread_id;
 
-  it.each([1, 2, 3])("round %i: every stream opened before, during and after the outage ends within 10 s of recovery", async () => {
-    const streams: OpenStream[] = [];
-    // Before: runs that end before, during and after the outage; a join on each of two of them.
-    const threads = await Promise.all(Array.from({ length: 6 }, () => newThread()));
-    for (const [i, threadId] of threads.entries()) {
-      streams.push(
-        await openStream(url, `run stream #${i} (sleep ${i * 400} ms)`, threadId, {
-          method: "POST",
-          path: `/threads/${threadId}/runs/stream`,
-          body: { assistant_id: "slow", input: { sleep: i * 400 }, stream_mode: ["values", "updates"] },
-        }),
-      );
-    }
-    // Runs still pending when the database goes (queued behind a running one):
-    // their readers poll the database for the claim.
-    for (const threadId of threads.slice(4, 6)) {
-      streams.push(
-        await openStream(url, "queued run stream", threadId, {
-          method: "POST",
-          path: `/threads/${threadId}/runs/stream`,
-          body: { assistant_id: "slow", input: { sleep: 100 }, multitask_strategy: "enqueue" },
-        }),
-      );
-    }
-    for (const s of streams.slice(3, 5)) {
-      expect(s.runId).toBeTruthy();
-      streams.push(await openStream(url, `join of ${s.label}`, s.threadId, { method: "GET", path: `/threads/${s.threadId}/runs/${s.runId}/stream`, headers: { "last-event-id": "-1" } }));
-    }
-    await pg.stop();
-    // During: answered with a 5xx, or a stream that must end like the others.
-    for (const threadId of threads.slice(0, 2)) {
-      streams.push(await openStream(url, "run stream during the outage", threadId, { method: "POST", path: `/threads/${threadId}/runs/stream`, body: { assistant_id: "slow", input: { sleep: 100 }, multitask_strategy: "enqueue" } }));
-    }
-    await new Promise((r) => setTimeout(r, 1_500));
-    await pg.start();
-    const recoveredAt = Date.now();
-    // Just after: the pool may still be reconnecting.
-    for (const s of streams.slice(0, 2)) {
-      if (s.runId) streams.push(await openStream(url, `join right after recovery of ${s.label}`, s.threadId, { method: "GET", path: `/threads/${s.threadId}/runs/${s.runId}/stream`, headers: { "last-event-id": "-1" } }));
-    }
-    const fresh = await newThread().catch(() => undefined);
-    if (fresh) streams.push(await openStream(url, "run stream right after recovery", fresh, { method: "POST", path: `/threads/${fresh}/runs/stream`, body: { assistant_id: "slow", input: { sleep: 200 } } }));
-
-    const outcomes = await Promise.all(streams.map(async (s) => ({ s, end: await s.ended })));
-    const late = outcomes.filter(({ end }) => end.at - recoveredAt > RECOVERY_LIMIT_MS).map(({ s, end }) => `${s.label}: ended ${end.at - recoveredAt} ms after recovery`);
-    expect(late).toEqual([]);
-    for (const { s, end } of outcomes) {
-      if (s.status === 200) {
-        expect(end.failed, s.label).toBeUndefined();
-        // The reader waited the outage out instead of giving up on the stream.
-        expect(end.text, s.label).not.toMatch(/StreamError/);
+  it.each([1, 2, 3])(
+    "round %i: every stream opened before, during and after the outage ends within 10 s of recovery",
+    async () => {
+      const streams: OpenStream[] = [];
+      // Before: runs that end before, during and after the outage; a join on each of two of them.
+      const threads = await Promise.all(Array.from({ length: 6 }, () => newThread()));
+      for (const [i, threadId] of threads.entries()) {
+        streams.push(
+          await openStream(url, `run stream #${i} (sleep ${i * 400} ms)`, threadId, {
+            method: "POST",
+            path: `/threads/${threadId}/runs/stream`,
+            body: { assistant_id: "slow", input: { sleep: i * 400 }, stream_mode: ["values", "updates"] },
+          }),
+        );
       }
-      else expect(s.status === 0 || s.status >= 500, `${s.label}: ${s.status} ${end.text.slice(0, 200)}`).toBe(true);
-    }
-    // Every run that was accepted reaches a final status.
-    for (const { s } of outcomes) {
-      if (!s.runId || s.status !== 200) continue;
-      await waitUntil(
-        async () => {
-          const res = await send(url, { method: "GET", path: `/threads/${s.threadId}/runs/${s.runId}` });
-          return res.status === 200 && TERMINAL.includes((JSON.parse(res.text) as { status: string }).status);
-        },
-        30_000,
-        `${s.label}: its run to end`,
-        250,
+      // Runs still pending when the database goes (queued behind a running one):
+      // their readers poll the database for the claim.
+      for (const threadId of threads.slice(4, 6)) {
+        streams.push(
+          await openStream(url, "queued run stream", threadId, {
+            method: "POST",
+            path: `/threads/${threadId}/runs/stream`,
+            body: { assistant_id: "slow", input: { sleep: 100 }, multitask_strategy: "enqueue" },
+          }),
+        );
+      }
+      for (const s of streams.slice(3, 5)) {
+        expect(s.runId).toBeTruthy();
+        streams.push(
+          await openStream(url, `join of ${s.label}`, s.threadId, {
+            method: "GET",
+            path: `/threads/${s.threadId}/runs/${s.runId}/stream`,
+            headers: { "last-event-id": "-1" },
+          }),
+        );
+      }
+      await pg.stop();
+      // During: answered with a 5xx, or a stream that must end like the others.
+      for (const threadId of threads.slice(0, 2)) {
+        streams.push(
+          await openStream(url, "run stream during the outage", threadId, {
+            method: "POST",
+            path: `/threads/${threadId}/runs/stream`,
+            body: { assistant_id: "slow", input: { sleep: 100 }, multitask_strategy: "enqueue" },
+          }),
+        );
+      }
+      await new Promise((r) => setTimeout(r, 1_500));
+      await pg.start();
+      const recoveredAt = Date.now();
+      // Just after: the pool may still be reconnecting.
+      for (const s of streams.slice(0, 2)) {
+        if (s.runId)
+          streams.push(
+            await openStream(url, `join right after recovery of ${s.label}`, s.threadId, {
+              method: "GET",
+              path: `/threads/${s.threadId}/runs/${s.runId}/stream`,
+              headers: { "last-event-id": "-1" },
+            }),
+          );
+      }
+      const fresh = await newThread().catch(() => undefined);
+      if (fresh)
+        streams.push(
+          await openStream(url, "run stream right after recovery", fresh, {
+            method: "POST",
+            path: `/threads/${fresh}/runs/stream`,
+            body: { assistant_id: "slow", input: { sleep: 200 } },
+          }),
+        );
+
+      const outcomes = await Promise.all(streams.map(async (s) => ({ s, end: await s.ended })));
+      const late = outcomes
+        .filter(({ end }) => end.at - recoveredAt > RECOVERY_LIMIT_MS)
+        .map(({ s, end }) => `${s.label}: ended ${end.at - recoveredAt} ms after recovery`);
+      expect(late).toEqual([]);
+      for (const { s, end } of outcomes) {
+        if (s.status === 200) {
+          expect(end.failed, s.label).toBeUndefined();
+          // The reader waited the outage out instead of giving up on the stream.
+          expect(end.text, s.label).not.toMatch(/StreamError/);
+        } else expect(s.status === 0 || s.status >= 500, `${s.label}: ${s.status} ${end.text.slice(0, 200)}`).toBe(true);
+      }
+      // Every run that was accepted reaches a final status.
+      for (const { s } of outcomes) {
+        if (!s.runId || s.status !== 200) continue;
+        await waitUntil(
+          async () => {
+            const res = await send(url, { method: "GET", path: `/threads/${s.threadId}/runs/${s.runId}` });
+            return res.status === 200 && TERMINAL.includes((JSON.parse(res.text) as { status: string }).status);
+          },
+          30_000,
+          `${s.label}: its run to end`,
+          250,
+        );
+      }
+      console.info(
+        "outage streams:",
+        outcomes.map(({ s, end }) => `${s.label}: HTTP ${s.status}, ended ${end.at - recoveredAt} ms after recovery`),
       );
-    }
-    console.info(
-      "outage streams:",
-      outcomes.map(({ s, end }) => `${s.label}: HTTP ${s.status}, ended ${end.at - recoveredAt} ms after recovery`),
-    );
-  }, 120_000);
+    },
+    120_000,
+  );
 
   it("an idle stream carries heartbeat comments", async () => {
     const threadId = await newThread();

@@ -71,7 +71,10 @@ describe("binding: loopback unless told otherwise", () => {
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", () => resolve()));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const result = await runCli(["serve", "--config", MANIFEST, "--port", String(port), "--host", "0.0.0.0"], { env: { SKEINO_API_KEY: "k" }, timeoutMs: 30_000 });
+      const result = await runCli(["serve", "--config", MANIFEST, "--port", String(port), "--host", "0.0.0.0"], {
+        env: { SKEINO_API_KEY: "k" },
+        timeoutMs: 30_000,
+      });
       expect(result.stderr).toMatch(/warning: listening on 0\.0\.0\.0, reachable beyond this machine\n/);
       expect(result.stderr).not.toContain("set SKEINO_API_KEY");
     } finally {
@@ -91,7 +94,13 @@ describe("x-api-key auth", () => {
   });
 
   it("answers 401 without a key, with a wrong key, and with the key in the wrong header", async () => {
-    for (const headers of [{}, { "x-api-key": "wrong" }, { "x-api-key": `${KEY}x` }, { authorization: `Bearer ${KEY}` }, { "x-api-key": "" }] as Array<Record<string, string>>) {
+    for (const headers of [
+      {},
+      { "x-api-key": "wrong" },
+      { "x-api-key": `${KEY}x` },
+      { authorization: `Bearer ${KEY}` },
+      { "x-api-key": "" },
+    ] as Array<Record<string, string>>) {
       const res = await send(server.url, { method: "POST", path: "/threads/search", body: {}, headers });
       expect(res.status).toBe(401);
       expect(res.text).toMatch(/Missing or invalid API key: send it in the x-api-key header/);
@@ -144,10 +153,22 @@ describe("CORS", () => {
   });
 
   const preflight = (url: string, origin: string) =>
-    send(url, { method: "OPTIONS", path: "/threads/search", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" } });
+    send(url, {
+      method: "OPTIONS",
+      path: "/threads/search",
+      headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+    });
   const simple = (url: string, origin: string) => send(url, { method: "POST", path: "/threads/search", body: {}, headers: { origin } });
 
-  const FOREIGN = ["https://evil.example", "http://localhost.evil.example", "http://127.0.0.1.evil.example", "null", "http://localhost:3000.evil.example", "https://studio.example.com.evil.example", "file://"];
+  const FOREIGN = [
+    "https://evil.example",
+    "http://localhost.evil.example",
+    "http://127.0.0.1.evil.example",
+    "null",
+    "http://localhost:3000.evil.example",
+    "https://studio.example.com.evil.example",
+    "file://",
+  ];
   it.each(FOREIGN)("a foreign origin %s gets no Access-Control-Allow-Origin, on preflight or request", async (origin) => {
     for (const server of [closed, listed]) {
       expect((await preflight(server.url, origin)).headers.get("access-control-allow-origin")).toBeNull();
@@ -155,12 +176,15 @@ describe("CORS", () => {
     }
   });
 
-  it.each(["http://localhost:5173", "http://127.0.0.1:2024", "http://[::1]:8080", "http://localhost"])("loopback origin %s is allowed by default", async (origin) => {
-    const pre = await preflight(closed.url, origin);
-    expect(pre.status).toBe(204);
-    expect(pre.headers.get("access-control-allow-origin")).toBe(origin);
-    expect((await simple(closed.url, origin)).headers.get("access-control-allow-origin")).toBe(origin);
-  });
+  it.each(["http://localhost:5173", "http://127.0.0.1:2024", "http://[::1]:8080", "http://localhost"])(
+    "loopback origin %s is allowed by default",
+    async (origin) => {
+      const pre = await preflight(closed.url, origin);
+      expect(pre.status).toBe(204);
+      expect(pre.headers.get("access-control-allow-origin")).toBe(origin);
+      expect((await simple(closed.url, origin)).headers.get("access-control-allow-origin")).toBe(origin);
+    },
+  );
 
   it("an allow-listed origin is allowed only on the server that lists it", async () => {
     const origin = "https://studio.example.com";
@@ -170,7 +194,10 @@ describe("CORS", () => {
   });
 
   it("SKEINO_CORS_ORIGINS sets the allow-list; the default is loopback only", () => {
-    expect(resolveSettings({}, { SKEINO_CORS_ORIGINS: "https://a.example,https://b.example" }).corsOrigins).toEqual(["https://a.example", "https://b.example"]);
+    expect(resolveSettings({}, { SKEINO_CORS_ORIGINS: "https://a.example,https://b.example" }).corsOrigins).toEqual([
+      "https://a.example",
+      "https://b.example",
+    ]);
     expect(resolveSettings({}, {}).corsOrigins).toEqual([]);
   });
 });
@@ -186,11 +213,17 @@ describe("/internal routes", () => {
   });
 
   it("POST /internal/truncate is 404 unless enabled, and truncates nothing", async () => {
-    const res = await send(off.url, { method: "POST", path: "/internal/truncate", body: { runs: true, threads: true, assistants: true, checkpointer: true, store: true } });
+    const res = await send(off.url, {
+      method: "POST",
+      path: "/internal/truncate",
+      body: { runs: true, threads: true, assistants: true, checkpointer: true, store: true },
+    });
     expect(res.status).toBe(404);
     expect(res.text).toMatch(/Not found: POST \/internal\/truncate/);
     expect(await off.client.threads.count()).toBe(1);
-    expect((JSON.parse((await send(off.url, { method: "GET", path: "/info" })).text) as { flags: { internal_truncate: boolean } }).flags.internal_truncate).toBe(false);
+    expect(
+      (JSON.parse((await send(off.url, { method: "GET", path: "/info" })).text) as { flags: { internal_truncate: boolean } }).flags.internal_truncate,
+    ).toBe(false);
   });
 
   it("is off by default and turned on only by the setting or SKEINO_INTERNAL_TRUNCATE", () => {
@@ -207,7 +240,16 @@ describe("secrets: a PostgreSQL password never appears in messages or logs", () 
     const uri = new URL(await adminUri());
     uri.password = WRONG;
     const lines: string[] = [];
-    const app = createApp({ graphs: {}, settings: { checkpointerScheme: "postgres", checkpointerUri: uri.toString(), logLevel: "debug" }, logger: { error: (m, f) => lines.push(m + JSON.stringify(f)), warn: (m, f) => lines.push(m + JSON.stringify(f)), info: (m, f) => lines.push(m + JSON.stringify(f)), debug: (m, f) => lines.push(m + JSON.stringify(f)) } });
+    const app = createApp({
+      graphs: {},
+      settings: { checkpointerScheme: "postgres", checkpointerUri: uri.toString(), logLevel: "debug" },
+      logger: {
+        error: (m, f) => lines.push(m + JSON.stringify(f)),
+        warn: (m, f) => lines.push(m + JSON.stringify(f)),
+        info: (m, f) => lines.push(m + JSON.stringify(f)),
+        debug: (m, f) => lines.push(m + JSON.stringify(f)),
+      },
+    });
     const error = await app.ready().then(
       () => undefined,
       (e: unknown) => e as Error & { driverError?: { message: string } },
@@ -294,7 +336,11 @@ describe("browser shell: token and origin guard", () => {
     expect(res.headers.get("access-control-allow-origin")).toBeNull();
     const pre = await fetch(`${origin}/api/host/getSettings`, {
       method: "OPTIONS",
-      headers: { origin: "https://evil.example", "access-control-request-method": "POST", "access-control-request-headers": "x-skeino-token, content-type" },
+      headers: {
+        origin: "https://evil.example",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "x-skeino-token, content-type",
+      },
     });
     expect(pre.headers.get("access-control-allow-origin")).toBeNull();
     expect(pre.headers.get("access-control-allow-headers")).toBeNull();
@@ -308,10 +354,19 @@ describe("browser shell: token and origin guard", () => {
   it("refuses a non-loopback Host header even with the token (DNS rebinding)", async () => {
     const status = await new Promise<number>((resolve, reject) => {
       const u = new URL(origin);
-      const req = request({ host: u.hostname, port: u.port, method: "POST", path: "/api/host/getSettings", headers: { host: "evil.example", "x-skeino-token": shell.token, "content-type": "application/json" } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = request(
+        {
+          host: u.hostname,
+          port: u.port,
+          method: "POST",
+          path: "/api/host/getSettings",
+          headers: { host: "evil.example", "x-skeino-token": shell.token, "content-type": "application/json" },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on("error", reject);
       req.end(JSON.stringify({ args: [] }));
     });
@@ -334,7 +389,15 @@ describe("browser shell: token and origin guard", () => {
 describe("Electron: IPC sender check (ipc.ts with a stand-in ipcMain)", () => {
   const trusted = "skeino-studio://app/index.html";
   const calls: string[] = [];
-  const hostApi = Object.fromEntries(HOST_METHODS.map((m) => [m, async () => { calls.push(m); return m; }])) as unknown as HostApi;
+  const hostApi = Object.fromEntries(
+    HOST_METHODS.map((m) => [
+      m,
+      async () => {
+        calls.push(m);
+        return m;
+      },
+    ]),
+  ) as unknown as HostApi;
   (hostApi as { onServerEvent: HostApi["onServerEvent"] }).onServerEvent = () => () => undefined;
   const window = { webContents: { id: 7, send: () => undefined }, isDestroyed: () => false } as unknown as BrowserWindow;
   let unbind: () => void;
@@ -343,7 +406,8 @@ describe("Electron: IPC sender check (ipc.ts with a stand-in ipcMain)", () => {
   });
   afterAll(() => unbind?.());
 
-  const event = (senderId: number, frameUrl: string) => ({ sender: { id: senderId }, senderFrame: { url: frameUrl } }) as unknown as IpcMainInvokeEvent;
+  const event = (senderId: number, frameUrl: string) =>
+    ({ sender: { id: senderId }, senderFrame: { url: frameUrl } }) as unknown as IpcMainInvokeEvent;
 
   it("binds every HostApi method on its named channel, and unbinding removes them", () => {
     expect([...ipc.handlers.keys()].sort()).toEqual(HOST_METHODS.map((m) => IPC_CHANNELS.invoke[m]).sort());
@@ -377,7 +441,10 @@ describe("Electron: window and session settings (static check of src/main/index.
     ["no node integration", /nodeIntegration:\s*false/],
     ["web security", /webSecurity:\s*true/],
     ["a Content-Security-Policy on every response", /Content-Security-Policy/],
-    ["permission requests denied", /setPermissionRequestHandler\([^)]*\)\s*=>\s*callback\(false\)|setPermissionRequestHandler\(\(_wc, _permission, callback\) => callback\(false\)\)/],
+    [
+      "permission requests denied",
+      /setPermissionRequestHandler\([^)]*\)\s*=>\s*callback\(false\)|setPermissionRequestHandler\(\(_wc, _permission, callback\) => callback\(false\)\)/,
+    ],
     ["navigation limited to the app", /will-navigate[\s\S]{0,120}preventDefault/],
     ["new windows denied", /setWindowOpenHandler[\s\S]{0,200}action: "deny"/],
     ["webviews refused", /will-attach-webview[\s\S]{0,80}preventDefault/],

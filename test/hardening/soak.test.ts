@@ -36,7 +36,13 @@ describe("soak", () => {
 
   it("postgres, 10 clients x 5 s: the same", async () => {
     db = await createTestDatabase();
-    const report = await runSoak({ clients: 10, seconds: 5, minRounds: 1, retentionMs: 2_000, settings: { checkpointerScheme: "postgres", checkpointerUri: db.uri } });
+    const report = await runSoak({
+      clients: 10,
+      seconds: 5,
+      minRounds: 1,
+      retentionMs: 2_000,
+      settings: { checkpointerScheme: "postgres", checkpointerUri: db.uri },
+    });
     console.info(formatReport("postgres (test)", report));
     expectHealthy(report, 50);
   }, 180_000);

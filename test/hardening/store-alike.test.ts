@@ -6,14 +6,26 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { send } from "./support.ts";
 
-const NAMESPACES = [["users", "alice"], ["users", "alice", "notes"], ["users", "al_ce"], ["users", "100%"], ["usersx"], ["teams", "a", "users"], ["back\\slash", "x"], ["u", "v", "w", "x"]];
+const NAMESPACES = [
+  ["users", "alice"],
+  ["users", "alice", "notes"],
+  ["users", "al_ce"],
+  ["users", "100%"],
+  ["usersx"],
+  ["teams", "a", "users"],
+  ["back\\slash", "x"],
+  ["u", "v", "w", "x"],
+];
 
 /** JSON with object keys in order: jsonb does not keep the order keys were written in. */
 const canonical = (value: unknown): string =>
   Array.isArray(value)
     ? `[${value.map(canonical).join(",")}]`
     : value !== null && typeof value === "object"
-      ? `{${Object.keys(value as object).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(",")}}`
+      ? `{${Object.keys(value as object)
+          .sort()
+          .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+          .join(",")}}`
       : JSON.stringify(value);
 const sorted = (rows: unknown[]) => rows.map(canonical).sort();
 
@@ -82,7 +94,12 @@ describe("the store answers alike on memory and PostgreSQL", () => {
   ])("items %j", async (body) => {
     const { m, p } = await both("/store/items/search", { limit: 100, ...body });
     expect(p.status, p.text).toBe(m.status);
-    const view = (text: string) => (JSON.parse(text) as { items: Array<{ namespace: string[]; key: string; value: unknown }> }).items.map(({ namespace, key, value }) => ({ namespace, key, value }));
+    const view = (text: string) =>
+      (JSON.parse(text) as { items: Array<{ namespace: string[]; key: string; value: unknown }> }).items.map(({ namespace, key, value }) => ({
+        namespace,
+        key,
+        value,
+      }));
     expect(sorted(view(p.text))).toEqual(sorted(view(m.text)));
   });
 });

@@ -65,7 +65,11 @@ describe.each<Backend>(["memory", "postgres"])("issue 11 stragglers (%s)", (back
     process.on("warning", onWarning);
     try {
       const thread = await server.client.threads.create();
-      const res = await send(server.url, { method: "POST", path: `/threads/${thread.thread_id}/runs`, body: { assistant_id: "simple", input: {}, after_seconds: 30 * 24 * 3600 } });
+      const res = await send(server.url, {
+        method: "POST",
+        path: `/threads/${thread.thread_id}/runs`,
+        body: { assistant_id: "simple", input: {}, after_seconds: 30 * 24 * 3600 },
+      });
       expect(res.status, res.text).toBe(200);
       const run = JSON.parse(res.text) as { run_id: string };
       // Long enough for an overflowed timer (it fires after 1 ms) to have started the run.
@@ -78,19 +82,26 @@ describe.each<Backend>(["memory", "postgres"])("issue 11 stragglers (%s)", (back
     }
   });
 
-  it.each(["file:///etc/passwd", "javascript:alert(1)", "data:text/plain,x", "ftp://example.com/x", "//evil.example/x", "not a url"])("webhook %j is a 422 at creation, and no run is made", async (webhook) => {
-    const thread = await server.client.threads.create();
-    for (const path of [`/threads/${thread.thread_id}/runs`, "/runs/batch"]) {
-      const body = { assistant_id: "simple", input: {}, webhook };
-      const res = await send(server.url, { method: "POST", path, body: path === "/runs/batch" ? [body] : body });
-      expect({ path, status: res.status, text: res.text }).toEqual({ path, status: 422, text: expect.stringMatching(/webhook/) });
-    }
-    expect(await server.client.runs.list(thread.thread_id)).toEqual([]);
-  });
+  it.each(["file:///etc/passwd", "javascript:alert(1)", "data:text/plain,x", "ftp://example.com/x", "//evil.example/x", "not a url"])(
+    "webhook %j is a 422 at creation, and no run is made",
+    async (webhook) => {
+      const thread = await server.client.threads.create();
+      for (const path of [`/threads/${thread.thread_id}/runs`, "/runs/batch"]) {
+        const body = { assistant_id: "simple", input: {}, webhook };
+        const res = await send(server.url, { method: "POST", path, body: path === "/runs/batch" ? [body] : body });
+        expect({ path, status: res.status, text: res.text }).toEqual({ path, status: 422, text: expect.stringMatching(/webhook/) });
+      }
+      expect(await server.client.runs.list(thread.thread_id)).toEqual([]);
+    },
+  );
 
   it.each(["http://127.0.0.1:9/hook", "https://example.invalid/hook", "/local/hook"])("webhook %j is accepted", async (webhook) => {
     const thread = await server.client.threads.create();
-    const res = await send(server.url, { method: "POST", path: `/threads/${thread.thread_id}/runs/wait`, body: { assistant_id: "simple", input: {}, webhook } });
+    const res = await send(server.url, {
+      method: "POST",
+      path: `/threads/${thread.thread_id}/runs/wait`,
+      body: { assistant_id: "simple", input: {}, webhook },
+    });
     expect(res.status, res.text).toBe(200);
   });
 });
@@ -107,7 +118,8 @@ describe("heartbeats are invisible to the SDK", () => {
   it("a stream with heartbeat comments between its events reads as the same events through the SDK", async () => {
     const thread = await server.client.threads.create();
     const events: string[] = [];
-    for await (const chunk of server.client.runs.stream(thread.thread_id, "slow", { input: { sleep: 700 }, streamMode: ["values", "updates"] })) events.push(chunk.event);
+    for await (const chunk of server.client.runs.stream(thread.thread_id, "slow", { input: { sleep: 700 }, streamMode: ["values", "updates"] }))
+      events.push(chunk.event);
     expect(events[0]).toBe("metadata");
     expect(events).toContain("updates");
     expect(events.at(-1)).toBe("values");
@@ -134,7 +146,11 @@ describe.each<Backend>(["memory", "postgres"])("no half-done write when a later 
     };
     try {
       const id = randomUUID();
-      const res = await send(server.url, { method: "POST", path: `/threads/${id}/runs`, body: { assistant_id: "simple", input: {}, if_not_exists: "create" } });
+      const res = await send(server.url, {
+        method: "POST",
+        path: `/threads/${id}/runs`,
+        body: { assistant_id: "simple", input: {}, if_not_exists: "create" },
+      });
       expect({ status: res.status, text: res.text }).toEqual({ status: 409, text: "injected failure of the run insert" });
       expect((await send(server.url, { method: "GET", path: `/threads/${id}` })).status).toBe(404);
     } finally {

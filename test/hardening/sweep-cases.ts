@@ -85,8 +85,15 @@ export const SAMPLES: Record<string, Sample> = {
   "POST /internal/truncate": { body: { threads: true, runs: true, store: true, checkpointer: true } },
   // The protocol parses its own envelopes: listCheckpoints takes a limit and a
   // checkpoint id down to persistence, so its params are the ones worth mutating.
-  "POST /threads/:thread_id/commands": { body: { id: 1, method: "state.listCheckpoints", params: { limit: 5, before: "{checkpoint}" } }, bodyFields: ["id", "method", "params"] },
-  "POST /threads/:thread_id/stream/events": { body: { channels: ["values", "lifecycle"], since: 0 }, bodyFields: ["channels", "namespaces", "depth", "since"], untilHeaders: true },
+  "POST /threads/:thread_id/commands": {
+    body: { id: 1, method: "state.listCheckpoints", params: { limit: 5, before: "{checkpoint}" } },
+    bodyFields: ["id", "method", "params"],
+  },
+  "POST /threads/:thread_id/stream/events": {
+    body: { channels: ["values", "lifecycle"], since: 0 },
+    bodyFields: ["channels", "namespaces", "depth", "since"],
+    untilHeaders: true,
+  },
   // The WebSocket route answers a plain GET (no upgrade) with a 4xx; the socket itself is tested in test/server/protocol.
   "GET /threads/:thread_id/stream/events": {},
   "GET /openapi.json": {},
@@ -103,11 +110,15 @@ export const SAMPLES: Record<string, Sample> = {
 // The seeded cron's schedule ("0 0 1 1 *") is never due during a sweep.
 Object.assign(SAMPLES, {
   "POST /runs/crons": { body: { assistant_id: "simple", schedule: "0 0 1 1 *", input: {}, metadata: { k: "v" }, on_run_completed: "keep" } },
-  "POST /threads/:thread_id/runs/crons": { body: { assistant_id: "simple", schedule: "0 0 1 1 *", timezone: "Europe/Paris", input: {}, metadata: { k: "v" } } },
+  "POST /threads/:thread_id/runs/crons": {
+    body: { assistant_id: "simple", schedule: "0 0 1 1 *", timezone: "Europe/Paris", input: {}, metadata: { k: "v" } },
+  },
   "PATCH /runs/crons/:cron_id": { body: { schedule: "0 0 2 1 *", enabled: false, metadata: { k: "w" } } },
   "GET /runs/crons/:cron_id": {},
   "DELETE /runs/crons/:cron_id": {},
-  "POST /runs/crons/search": { body: { assistant_id: "simple", metadata: { k: "v" }, limit: 5, offset: 0, sort_by: "created_at", sort_order: "desc" } },
+  "POST /runs/crons/search": {
+    body: { assistant_id: "simple", metadata: { k: "v" }, limit: 5, offset: 0, sort_by: "created_at", sort_order: "desc" },
+  },
   "POST /runs/crons/count": { body: { assistant_id: "simple", metadata: { k: "v" } } },
   "GET /runs/crons/:cron_id/firings": { query: "limit=5" },
   "POST /runs/crons/preview": { body: { schedule: "*/15 * * * *", timezone: "UTC", count: 5 } },
@@ -150,7 +161,11 @@ export const HOSTILE_VALUES: Array<[string, unknown]> = [
 ];
 
 /** Inside objects and lists: the values most likely to reach a query parameter. */
-const NESTED_VALUES = HOSTILE_VALUES.filter(([what]) => ["null", "a NUL", "1e308", "2^63", "an empty string", "10 000 characters", "LIKE wildcards", "an object of wildcards", "a lone surrogate"].includes(what));
+const NESTED_VALUES = HOSTILE_VALUES.filter(([what]) =>
+  ["null", "a NUL", "1e308", "2^63", "an empty string", "10 000 characters", "LIKE wildcards", "an object of wildcards", "a lone surrogate"].includes(
+    what,
+  ),
+);
 
 const PATH_VALUES: Array<[string, string]> = [
   ["%00", "%00"],
@@ -183,7 +198,12 @@ const routeKey = (r: Pick<RouteInfo, "method" | "url">) => `${r.method} ${r.url}
 function samplePath(route: RouteInfo): string {
   const sample = SAMPLES[routeKey(route)];
   if (sample?.path) return sample.path;
-  return route.url.replace(":thread_id", "{thread}").replace(":assistant_id", "{assistant}").replace(":run_id", "{run}").replace(":checkpoint_id", "{checkpoint}").replace(":cron_id", "{cron}");
+  return route.url
+    .replace(":thread_id", "{thread}")
+    .replace(":assistant_id", "{assistant}")
+    .replace(":run_id", "{run}")
+    .replace(":checkpoint_id", "{checkpoint}")
+    .replace(":cron_id", "{cron}");
 }
 
 export function missingSamples(routes: RouteInfo[]): string[] {
@@ -194,7 +214,13 @@ export function missingSamples(routes: RouteInfo[]): string[] {
 export function casesFor(route: RouteInfo): SweepCase[] {
   const key = routeKey(route);
   const sample = SAMPLES[key] ?? {};
-  const base: RawRequest = { method: route.method, path: samplePath(route) + (sample.query ? `?${sample.query}` : ""), body: sample.body, headers: sample.headers, untilHeaders: sample.untilHeaders };
+  const base: RawRequest = {
+    method: route.method,
+    path: samplePath(route) + (sample.query ? `?${sample.query}` : ""),
+    body: sample.body,
+    headers: sample.headers,
+    untilHeaders: sample.untilHeaders,
+  };
   const bodyFields = route.bodyFields.length ? route.bodyFields : (sample.bodyFields ?? []);
   const out: SweepCase[] = [{ route: key, name: "the valid sample", ...base }];
   const add = (name: string, req: RawRequest) => out.push({ route: key, name, ...req });

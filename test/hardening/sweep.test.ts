@@ -25,7 +25,13 @@ function describeRoute(route: RouteOptions): RouteInfo[] {
   return [route.method]
     .flat()
     .filter((m) => m !== "HEAD")
-    .map((method) => ({ method, url: route.url, bodyFields: Object.keys(bodyProps), bodyIsArray: schema.body?.items !== undefined, queryFields: Object.keys(schema.querystring?.properties ?? {}) }));
+    .map((method) => ({
+      method,
+      url: route.url,
+      bodyFields: Object.keys(bodyProps),
+      bodyIsArray: schema.body?.items !== undefined,
+      queryFields: Object.keys(schema.querystring?.properties ?? {}),
+    }));
 }
 
 async function startSweepServer(name: "memory" | "postgres"): Promise<SweepServer> {
@@ -57,17 +63,33 @@ type Ids = Record<"thread" | "assistant" | "run" | "checkpoint" | "cron", string
 async function seed(server: SweepServer): Promise<Ids> {
   const json = async (res: Promise<RawResponse>) => JSON.parse((await res).text) as Record<string, unknown>;
   const thread = (await json(send(server.url, { method: "POST", path: "/threads", body: { metadata: { k: "v" } } }))).thread_id as string;
-  const assistant = (await json(send(server.url, { method: "POST", path: "/assistants", body: { graph_id: "simple", name: "seed" } }))).assistant_id as string;
-  const run = (await json(send(server.url, { method: "POST", path: `/threads/${thread}/runs`, body: { assistant_id: "simple", input: {} } }))).run_id as string;
+  const assistant = (await json(send(server.url, { method: "POST", path: "/assistants", body: { graph_id: "simple", name: "seed" } })))
+    .assistant_id as string;
+  const run = (await json(send(server.url, { method: "POST", path: `/threads/${thread}/runs`, body: { assistant_id: "simple", input: {} } })))
+    .run_id as string;
   await send(server.url, { method: "GET", path: `/threads/${thread}/runs/${run}/join` }, 30_000);
   const state = await json(send(server.url, { method: "GET", path: `/threads/${thread}/state` }));
   const checkpoint = ((state.checkpoint as { checkpoint_id?: string } | null)?.checkpoint_id ?? "") as string;
   await send(server.url, { method: "PUT", path: "/store/items", body: { namespace: ["sweep", "ns"], key: "k", value: { v: 1 } } });
-  const cron = (await json(send(server.url, { method: "POST", path: `/threads/${thread}/runs/crons`, body: { assistant_id: "simple", schedule: "0 0 1 1 *", metadata: { k: "v" } } }))).cron_id as string;
+  const cron = (
+    await json(
+      send(server.url, {
+        method: "POST",
+        path: `/threads/${thread}/runs/crons`,
+        body: { assistant_id: "simple", schedule: "0 0 1 1 *", metadata: { k: "v" } },
+      }),
+    )
+  ).cron_id as string;
   return { thread, assistant, run, checkpoint, cron };
 }
 
-const fill = (text: string, ids: Ids) => text.replaceAll("{thread}", ids.thread).replaceAll("{assistant}", ids.assistant).replaceAll("{run}", ids.run).replaceAll("{checkpoint}", ids.checkpoint).replaceAll("{cron}", ids.cron);
+const fill = (text: string, ids: Ids) =>
+  text
+    .replaceAll("{thread}", ids.thread)
+    .replaceAll("{assistant}", ids.assistant)
+    .replaceAll("{run}", ids.run)
+    .replaceAll("{checkpoint}", ids.checkpoint)
+    .replaceAll("{cron}", ids.cron);
 const fillBody = (body: unknown, ids: Ids) => (body === undefined ? undefined : (JSON.parse(fill(JSON.stringify(body), ids)) as unknown));
 
 const statusClass = (status: number) => (status === 0 ? "no answer" : `${Math.floor(status / 100)}xx`);
@@ -80,7 +102,11 @@ interface Outcome {
 
 async function answer(server: SweepServer, c: SweepCase, ids: Ids): Promise<string> {
   try {
-    const res = await send(server.url, { method: c.method, path: fill(c.path, ids), body: fillBody(c.body, ids), raw: c.raw, headers: c.headers, untilHeaders: c.untilHeaders }, 30_000);
+    const res = await send(
+      server.url,
+      { method: c.method, path: fill(c.path, ids), body: fillBody(c.body, ids), raw: c.raw, headers: c.headers, untilHeaders: c.untilHeaders },
+      30_000,
+    );
     return `${res.status} ${res.text.slice(0, 160).replace(/\s+/g, " ")}`;
   } catch (error) {
     return `0 ${(error as Error).message}`;
@@ -96,7 +122,9 @@ describe("hostile sweep: every route, generated cases, memory and PostgreSQL ali
     [memory, postgres] = await Promise.all([startSweepServer("memory"), startSweepServer("postgres")]);
   });
   afterAll(async () => {
-    console.info(`hostile sweep: ${tally.cases} cases, ${tally.requests} requests (both backends), by status class ${JSON.stringify(tally.byClass)}, ${tally.mismatches} class mismatches, ${tally.fiveHundreds} 5xx`);
+    console.info(
+      `hostile sweep: ${tally.cases} cases, ${tally.requests} requests (both backends), by status class ${JSON.stringify(tally.byClass)}, ${tally.mismatches} class mismatches, ${tally.fiveHundreds} 5xx`,
+    );
     await memory?.close();
     await postgres?.close();
   });

@@ -61,14 +61,21 @@ export async function startTestCluster(options: { durable?: boolean } = {}): Pro
     persistent: false,
     createPostgresUser: userInfo().uid === 0,
     postgresFlags: [
-      "-c", "listen_addresses=127.0.0.1",
+      "-c",
+      "listen_addresses=127.0.0.1",
       // TCP only: no socket file to collide with or to clean up.
-      "-c", "unix_socket_directories=",
+      "-c",
+      "unix_socket_directories=",
       ...(options.durable ? [] : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]),
-      "-c", "max_connections=200",
+      "-c",
+      "max_connections=200",
     ],
-    onLog: (m) => { if (process.env.PGLOG) console.log("LOG", m); },
-    onError: (m) => { if (process.env.PGLOG) console.log("ERR", m); },
+    onLog: (m) => {
+      if (process.env.PGLOG) console.log("LOG", m);
+    },
+    onError: (m) => {
+      if (process.env.PGLOG) console.log("ERR", m);
+    },
   });
   let started = false;
   const cleanup = async () => {
@@ -147,8 +154,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return {
     uri: withDatabase(admin, name),
     name,
-    drop: () =>
-      (dropped ??= adminQuery(admin, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)),
+    drop: () => (dropped ??= adminQuery(admin, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)),
   };
 }
 

@@ -43,9 +43,7 @@ describe("compareSnapshots", () => {
     expect(ok).toMatchObject({ verdict: "survived", summary: "All 1 thread survived a graceful restart." });
     expect(ok.explanation).toBeUndefined();
     expect(summarize([], "graceful", "memory").verdict).toBe("no-threads");
-    expect(summarize(compareSnapshots([snap("a", "c1"), snap("b", "c")], [snap("a", "c1")]), "graceful", "postgres").verdict).toBe(
-      "partial",
-    );
+    expect(summarize(compareSnapshots([snap("a", "c1"), snap("b", "c")], [snap("a", "c1")]), "graceful", "postgres").verdict).toBe("partial");
   });
 });
 

@@ -54,7 +54,13 @@ describe("Studio on a project with custom auth", () => {
     let status = await host.getServerStatus();
     expect(status.auth).toEqual({ studioAuthDisabled: true, hasToken: false });
     expect(status.serverHeaders).toEqual({});
-    await expect(new Client({ apiUrl: status.url!, defaultHeaders: { "x-skeino-studio-token": "x".repeat(43) }, callerOptions: { maxRetries: 0 } }).threads.search()).rejects.toThrow("HTTP 401");
+    await expect(
+      new Client({
+        apiUrl: status.url!,
+        defaultHeaders: { "x-skeino-studio-token": "x".repeat(43) },
+        callerOptions: { maxRetries: 0 },
+      }).threads.search(),
+    ).rejects.toThrow("HTTP 401");
     const jwt = await new SignJWT({ sub: "dana", scopes: [] })
       .setProtectedHeader({ alg: "HS256" })
       .setExpirationTime("5m")
@@ -67,7 +73,9 @@ describe("Studio on a project with custom auth", () => {
     const client = new Client({ apiUrl: status.url!, defaultHeaders: status.serverHeaders, callerOptions: { maxRetries: 0 } });
     expect((await client.threads.create()).metadata?.owner).toBe("dana");
     // Sending the mask back keeps the token; an empty one removes it.
-    expect((await host.saveSettings({ persistence: "memory", postgresUri: "", authToken: PASSWORD_MASK })).status.serverHeaders).toEqual({ Authorization: `Bearer ${jwt}` });
+    expect((await host.saveSettings({ persistence: "memory", postgresUri: "", authToken: PASSWORD_MASK })).status.serverHeaders).toEqual({
+      Authorization: `Bearer ${jwt}`,
+    });
     expect((await host.saveSettings({ persistence: "memory", postgresUri: "", authToken: "" })).status.serverHeaders).toEqual({});
   });
 });

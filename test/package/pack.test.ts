@@ -60,7 +60,13 @@ interface LockEntry {
 /** The user's lockfile: skeino from the tarball, plus this repo's production packages. */
 function userLockfile(tarball: string, tarballName: string, rootDependencies: Record<string, string>): unknown {
   const repoLock = JSON.parse(readFileSync(join(REPO_ROOT, "package-lock.json"), "utf-8")) as { packages: Record<string, LockEntry> };
-  const repoPackage = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf-8")) as { version: string; dependencies: Record<string, string>; bin: Record<string, string>; engines: Record<string, string>; license: string };
+  const repoPackage = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf-8")) as {
+    version: string;
+    dependencies: Record<string, string>;
+    bin: Record<string, string>;
+    engines: Record<string, string>;
+    license: string;
+  };
   const packages: Record<string, LockEntry> = {
     "": { name: "user-app", dependencies: rootDependencies },
     "node_modules/skeino": {
@@ -87,7 +93,12 @@ function userLockfile(tarball: string, tarballName: string, rootDependencies: Re
 
 /** Spawns `npx skeino ...` in its own process group, collecting its output. */
 function npx(args: string[], cwd: string, env: NodeJS.ProcessEnv) {
-  const child = spawn("npx", ["--offline", "skeino", ...args], { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child = spawn("npx", ["--offline", "skeino", ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
   children.add(child);
   const output = { out: "", err: "" };
   child.stdout?.on("data", (d: Buffer) => (output.out += d.toString()));
@@ -116,7 +127,10 @@ describe("the npm package", () => {
     tarballFiles = files.map((f) => f.path);
 
     mkdirSync(join(app, "src"), { recursive: true });
-    const repoPackage = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf-8")) as { dependencies: Record<string, string>; overrides?: Record<string, string> };
+    const repoPackage = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf-8")) as {
+      dependencies: Record<string, string>;
+      overrides?: Record<string, string>;
+    };
     const dependencies = { "@langchain/langgraph": repoPackage.dependencies["@langchain/langgraph"] as string, skeino: `file:../${filename}` };
     // The repo's overrides shape its lockfile's tree; the user's lockfile is cut from it.
     const userPackage = { name: "user-app", private: true, type: "module", dependencies, overrides: repoPackage.overrides };
@@ -227,7 +241,9 @@ export const wrong: SkeinoSettings = { checkpointerScheme: "sqlite" };
     // PORT=0: no flag, and no collision with whatever holds 2024 on this machine.
     const { child, output, stop } = npx(["serve"], app, { PORT: "0" });
     try {
-      await expect.poll(() => /^persistence: memory; graphs: agent$/m.test(output.out) || child.exitCode !== null, { timeout: 60_000, interval: 200 }).toBe(true);
+      await expect
+        .poll(() => /^persistence: memory; graphs: agent$/m.test(output.out) || child.exitCode !== null, { timeout: 60_000, interval: 200 })
+        .toBe(true);
       const url = /^skeino listening on (http:\/\/\S+)$/m.exec(output.out)?.[1];
       expect(url, `${output.out}\n${output.err}`).toBeDefined();
       const res = await fetch(`${url}/runs/wait`, {
@@ -253,8 +269,15 @@ export const wrong: SkeinoSettings = { checkpointerScheme: "sqlite" };
       expect(page.status).toBe(200);
       expect(await page.text()).toMatch(/<script[^>]+src="\.\/assets\//);
       const token = new URL(studio as string).searchParams.get("token") as string;
-      const status = await fetch(new URL("/api/host/getServerStatus", studio), { method: "POST", headers: { "x-skeino-token": token, "content-type": "application/json" }, body: "{}" });
-      expect(((await status.json()) as { result: { state: string; graphIds: string[] } }).result).toMatchObject({ state: "ready", graphIds: ["agent"] });
+      const status = await fetch(new URL("/api/host/getServerStatus", studio), {
+        method: "POST",
+        headers: { "x-skeino-token": token, "content-type": "application/json" },
+        body: "{}",
+      });
+      expect(((await status.json()) as { result: { state: string; graphIds: string[] } }).result).toMatchObject({
+        state: "ready",
+        graphIds: ["agent"],
+      });
     } finally {
       await stop();
     }

@@ -29,8 +29,22 @@ describe("renderer helpers", () => {
 
   it("reads the selected thread and tab from the hash", () => {
     expect(parseHash("")).toEqual({ page: "threads", threadId: null, tab: "state", assistantId: null, namespace: [], checkpointId: null });
-    expect(parseHash("#/threads/abc/history")).toEqual({ page: "threads", threadId: "abc", tab: "history", assistantId: null, namespace: [], checkpointId: null });
-    expect(parseHash("#/threads/abc/bogus")).toEqual({ page: "threads", threadId: "abc", tab: "state", assistantId: null, namespace: [], checkpointId: null });
+    expect(parseHash("#/threads/abc/history")).toEqual({
+      page: "threads",
+      threadId: "abc",
+      tab: "history",
+      assistantId: null,
+      namespace: [],
+      checkpointId: null,
+    });
+    expect(parseHash("#/threads/abc/bogus")).toEqual({
+      page: "threads",
+      threadId: "abc",
+      tab: "state",
+      assistantId: null,
+      namespace: [],
+      checkpointId: null,
+    });
     expect(parseHash("#/crons")).toEqual({ page: "crons", threadId: null, tab: "state", assistantId: null, namespace: [], checkpointId: null });
     expect(formatHash(parseHash("#/crons"))).toBe("#/crons");
   });
@@ -165,14 +179,23 @@ describe("memory, shortcuts and theme helpers", () => {
       ["bulk", true],
       ["users", false],
     ]);
-    expect(tree[1]!.children.map((n) => n.path)).toEqual([["users", "ann"], ["users", "bob"]]);
+    expect(tree[1]!.children.map((n) => n.path)).toEqual([
+      ["users", "ann"],
+      ["users", "bob"],
+    ]);
     expect(tree[1]!.children[0]!.children[0]).toMatchObject({ path: ["users", "ann", "memories"], own: true });
     expect(parseNamespace(" users / ann.memories ")).toEqual(["users", "ann", "memories"]);
   });
 
   it("matches shortcuts, and only Ctrl+Enter while typing", async () => {
     const { matchShortcut } = await import("../../src/renderer/src/lib/shortcuts.ts");
-    const key = (k: string, mods: Partial<Record<"ctrlKey" | "metaKey" | "altKey", boolean>> = {}) => ({ key: k, ctrlKey: false, metaKey: false, altKey: false, ...mods });
+    const key = (k: string, mods: Partial<Record<"ctrlKey" | "metaKey" | "altKey", boolean>> = {}) => ({
+      key: k,
+      ctrlKey: false,
+      metaKey: false,
+      altKey: false,
+      ...mods,
+    });
     expect(matchShortcut(key("n"), false)?.description).toBe("New thread");
     expect(matchShortcut(key("n"), true)).toBeUndefined();
     expect(matchShortcut(key("n", { ctrlKey: true }), false)).toBeUndefined();

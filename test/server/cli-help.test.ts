@@ -50,12 +50,20 @@ describe("skeino usage errors", () => {
   it.each([
     ["an unknown command", ["srve"], /unknown command "srve"; commands: serve, dev, db migrate, validate-checkpointer/],
     ["a flag before the command", ["--port", "1"], /a command comes first/],
-    ["an unknown flag, with the one it likely meant", ["serve", "--prot", "3000"], /unknown flag --prot for `skeino serve`\. Did you mean --port\? Run `skeino serve --help`/],
+    [
+      "an unknown flag, with the one it likely meant",
+      ["serve", "--prot", "3000"],
+      /unknown flag --prot for `skeino serve`\. Did you mean --port\? Run `skeino serve --help`/,
+    ],
     ["a flag without its value", ["serve", "--port"], /--port needs a value: --port N/],
     ["a port out of range", ["serve", "--port", "70000"], /--port must be an integer between 0 and 65535 .*got "70000"; e\.g\. --port 2024/],
     ["a bad worker count", ["serve", "--workers", "0"], /--workers must be an integer between 1 and 1000, got "0"/],
     ["an unknown log level", ["serve", "--log-level", "loud"], /--log-level must be one of silent, error, warn, info, debug, got "loud"/],
-    ["a --config that does not exist", ["serve", "--config", "nowhere.json"], /--config nowhere\.json: no such file .*pass the path of your langgraph\.json/],
+    [
+      "a --config that does not exist",
+      ["serve", "--config", "nowhere.json"],
+      /--config nowhere\.json: no such file .*pass the path of your langgraph\.json/,
+    ],
   ])("%s exits 2 naming the flag and the fix", async (_name, args, message) => {
     const { code, stdout, stderr } = await runCli(args, { cwd: project });
     expect(code).toBe(2);

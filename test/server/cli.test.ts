@@ -105,12 +105,37 @@ describe("skeino serve with a bad configuration", () => {
     ["invalid JSON", "bad.json", "{ nope", /not valid JSON/],
     ["no graphs", "empty.json", "{}", /"graphs" must map graph ids/],
     ["a missing graph file", "nofile.json", JSON.stringify({ graphs: { g: "./nowhere.ts:graph" } }), /graphs\.g.*does not exist/],
-    ["a missing export", "noexport.json", JSON.stringify({ graphs: { g: `${manifest.replace("langgraph.json", "src/chat.ts")}:nope` } }), /no export "nope"/],
+    [
+      "a missing export",
+      "noexport.json",
+      JSON.stringify({ graphs: { g: `${manifest.replace("langgraph.json", "src/chat.ts")}:nope` } }),
+      /no export "nope"/,
+    ],
     ["an unset variable", "unset.json", JSON.stringify({ graphs: { g: "${SKEINO_SURELY_UNSET}" } }), /SKEINO_SURELY_UNSET.*not set/],
-    ["a ui entry that is not a map", "ui.json", JSON.stringify({ graphs: { g: `${manifest.replace("langgraph.json", "src/chat.ts")}:graph` }, ui: ["./ui.tsx"] }), /"ui" must map names to component files/],
-    ["a ui component that is not a path", "ui2.json", JSON.stringify({ graphs: { g: `${manifest.replace("langgraph.json", "src/chat.ts")}:graph` }, ui: { a: 3 } }), /"ui"\."a" must be a file path/],
-    ["a ui component that does not bundle", "ui3.json", JSON.stringify({ graphs: { g: `${manifest.replace("langgraph.json", "src/chat.ts")}:graph` }, ui: { a: "./nowhere.tsx" } }), /"ui"\."a": could not bundle \.\/nowhere\.tsx/],
-    ["a non-postgres store uri", "store.json", JSON.stringify({ graphs: { g: `${manifest.replace("langgraph.json", "src/chat.ts")}:graph` }, store: { uri: "mysql://x" } }), /store\.uri.*postgres/],
+    [
+      "a ui entry that is not a map",
+      "ui.json",
+      JSON.stringify({ graphs: { g: `${manifest.replace("langgraph.json", "src/chat.ts")}:graph` }, ui: ["./ui.tsx"] }),
+      /"ui" must map names to component files/,
+    ],
+    [
+      "a ui component that is not a path",
+      "ui2.json",
+      JSON.stringify({ graphs: { g: `${manifest.replace("langgraph.json", "src/chat.ts")}:graph` }, ui: { a: 3 } }),
+      /"ui"\."a" must be a file path/,
+    ],
+    [
+      "a ui component that does not bundle",
+      "ui3.json",
+      JSON.stringify({ graphs: { g: `${manifest.replace("langgraph.json", "src/chat.ts")}:graph` }, ui: { a: "./nowhere.tsx" } }),
+      /"ui"\."a": could not bundle \.\/nowhere\.tsx/,
+    ],
+    [
+      "a non-postgres store uri",
+      "store.json",
+      JSON.stringify({ graphs: { g: `${manifest.replace("langgraph.json", "src/chat.ts")}:graph` }, store: { uri: "mysql://x" } }),
+      /store\.uri.*postgres/,
+    ],
   ])("exits non-zero on %s, naming the file and the fix", async (_name, file, content, message) => {
     const path = join(dir, file as string);
     if (content !== null) writeFileSync(path, content as string);

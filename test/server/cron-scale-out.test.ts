@@ -69,7 +69,11 @@ describe("crons on three processes sharing one database", () => {
     const crons: string[] = [];
     for (let i = 0; i < CRONS; i++) {
       const thread = await client.threads.create();
-      const cron = await procs[i % 3].client.crons.createForThread(thread.thread_id, "counted", { schedule: "* * * * *", input: { sleep: 1 }, multitaskStrategy: "enqueue" });
+      const cron = await procs[i % 3].client.crons.createForThread(thread.thread_id, "counted", {
+        schedule: "* * * * *",
+        input: { sleep: 1 },
+        multitaskStrategy: "enqueue",
+      });
       crons.push(cron.cron_id);
     }
     let victimPid = 0;

@@ -69,7 +69,11 @@ describe("custom routes (http.app)", () => {
     await new Promise((resolve, reject) => (socket.once("open", resolve), socket.once("error", reject)));
     socket.send(JSON.stringify({ id: 1, method: "subscription.subscribe", params: { channels: ["lifecycle"] } }));
     socket.send(JSON.stringify({ id: 2, method: "run.start", params: { assistant_id: "echo", input: {} } }));
-    await expect.poll(() => answers.some((a) => a.type === "event" && (a.params as { data: { event: string } }).data.event === "completed"), { timeout: 30_000 }).toBe(true);
+    await expect
+      .poll(() => answers.some((a) => a.type === "event" && (a.params as { data: { event: string } }).data.event === "completed"), {
+        timeout: 30_000,
+      })
+      .toBe(true);
     expect(answers).toContainEqual(expect.objectContaining({ type: "success", id: 2 }));
     socket.close();
   });

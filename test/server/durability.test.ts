@@ -37,10 +37,14 @@ async function snapshot(client: Client, threadId: string) {
 
 async function until<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs?: number): Promise<T> {
   let last: T | undefined;
-  return pollUntil(async () => {
-    last = await read();
-    return ok(last) ? last : undefined;
-  }, what, { timeoutMs, intervalMs: 50 }).catch((error: Error) => {
+  return pollUntil(
+    async () => {
+      last = await read();
+      return ok(last) ? last : undefined;
+    },
+    what,
+    { timeoutMs, intervalMs: 50 },
+  ).catch((error: Error) => {
     throw new Error(`${error.message}; last: ${JSON.stringify(last)}`);
   });
 }

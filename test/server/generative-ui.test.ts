@@ -17,12 +17,15 @@ const fixture = join(import.meta.dirname, "../fixtures/generative-ui");
 function postWithHost(url: string, path: string, host: string, body: unknown): Promise<{ status: number; text: string }> {
   const target = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: target.hostname, port: target.port, path, method: "POST", headers: { host, "content-type": "application/json" } }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (d: string) => (text += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
-    });
+    const req = http.request(
+      { host: target.hostname, port: target.port, path, method: "POST", headers: { host, "content-type": "application/json" } },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => (text += d));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
     req.on("error", reject);
     req.end(JSON.stringify(body));
   });
@@ -34,7 +37,12 @@ describe("generative UI from langgraph.json", () => {
   let client: Client;
   beforeAll(async () => {
     const manifest = await loadManifest(join(fixture, "langgraph.json"));
-    expect(manifest.ui).toEqual({ defs: { "weather-ui": "./src/ui.tsx" }, cwd: fixture, shared: ["@acme/charts"], source: join(fixture, "langgraph.json") });
+    expect(manifest.ui).toEqual({
+      defs: { "weather-ui": "./src/ui.tsx" },
+      cwd: fixture,
+      shared: ["@acme/charts"],
+      source: join(fixture, "langgraph.json"),
+    });
     app = createApp({ graphs: manifest.graphs, settings: { logLevel: "error" }, ui: manifest.ui });
     url = await app.listen({ port: 0, host: "127.0.0.1" });
     client = new Client({ apiUrl: url, callerOptions: { maxRetries: 0 } });
@@ -150,7 +158,11 @@ describe("generative UI errors", () => {
   });
 
   it("refuses a missing file and one outside the project", async () => {
-    await expect(start({ gone: "./src/missing.tsx" })).rejects.toThrow(/"ui"\."gone": could not bundle \.\/src\/missing\.tsx: Could not resolve "\.\/src\/missing\.tsx"$/);
-    await expect(start({ far: "../../fixtures/graphs.ts" })).rejects.toThrow(/"ui"\."far": \.\.\/\.\.\/fixtures\/graphs\.ts is outside the project directory/);
+    await expect(start({ gone: "./src/missing.tsx" })).rejects.toThrow(
+      /"ui"\."gone": could not bundle \.\/src\/missing\.tsx: Could not resolve "\.\/src\/missing\.tsx"$/,
+    );
+    await expect(start({ far: "../../fixtures/graphs.ts" })).rejects.toThrow(
+      /"ui"\."far": \.\.\/\.\.\/fixtures\/graphs\.ts is outside the project directory/,
+    );
   });
 });

@@ -12,7 +12,6 @@ import { simple, slow } from "../fixtures/graphs.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { createGate, sleep, withCeiling, type Gate } from "../helpers/wait.ts";
 
-
 class SlowSaver extends MemorySaver {
   override async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata): Promise<RunnableConfig> {
     await sleep(100);
@@ -20,7 +19,14 @@ class SlowSaver extends MemorySaver {
   }
 }
 
-const checkpoint = (id: string): Checkpoint => ({ v: 4, id, ts: new Date().toISOString(), channel_values: {}, channel_versions: {}, versions_seen: {} });
+const checkpoint = (id: string): Checkpoint => ({
+  v: 4,
+  id,
+  ts: new Date().toISOString(),
+  channel_values: {},
+  channel_versions: {},
+  versions_seen: {},
+});
 const metadata: CheckpointMetadata = { source: "loop", step: 0, parents: {} };
 const config = (runId: string, threadId = "t1"): RunnableConfig => ({ configurable: { thread_id: threadId, checkpoint_ns: "", run_id: runId } });
 
@@ -35,13 +41,19 @@ describe("fenceRunWrites", () => {
     await inFlight;
 
     await saver.put(config("run-a"), checkpoint("00000000-0000-6000-8000-000000000002"), metadata, {});
-    await saver.putWrites({ configurable: { ...config("run-a").configurable, checkpoint_id: "00000000-0000-6000-8000-000000000001" } }, [["messages", "late"]], "task-1");
+    await saver.putWrites(
+      { configurable: { ...config("run-a").configurable, checkpoint_id: "00000000-0000-6000-8000-000000000001" } },
+      [["messages", "late"]],
+      "task-1",
+    );
     const ids = [];
     for await (const t of saver.list({ configurable: { thread_id: "t1" } })) ids.push([t.checkpoint.id, t.pendingWrites?.length ?? 0]);
     expect(ids).toEqual([["00000000-0000-6000-8000-000000000001", 0]]);
 
     await saver.put(config("run-b"), checkpoint("00000000-0000-6000-8000-000000000003"), metadata, {});
-    expect((await saver.getTuple({ configurable: { thread_id: "t1", checkpoint_ns: "" } }))?.checkpoint.id).toBe("00000000-0000-6000-8000-000000000003");
+    expect((await saver.getTuple({ configurable: { thread_id: "t1", checkpoint_ns: "" } }))?.checkpoint.id).toBe(
+      "00000000-0000-6000-8000-000000000003",
+    );
   });
 
   it("resolves at once for a saver it does not wrap, or a run with nothing under way", async () => {
@@ -145,7 +157,8 @@ describe("rollback and thread deletion while a run still has a checkpoint to wri
     await expect(client.runs.get(thread.thread_id, run.run_id)).rejects.toThrow("HTTP 404");
     const saver = persistence.checkpointer;
     const left = [];
-    for await (const tuple of saver.list({ configurable: { thread_id: thread.thread_id } })) left.push((tuple.metadata as { run_id?: string } | undefined)?.run_id);
+    for await (const tuple of saver.list({ configurable: { thread_id: thread.thread_id } }))
+      left.push((tuple.metadata as { run_id?: string } | undefined)?.run_id);
     expect(left.filter((id) => id === run.run_id)).toEqual([]);
   });
 

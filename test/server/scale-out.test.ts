@@ -23,10 +23,14 @@ interface Proc {
 
 function startProcess(uri: string): Promise<Proc> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, "bin/skeino.mjs"), "serve", "--config", manifest, "--port", "0", "--postgres-uri", uri, "--workers", "4", "--log-level", "error"], {
-      env: { ...process.env, SCALE_OUT_EXEC_URI: uri, SKEINO_REAPER_INTERVAL_MS: "500", SKEINO_POLL_INTERVAL_MS: "100" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(root, "bin/skeino.mjs"), "serve", "--config", manifest, "--port", "0", "--postgres-uri", uri, "--workers", "4", "--log-level", "error"],
+      {
+        env: { ...process.env, SCALE_OUT_EXEC_URI: uri, SKEINO_REAPER_INTERVAL_MS: "500", SKEINO_POLL_INTERVAL_MS: "100" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     const stderr: string[] = [];
     let out = "";
     child.stderr?.on("data", (d: Buffer) => stderr.push(d.toString()));
@@ -102,11 +106,16 @@ describe("several skeino processes on one database", () => {
             // holds at least one (9 > 2 x 4), and it cannot end in the moment
             // between seeing it and the kill. (The short runs can.)
             const longThreads = await Promise.all(Array.from({ length: 9 }, () => procs[0].client.threads.create({ metadata: { scale: "long" } })));
-            const longRuns = await Promise.all(longThreads.map((t, k) => procs[k % 3].client.runs.create(t.thread_id, "counted", { input: { sleep: 4000 } })));
+            const longRuns = await Promise.all(
+              longThreads.map((t, k) => procs[k % 3].client.runs.create(t.thread_id, "counted", { input: { sleep: 4000 } })),
+            );
             const longIds = longRuns.map((r) => r.run_id);
             let holding = 0;
             for (let w = 0; w < 3000 && holding === 0; w++) {
-              const { rows } = await sql.query("SELECT count(*)::int AS n FROM node_exec WHERE pid = $1 AND ended_at IS NULL AND run_id = ANY($2)", [victim.child.pid, longIds]);
+              const { rows } = await sql.query("SELECT count(*)::int AS n FROM node_exec WHERE pid = $1 AND ended_at IS NULL AND run_id = ANY($2)", [
+                victim.child.pid,
+                longIds,
+              ]);
               holding = rows[0].n;
               if (holding === 0) await sleep(10);
             }
@@ -142,7 +151,8 @@ describe("several skeino processes on one database", () => {
     expect(twice.rows).toEqual([]);
 
     // No two runs of one thread overlapped.
-    const execs = (await sql.query("SELECT run_id, thread_id, pid, started_at, ended_at FROM node_exec ORDER BY thread_id, started_at")).rows as Array<{
+    const execs = (await sql.query("SELECT run_id, thread_id, pid, started_at, ended_at FROM node_exec ORDER BY thread_id, started_at"))
+      .rows as Array<{
       run_id: string;
       thread_id: string;
       pid: number;
@@ -158,7 +168,9 @@ describe("several skeino processes on one database", () => {
     }
 
     // The killed process's unfinished runs were recovered: settled with the policy's message.
-    const orphans = (await sql.query("SELECT DISTINCT run_id FROM node_exec WHERE pid = $1 AND ended_at IS NULL", [killedPid])).rows.map((r) => r.run_id as string);
+    const orphans = (await sql.query("SELECT DISTINCT run_id FROM node_exec WHERE pid = $1 AND ended_at IS NULL", [killedPid])).rows.map(
+      (r) => r.run_id as string,
+    );
     expect(orphans.length).toBeGreaterThan(0);
     for (const runId of orphans) {
       const { rows } = await sql.query("SELECT status, error FROM app_runs WHERE run_id = $1", [runId]);
@@ -168,7 +180,9 @@ describe("several skeino processes on one database", () => {
 
     // One more run per thread; then every thread is idle.
     const alive = procs.filter((p) => p.alive);
-    await Promise.all(threads.map((t, i) => alive[i % alive.length].client.runs.wait(t.thread_id, "counted", { input: { sleep: 1 }, multitaskStrategy: "enqueue" })));
+    await Promise.all(
+      threads.map((t, i) => alive[i % alive.length].client.runs.wait(t.thread_id, "counted", { input: { sleep: 1 }, multitaskStrategy: "enqueue" })),
+    );
     const final = await Promise.all(threads.map((t) => alive[0].client.threads.get(t.thread_id)));
     expect(final.map((t) => t.status)).toEqual(threads.map(() => "idle"));
   }, 180_000);

@@ -34,7 +34,10 @@ describe.each(BACKENDS)("a run ending before its request looks it up (%s)", (bac
   }
 
   it("stateless /runs/wait still answers the run's output", async () => {
-    const output = await holding((threadId) => threadId === undefined, () => server.client.runs.wait(null, "simple", { input: { messages: ["s"] } }));
+    const output = await holding(
+      (threadId) => threadId === undefined,
+      () => server.client.runs.wait(null, "simple", { input: { messages: ["s"] } }),
+    );
     expect(output).toEqual({ messages: ["s", "a", "b"], count: 2 });
   });
 
@@ -49,7 +52,10 @@ describe.each(BACKENDS)("a run ending before its request looks it up (%s)", (bac
 
   it("a thread's /runs/wait still answers the interrupt the run ended on", async () => {
     const thread = await server.client.threads.create();
-    const output = await holding((threadId) => threadId === thread.thread_id, () => server.client.runs.wait(thread.thread_id, "approval", { input: {} }));
+    const output = await holding(
+      (threadId) => threadId === thread.thread_id,
+      () => server.client.runs.wait(thread.thread_id, "approval", { input: {} }),
+    );
     expect(output).toMatchObject({ __interrupt__: [{ value: { question: "approve?" } }] });
   });
 

@@ -35,7 +35,9 @@ async function agent(state: typeof MessagesAnnotation.State, config: LangGraphRu
     };
   }
   const words = question.split(/\s+/).filter(Boolean).length;
-  return { messages: [await say(`You said "${question}" (${words} word${words === 1 ? "" : "s"}). Ask me what time it is to see a tool call.`, config)] };
+  return {
+    messages: [await say(`You said "${question}" (${words} word${words === 1 ? "" : "s"}). Ask me what time it is to see a tool call.`, config)],
+  };
 }
 
 const clock = tool(async () => new Date().toISOString().slice(11, 16) + " UTC", {

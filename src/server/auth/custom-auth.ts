@@ -68,12 +68,16 @@ export class CustomAuth {
     const source = options.source ?? "auth";
     this.handlers = options.handler["~handlerCache"];
     if (typeof this.handlers.authenticate !== "function") {
-      throw new ConfigError(`${source}: the Auth object has no authenticate handler, so no request could be authorized. Add new Auth().authenticate(async (request) => ...)`);
+      throw new ConfigError(
+        `${source}: the Auth object has no authenticate handler, so no request could be authorized. Add new Auth().authenticate(async (request) => ...)`,
+      );
     }
     const keys = validKeys();
     for (const [key, handler] of Object.entries(this.handlers.callbacks ?? {})) {
       if (!keys.has(key)) {
-        throw new ConfigError(`${source}: Auth.on(${JSON.stringify(key)}) names no event; use "*", a resource (${Object.keys(AUTH_ACTIONS).join(", ")}), "resource:action" or "*:action"`);
+        throw new ConfigError(
+          `${source}: Auth.on(${JSON.stringify(key)}) names no event; use "*", a resource (${Object.keys(AUTH_ACTIONS).join(", ")}), "resource:action" or "*:action"`,
+        );
       }
       if (typeof handler !== "function") throw new ConfigError(`${source}: the handler of Auth.on(${JSON.stringify(key)}) is not a function`);
     }
@@ -124,7 +128,9 @@ export class CustomAuth {
         },
       };
     }
-    this.log.error("the authenticate handler returned neither a string nor an object with a string identity; answering 401", { got: typeName(response) });
+    this.log.error("the authenticate handler returned neither a string nor an object with a string identity; answering 401", {
+      got: typeName(response),
+    });
     throw unauthorized("Unauthorized: the server's authenticate handler returned no identity");
   }
 

@@ -20,7 +20,8 @@ export function describeFilterProblem(filter: object): string | undefined {
     }
     const operators = Object.keys(condition);
     const unknown = operators.filter((op) => op !== "$eq" && op !== "$contains");
-    if (unknown.length > 0) return `filter key "${key}" uses unknown operator ${unknown.map((op) => JSON.stringify(op)).join(", ")} (supported: $eq, $contains)`;
+    if (unknown.length > 0)
+      return `filter key "${key}" uses unknown operator ${unknown.map((op) => JSON.stringify(op)).join(", ")} (supported: $eq, $contains)`;
     if (operators.length === 0) return `filter key "${key}" is an empty object: use {$eq: value} or {$contains: value}`;
     const { $eq, $contains } = condition as { $eq?: unknown; $contains?: unknown };
     if ("$eq" in condition && !isScalar($eq)) return `filter key "${key}": $eq takes a string, number, boolean or null`;

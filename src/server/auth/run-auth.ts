@@ -19,7 +19,8 @@ export function withoutAuthKeys<T extends JsonObject | undefined>(configurable: 
 /** Stamps the caller onto a run's configurable; `user_id` falls back to the identity. */
 export function stampAuthUser(configurable: JsonObject, context: AuthContext | undefined): void {
   if (!context) return;
-  const userId = typeof context.user.identity === "string" ? context.user.identity : typeof context.user.id === "string" ? context.user.id : undefined;
+  const userId =
+    typeof context.user.identity === "string" ? context.user.identity : typeof context.user.id === "string" ? context.user.id : undefined;
   configurable.langgraph_auth_user = context.user;
   configurable.langgraph_auth_user_id = userId;
   configurable.langgraph_auth_permissions = context.scopes;

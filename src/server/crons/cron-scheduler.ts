@@ -74,7 +74,8 @@ export class CronScheduler {
       if (claimed.length < batch || this.stopped) break;
     }
     const stale = await this.store.staleFirings(new Date(Date.now() - this.options.claimTimeoutMs), batch);
-    if (stale.length > 0) this.log.warn("firing cron runs whose claimer stopped", { firings: stale.map((s) => `${s.cron.cron_id}@${s.firing.due_at}`) });
+    if (stale.length > 0)
+      this.log.warn("firing cron runs whose claimer stopped", { firings: stale.map((s) => `${s.cron.cron_id}@${s.firing.due_at}`) });
     await this.fireAll(stale);
     return fired + stale.length;
   }

@@ -35,9 +35,22 @@ export const PAYLOAD_FIELDS = [
 
 type PayloadField = (typeof PAYLOAD_FIELDS)[number];
 
-export type CronCreateBody = { assistant_id: string; schedule: string; timezone?: string | null; end_time?: string | null; enabled?: boolean; on_run_completed?: OnRunCompleted } & Partial<Record<PayloadField, unknown>>;
+export type CronCreateBody = {
+  assistant_id: string;
+  schedule: string;
+  timezone?: string | null;
+  end_time?: string | null;
+  enabled?: boolean;
+  on_run_completed?: OnRunCompleted;
+} & Partial<Record<PayloadField, unknown>>;
 
-export type CronUpdateBody = { schedule?: string; timezone?: string | null; end_time?: string | null; enabled?: boolean; on_run_completed?: OnRunCompleted } & Partial<Record<PayloadField, unknown>>;
+export type CronUpdateBody = {
+  schedule?: string;
+  timezone?: string | null;
+  end_time?: string | null;
+  enabled?: boolean;
+  on_run_completed?: OnRunCompleted;
+} & Partial<Record<PayloadField, unknown>>;
 
 export interface CronSearchBody {
   assistant_id?: string;
@@ -66,7 +79,10 @@ function pickPayload(body: Partial<Record<PayloadField, unknown>>): JsonObject {
 function parseEndTime(value: string | null | undefined): string | null | undefined {
   if (value === undefined || value === null) return value;
   const ms = parseStrictIsoDate(value);
-  if (ms === undefined) throw unprocessable(`Invalid 'end_time': ${JSON.stringify(value)} is not a valid ISO 8601 date-time in the years 1970-9999 (e.g. "2027-01-31T18:00:00Z")`);
+  if (ms === undefined)
+    throw unprocessable(
+      `Invalid 'end_time': ${JSON.stringify(value)} is not a valid ISO 8601 date-time in the years 1970-9999 (e.g. "2027-01-31T18:00:00Z")`,
+    );
   return new Date(ms).toISOString();
 }
 
@@ -141,12 +157,16 @@ export class CronService {
     if (Object.keys(value.metadata).length > 0) payload.metadata = value.metadata;
     if (assistant.metadata.created_by !== "system") {
       const assistantFilter = await this.authorize(caller, "assistants:read", { assistant_id: assistant.assistant_id });
-      if (!matchesFilter(assistant.metadata, assistantFilter)) throw notFound(`No assistant found for "${assistant.assistant_id}". Make sure the assistant ID is for a valid assistant or a valid graph ID.`);
+      if (!matchesFilter(assistant.metadata, assistantFilter))
+        throw notFound(
+          `No assistant found for "${assistant.assistant_id}". Make sure the assistant ID is for a valid assistant or a valid graph ID.`,
+        );
     }
     if (threadId === null) return;
     const thread = await this.metadata.threads.get(threadId);
     const readFilter = thread ? await this.authorize(caller, "threads:read", { thread_id: threadId }) : undefined;
-    if (!thread || !matchesFilter(thread.metadata, readFilter) || !matchesFilter(thread.metadata, runFilter)) throw notFound(`Thread with ID ${threadId} not found`);
+    if (!thread || !matchesFilter(thread.metadata, readFilter) || !matchesFilter(thread.metadata, runFilter))
+      throw notFound(`Thread with ID ${threadId} not found`);
   }
 
   /**
@@ -255,7 +275,13 @@ export class CronService {
 
   /** The `crons:search` handler's filter, as the containment the stores apply in their WHERE clause. */
   private async searchFilter(caller: AuthContext | undefined, body: CronSearchBody): Promise<JsonObject | undefined> {
-    const value = { assistant_id: body.assistant_id ?? null, thread_id: body.thread_id ?? null, limit: body.limit ?? null, offset: body.offset ?? null, metadata: body.metadata ?? null };
+    const value = {
+      assistant_id: body.assistant_id ?? null,
+      thread_id: body.thread_id ?? null,
+      limit: body.limit ?? null,
+      offset: body.offset ?? null,
+      metadata: body.metadata ?? null,
+    };
     const filter = await this.authorize(caller, "crons:search", value);
     return filter ? filterToContainment(filter) : undefined;
   }
@@ -336,7 +362,12 @@ export class CronService {
     };
     try {
       // The run acts as the cron's owner (langgraph_auth_user_id in its config).
-      const run = await this.runs.create(cron.thread_id ?? undefined, body, {}, { runId, statelessThreadId, caller: { context: ownerContext(cron.user_id) } });
+      const run = await this.runs.create(
+        cron.thread_id ?? undefined,
+        body,
+        {},
+        { runId, statelessThreadId, caller: { context: ownerContext(cron.user_id) } },
+      );
       await this.store.settleFiring(cron.cron_id, firing.due_at, { status: "started", run_id: run.run_id, thread_id: run.thread_id });
       return "started";
     } catch (error) {

@@ -12,7 +12,9 @@ const daysIn = (year: number, month: number) => new Date(Date.UTC(year, month, 0
 export function parseStrictIsoDate(text: string): number | undefined {
   const m = ISO.exec(text.trim());
   if (!m) return undefined;
-  const [year, month, day, hour = 0, minute = 0, second = 0] = [m[1], m[2], m[3], m[4], m[5], m[6]].map((v) => (v === undefined ? undefined : Number(v))) as number[];
+  const [year, month, day, hour = 0, minute = 0, second = 0] = [m[1], m[2], m[3], m[4], m[5], m[6]].map((v) =>
+    v === undefined ? undefined : Number(v),
+  ) as number[];
   if (year < 1970 || month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return undefined;
   if (hour > 23 || minute > 59 || second > 59) return undefined;
   const withZone = m[7] || !m[4] ? text.trim() : `${text.trim()}Z`;

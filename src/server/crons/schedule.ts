@@ -22,10 +22,14 @@ export function isKnownTimezone(zone: string): boolean {
 function compile(spec: ScheduleSpec): Cron {
   const fields = spec.schedule.trim().split(/\s+/);
   if (fields.length !== 5 && fields.length !== 6) {
-    throw unprocessable(`Invalid 'schedule': ${JSON.stringify(spec.schedule)} has ${fields.length} field${fields.length === 1 ? "" : "s"}; expected 5 (minute hour day-of-month month day-of-week), or 6 with leading seconds`);
+    throw unprocessable(
+      `Invalid 'schedule': ${JSON.stringify(spec.schedule)} has ${fields.length} field${fields.length === 1 ? "" : "s"}; expected 5 (minute hour day-of-month month day-of-week), or 6 with leading seconds`,
+    );
   }
   if (spec.timezone != null && !isKnownTimezone(spec.timezone)) {
-    throw unprocessable(`Invalid 'timezone': ${JSON.stringify(spec.timezone)} is not an IANA timezone (e.g. "Europe/Paris", "America/New_York", "UTC")`);
+    throw unprocessable(
+      `Invalid 'timezone': ${JSON.stringify(spec.timezone)} is not an IANA timezone (e.g. "Europe/Paris", "America/New_York", "UTC")`,
+    );
   }
   try {
     // paused: croner must never start a timer of its own; we only ask it for dates.

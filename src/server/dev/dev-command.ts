@@ -74,7 +74,12 @@ export async function runDev(flags: ParsedFlags<"dev">): Promise<number> {
  * last good version yet) it says where and waits for an edit of the manifest
  * or a file the graphs import, then tries again. Usage errors still end it.
  */
-async function startWhenLoadable<T>(start: () => Promise<T>, modules: ModuleReloader, projectDir: string, stopRequested: Promise<string>): Promise<T | undefined> {
+async function startWhenLoadable<T>(
+  start: () => Promise<T>,
+  modules: ModuleReloader,
+  projectDir: string,
+  stopRequested: Promise<string>,
+): Promise<T | undefined> {
   for (;;) {
     try {
       return await start();

@@ -142,13 +142,22 @@ export class GraphReloader {
       const durationMs = Math.round(performance.now() - started);
       this.status.generation += 1;
       this.status.error = null;
-      this.status.last_reload = { at: new Date().toISOString(), graphs, files: files.map((f) => relative(this.projectDir, f)), duration_ms: durationMs };
-      this.options.print(`reloaded: ${graphs.join(", ")} (${durationMs} ms)${change.removed.length ? `; removed: ${change.removed.join(", ")}` : ""}`);
+      this.status.last_reload = {
+        at: new Date().toISOString(),
+        graphs,
+        files: files.map((f) => relative(this.projectDir, f)),
+        duration_ms: durationMs,
+      };
+      this.options.print(
+        `reloaded: ${graphs.join(", ")} (${durationMs} ms)${change.removed.length ? `; removed: ${change.removed.join(", ")}` : ""}`,
+      );
       this.options.onReload?.({ generation: this.status.generation, graphs, files: this.status.last_reload.files, durationMs });
       const shape = restartKeys(manifest.path);
       if (shape !== this.shapeOfServer) {
         this.shapeOfServer = shape;
-        this.options.warn(`skeino dev: ${RESTART_KEYS.join(", ")} changed in ${relative(this.projectDir, manifest.path)}; they apply when you restart skeino dev`);
+        this.options.warn(
+          `skeino dev: ${RESTART_KEYS.join(", ")} changed in ${relative(this.projectDir, manifest.path)}; they apply when you restart skeino dev`,
+        );
       }
     } catch (error) {
       for (const [key, value] of Object.entries(restoreEnv)) process.env[key] ??= value;

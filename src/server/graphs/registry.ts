@@ -86,7 +86,10 @@ export const systemAssistantId = (graphId: string): string => {
 };
 
 const isCompiled = (value: unknown): value is CompiledGraph =>
-  typeof value === "object" && value !== null && typeof (value as CompiledGraph).getState === "function" && typeof (value as CompiledGraph).stream === "function";
+  typeof value === "object" &&
+  value !== null &&
+  typeof (value as CompiledGraph).getState === "function" &&
+  typeof (value as CompiledGraph).stream === "function";
 
 const isUncompiled = (value: unknown): value is UncompiledGraph =>
   typeof value === "object" && value !== null && typeof (value as UncompiledGraph).compile === "function" && !isCompiled(value);

@@ -53,7 +53,13 @@ export class Access {
    * exists, must pass the filter, else `miss()`. A thread that does not
    * exist is left to the route's own 404.
    */
-  async thread(request: Caller, event: AuthEvent, value: Record<string, unknown>, threadId: string, miss: () => Error = () => threadNotFound(threadId)): Promise<void> {
+  async thread(
+    request: Caller,
+    event: AuthEvent,
+    value: Record<string, unknown>,
+    threadId: string,
+    miss: () => Error = () => threadNotFound(threadId),
+  ): Promise<void> {
     const filter = await this.check(request, event, value);
     if (!filter) return;
     const thread = await this.ctx.persistence.metadata.threads.get(threadId);
@@ -61,7 +67,13 @@ export class Access {
   }
 
   /** Like thread(), for an assistant (a graph id resolves to its system assistant). */
-  async assistant(request: Caller, event: AuthEvent, value: Record<string, unknown>, assistantId: string, miss: () => HttpError = assistantNotFound): Promise<void> {
+  async assistant(
+    request: Caller,
+    event: AuthEvent,
+    value: Record<string, unknown>,
+    assistantId: string,
+    miss: () => HttpError = assistantNotFound,
+  ): Promise<void> {
     const filter = await this.check(request, event, value);
     if (!filter) return;
     const assistant = await this.ctx.persistence.metadata.assistants.get(this.ctx.runs.resolveAssistantId(assistantId));
@@ -94,7 +106,9 @@ export class Access {
     // system assistant is everyone's, as on the reference.
     const assistant = await this.ctx.persistence.metadata.assistants.get(this.ctx.runs.resolveAssistantId(body.assistant_id));
     if (assistant && assistant.metadata.created_by !== "system") {
-      await this.assistant(request, "assistants:read", { assistant_id: assistant.assistant_id }, assistant.assistant_id, () => assistantHidden(body.assistant_id));
+      await this.assistant(request, "assistants:read", { assistant_id: assistant.assistant_id }, assistant.assistant_id, () =>
+        assistantHidden(body.assistant_id),
+      );
     }
     return { body: { ...body, metadata: value.metadata ?? {} }, caller: { context: request.auth, filter } };
   }

@@ -29,14 +29,34 @@ export async function assistantRoutes(app: FastifyInstance, ctx: ServerContext):
     return assistant;
   };
 
-  app.post<{ Body: { graph_id: string; assistant_id?: string; config?: RunnableConfigRecord; context?: JsonObject; metadata?: JsonObject; if_exists?: "raise" | "do_nothing"; name?: string; description?: string | null } }>(
+  app.post<{
+    Body: {
+      graph_id: string;
+      assistant_id?: string;
+      config?: RunnableConfigRecord;
+      context?: JsonObject;
+      metadata?: JsonObject;
+      if_exists?: "raise" | "do_nothing";
+      name?: string;
+      description?: string | null;
+    };
+  }>(
     "/assistants",
     {
       schema: {
         body: {
           type: "object",
           required: ["graph_id"],
-          properties: { graph_id: { type: "string", minLength: 1 }, assistant_id: uuid, config, context: objOrNull, metadata: objOrNull, if_exists: ifExists, name: { type: "string" }, description: { type: ["string", "null"] } },
+          properties: {
+            graph_id: { type: "string", minLength: 1 },
+            assistant_id: uuid,
+            config,
+            context: objOrNull,
+            metadata: objOrNull,
+            if_exists: ifExists,
+            name: { type: "string" },
+            description: { type: ["string", "null"] },
+          },
         },
       },
     },
@@ -86,19 +106,28 @@ export async function assistantRoutes(app: FastifyInstance, ctx: ServerContext):
     },
   } as const;
 
-  app.post<{ Body: { graph_id?: string; name?: string; metadata?: JsonObject; limit?: number; offset?: number; sort_by?: "assistant_id" | "graph_id" | "name" | "created_at" | "updated_at"; sort_order?: "asc" | "desc"; select?: string[] } | undefined }>(
-    "/assistants/search",
-    { schema: { body: searchBody } },
-    async (request, reply) => {
-      const b = request.body ?? {};
-      const page = { limit: b.limit ?? 10, offset: b.offset ?? 0 };
-      const authFilter = await access.condition(request, "assistants:search", { graph_id: b.graph_id, metadata: b.metadata, ...page });
-      const { items, total } = await store.search({ ...b, ...page, authFilter });
-      reply.header("x-pagination-total", String(total));
-      if (items.length === page.limit && page.offset + page.limit < total) reply.header("x-pagination-next", String(page.offset + page.limit));
-      return b.select?.length ? items.map((a) => pick(a, b.select as string[])) : items;
-    },
-  );
+  app.post<{
+    Body:
+      | {
+          graph_id?: string;
+          name?: string;
+          metadata?: JsonObject;
+          limit?: number;
+          offset?: number;
+          sort_by?: "assistant_id" | "graph_id" | "name" | "created_at" | "updated_at";
+          sort_order?: "asc" | "desc";
+          select?: string[];
+        }
+      | undefined;
+  }>("/assistants/search", { schema: { body: searchBody } }, async (request, reply) => {
+    const b = request.body ?? {};
+    const page = { limit: b.limit ?? 10, offset: b.offset ?? 0 };
+    const authFilter = await access.condition(request, "assistants:search", { graph_id: b.graph_id, metadata: b.metadata, ...page });
+    const { items, total } = await store.search({ ...b, ...page, authFilter });
+    reply.header("x-pagination-total", String(total));
+    if (items.length === page.limit && page.offset + page.limit < total) reply.header("x-pagination-next", String(page.offset + page.limit));
+    return b.select?.length ? items.map((a) => pick(a, b.select as string[])) : items;
+  });
 
   app.post<{ Body: { graph_id?: string; name?: string; metadata?: JsonObject } | undefined }>(
     "/assistants/count",
@@ -110,19 +139,38 @@ export async function assistantRoutes(app: FastifyInstance, ctx: ServerContext):
     },
   );
 
-  app.get<{ Params: { assistant_id: string } }>("/assistants/:assistant_id", { schema: { params: idParams } }, async (request) => load(request, request.params.assistant_id));
+  app.get<{ Params: { assistant_id: string } }>("/assistants/:assistant_id", { schema: { params: idParams } }, async (request) =>
+    load(request, request.params.assistant_id),
+  );
 
   app.patch<{ Params: { assistant_id: string }; Body: AssistantPatch | undefined }>(
     "/assistants/:assistant_id",
     {
       schema: {
         params: idParams,
-        body: { type: "object", properties: { graph_id: { type: "string" }, config, context: obj, metadata: obj, name: { type: "string" }, description: { type: ["string", "null"] } } },
+        body: {
+          type: "object",
+          properties: {
+            graph_id: { type: "string" },
+            config,
+            context: obj,
+            metadata: obj,
+            name: { type: "string" },
+            description: { type: ["string", "null"] },
+          },
+        },
       },
     },
     async (request) => {
       const b = request.body ?? {};
-      const value = { assistant_id: request.params.assistant_id, graph_id: b.graph_id, config: b.config, metadata: b.metadata ? { ...b.metadata } : undefined, name: b.name, description: b.description };
+      const value = {
+        assistant_id: request.params.assistant_id,
+        graph_id: b.graph_id,
+        config: b.config,
+        metadata: b.metadata ? { ...b.metadata } : undefined,
+        name: b.name,
+        description: b.description,
+      };
       await access.assistant(request, "assistants:update", value, request.params.assistant_id);
       if (b.graph_id !== undefined) assertGraph(b.graph_id);
       const updated = await store.patch(resolve(request.params.assistant_id), { ...b, ...(value.metadata ? { metadata: value.metadata } : {}) });
@@ -157,7 +205,12 @@ export async function assistantRoutes(app: FastifyInstance, ctx: ServerContext):
     "/assistants/:assistant_id/latest",
     { schema: { params: idParams, body: { type: "object", required: ["version"], properties: { version: assistantVersion } } } },
     async (request) => {
-      await access.assistant(request, "assistants:update", { assistant_id: request.params.assistant_id, version: request.body.version }, request.params.assistant_id);
+      await access.assistant(
+        request,
+        "assistants:update",
+        { assistant_id: request.params.assistant_id, version: request.body.version },
+        request.params.assistant_id,
+      );
       const result = await store.setLatest(resolve(request.params.assistant_id), request.body.version);
       if (result === "no-assistant") throw assistantNotFound();
       if (result === "no-version") throw notFound("Assistant version not found");

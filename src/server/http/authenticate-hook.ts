@@ -4,7 +4,14 @@
 import type { FastifyInstance } from "fastify";
 import type { CustomAuth } from "../auth/custom-auth.ts";
 import type { AuthContext } from "../auth/types.ts";
-import { AUTH_CONTEXT_HEADER, STUDIO_TOKEN_HEADER, decodeAuthContext, isPublicRequest, resolveAuthContext, toFetchRequest } from "../auth/request-auth.ts";
+import {
+  AUTH_CONTEXT_HEADER,
+  STUDIO_TOKEN_HEADER,
+  decodeAuthContext,
+  isPublicRequest,
+  resolveAuthContext,
+  toFetchRequest,
+} from "../auth/request-auth.ts";
 import { unauthorized } from "../errors.ts";
 
 declare module "fastify" {

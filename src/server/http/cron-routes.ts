@@ -40,14 +40,32 @@ const cronUpdate = { type: "object", properties: payloadProperties } as const;
 
 const cronIdParams = { type: "object", required: ["cron_id"], properties: { cron_id: uuid } } as const;
 
-const CRON_SELECT = ["cron_id", "assistant_id", "thread_id", "end_time", "schedule", "created_at", "updated_at", "user_id", "payload", "next_run_date", "metadata", "now", "timezone", "enabled", "on_run_completed"];
+const CRON_SELECT = [
+  "cron_id",
+  "assistant_id",
+  "thread_id",
+  "end_time",
+  "schedule",
+  "created_at",
+  "updated_at",
+  "user_id",
+  "payload",
+  "next_run_date",
+  "metadata",
+  "now",
+  "timezone",
+  "enabled",
+  "on_run_completed",
+];
 
 const filterProperties = { assistant_id: { type: "string", minLength: 1 }, thread_id: uuid, metadata: objOrNull } as const;
 
 export async function cronRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
   const crons = ctx.crons;
 
-  app.post<{ Body: CronCreateBody }>("/runs/crons", { schema: { body: cronCreate } }, async (request) => crons.create(undefined, request.body, request.auth));
+  app.post<{ Body: CronCreateBody }>("/runs/crons", { schema: { body: cronCreate } }, async (request) =>
+    crons.create(undefined, request.body, request.auth),
+  );
 
   app.post<{ Params: { thread_id: string }; Body: CronCreateBody }>(
     "/threads/:thread_id/runs/crons",
@@ -61,7 +79,9 @@ export async function cronRoutes(app: FastifyInstance, ctx: ServerContext): Prom
     async (request) => crons.update(request.params.cron_id, request.body ?? {}, request.auth),
   );
 
-  app.get<{ Params: { cron_id: string } }>("/runs/crons/:cron_id", { schema: { params: cronIdParams } }, async (request) => crons.get(request.params.cron_id, request.auth));
+  app.get<{ Params: { cron_id: string } }>("/runs/crons/:cron_id", { schema: { params: cronIdParams } }, async (request) =>
+    crons.get(request.params.cron_id, request.auth),
+  );
 
   app.delete<{ Params: { cron_id: string } }>("/runs/crons/:cron_id", { schema: { params: cronIdParams } }, async (request, reply) => {
     await crons.delete(request.params.cron_id, request.auth);
@@ -117,4 +137,3 @@ export async function cronRoutes(app: FastifyInstance, ctx: ServerContext): Prom
     async (request) => ({ next_run_dates: crons.preview(request.body.schedule, request.body.timezone, request.body.count ?? 5) }),
   );
 }
-

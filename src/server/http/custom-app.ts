@@ -11,7 +11,15 @@ import { Hono, type Context } from "hono";
 import { serve, type ServerType } from "@hono/node-server";
 import type { CustomAuth } from "../auth/custom-auth.ts";
 import type { AuthContext } from "../auth/types.ts";
-import { AUTH_CONTEXT_HEADER, INTERNAL_HEADER_PREFIX, STUDIO_TOKEN_HEADER, encodeAuthContext, isPublicRequest, resolveAuthContext, toFetchRequest } from "../auth/request-auth.ts";
+import {
+  AUTH_CONTEXT_HEADER,
+  INTERNAL_HEADER_PREFIX,
+  STUDIO_TOKEN_HEADER,
+  encodeAuthContext,
+  isPublicRequest,
+  resolveAuthContext,
+  toFetchRequest,
+} from "../auth/request-auth.ts";
 import { HttpError } from "../errors.ts";
 import { socketCredentials } from "./socket-credentials.ts";
 
@@ -103,8 +111,15 @@ export class CustomAppFront {
       (error: unknown) => {
         const status = error instanceof HttpError ? error.status : 500;
         const message = error instanceof HttpError ? error.message : "Authentication failed";
-        const extra = error instanceof HttpError && error.headers ? Object.entries(error.headers).map(([k, v]) => `${k}: ${String(v)}\r\n`).join("") : "";
-        socket.end(`HTTP/1.1 ${status} ${status === 401 ? "Unauthorized" : status === 403 ? "Forbidden" : "Error"}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(message)}\r\nconnection: close\r\n${extra}\r\n${message}`);
+        const extra =
+          error instanceof HttpError && error.headers
+            ? Object.entries(error.headers)
+                .map(([k, v]) => `${k}: ${String(v)}\r\n`)
+                .join("")
+            : "";
+        socket.end(
+          `HTTP/1.1 ${status} ${status === 401 ? "Unauthorized" : status === 403 ? "Forbidden" : "Error"}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(message)}\r\nconnection: close\r\n${extra}\r\n${message}`,
+        );
       },
     );
   }

@@ -10,7 +10,7 @@ import type { Logger } from "../logger.ts";
 function describeValidation(error: FastifyError): string {
   const where = error.validationContext ?? "body";
   const parts = (error.validation ?? []).map((v) => {
-    const field = v.instancePath ? v.instancePath.slice(1).replace(/\//g, ".") : (v.params as { missingProperty?: string }).missingProperty ?? "";
+    const field = v.instancePath ? v.instancePath.slice(1).replace(/\//g, ".") : ((v.params as { missingProperty?: string }).missingProperty ?? "");
     const path = field ? `${where === "body" ? "" : where + " "}'${field}'` : where;
     return `${path} ${v.message ?? "is invalid"}`;
   });
@@ -61,7 +61,10 @@ export function installErrorHandler(app: FastifyInstance, log: Logger, explainBa
     void reply.status(status).type("text/plain; charset=utf-8").send(message);
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).type("text/plain; charset=utf-8").send(`Not found: ${request.method} ${request.url.split("?")[0]}`);
+    void reply
+      .status(404)
+      .type("text/plain; charset=utf-8")
+      .send(`Not found: ${request.method} ${request.url.split("?")[0]}`);
   });
 }
 
@@ -72,7 +75,8 @@ export function installErrorHandler(app: FastifyInstance, log: Logger, explainBa
  */
 export function frameworkErrorReply(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
   const status = typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
-  const message = error.code === "FST_ERR_MAX_PARAM_LENGTH" ? "URI too long: a path segment is longer than this server accepts" : `Bad request: ${error.message}`;
+  const message =
+    error.code === "FST_ERR_MAX_PARAM_LENGTH" ? "URI too long: a path segment is longer than this server accepts" : `Bad request: ${error.message}`;
   void reply.status(status).type("text/plain; charset=utf-8").send(message);
 }
 
@@ -90,7 +94,9 @@ export function plainClientError(error: NodeJS.ErrnoException, socket: Duplex): 
   }
   const body = Buffer.from(message, "utf8");
   if (socket.writable) {
-    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${message}`);
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${message}`,
+    );
   } else {
     socket.destroy(error);
   }

@@ -17,7 +17,14 @@ export async function internalRoutes(app: FastifyInstance, ctx: ServerContext): 
   const flag = { type: "boolean" } as const;
   app.post<{ Body: TruncateBody | undefined }>(
     "/internal/truncate",
-    { schema: { body: { type: "object", properties: { runs: flag, threads: flag, assistants: flag, checkpointer: flag, checkpoint: flag, store: flag, crons: flag } } } },
+    {
+      schema: {
+        body: {
+          type: "object",
+          properties: { runs: flag, threads: flag, assistants: flag, checkpointer: flag, checkpoint: flag, store: flag, crons: flag },
+        },
+      },
+    },
     async (request) => {
       const b = request.body ?? {};
       const { metadata, checkpoints, store } = ctx.persistence;

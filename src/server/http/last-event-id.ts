@@ -13,7 +13,9 @@ export function parseLastEventId(header: string | string[] | undefined): string 
   if (text === "") return undefined;
   const value = INTEGER.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(value) || value < -1) {
-    throw unprocessable(`Invalid Last-Event-ID header ${JSON.stringify(text.slice(0, 40))}: expected an event id this server sent (an integer from -1 to ${Number.MAX_SAFE_INTEGER})`);
+    throw unprocessable(
+      `Invalid Last-Event-ID header ${JSON.stringify(text.slice(0, 40))}: expected an event id this server sent (an integer from -1 to ${Number.MAX_SAFE_INTEGER})`,
+    );
   }
   return String(value);
 }

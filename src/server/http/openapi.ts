@@ -46,7 +46,8 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
       // then redirects to itself forever. Answer that redirect here, query kept.
       onRequest: async (request, reply) => {
         const [path, query] = splitQuery(request.url);
-        if (query !== undefined && path.endsWith("/static/index.html")) return reply.redirect(`${path.slice(0, -"static/index.html".length)}?${query}`);
+        if (query !== undefined && path.endsWith("/static/index.html"))
+          return reply.redirect(`${path.slice(0, -"static/index.html".length)}?${query}`);
       },
     },
   });

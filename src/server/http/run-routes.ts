@@ -43,7 +43,11 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
   async function streamRun(request: FastifyRequest, reply: FastifyReply, threadId: string | undefined, requested: RunCreateBody): Promise<void> {
     const { body, caller } = await authorizeRun(request, threadId, requested);
     const run = await ctx.runs.create(threadId, body, request.headers, { streamed: true, caller });
-    const sse = openSse(reply, { contentLocation: location(run, threadId === undefined), withIds: threadId !== undefined, heartbeatMs: ctx.settings.sseHeartbeatMs });
+    const sse = openSse(reply, {
+      contentLocation: location(run, threadId === undefined),
+      withIds: threadId !== undefined,
+      heartbeatMs: ctx.settings.sseHeartbeatMs,
+    });
     const events = ctx.engine.subscribe(run.run_id, { lastEventId: run.kwargs.resumable ? "-1" : undefined, signal: sse.closed });
     if (body.on_disconnect === "cancel") {
       sse.closed.addEventListener("abort", () => {
@@ -135,7 +139,11 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
         querystring: {
           type: "object",
           // At most 15 digits: exact as a JS number and as a bigint.
-          properties: { limit: { type: "string", pattern: "^[0-9]{1,15}$" }, offset: { type: "string", pattern: "^[0-9]{1,15}$" }, status: { type: "string", enum: runStatus } },
+          properties: {
+            limit: { type: "string", pattern: "^[0-9]{1,15}$" },
+            offset: { type: "string", pattern: "^[0-9]{1,15}$" },
+            status: { type: "string", enum: runStatus },
+          },
         },
       },
     },
@@ -145,18 +153,24 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
       await readGate(request, thread_id);
       if (!(await store.threads.get(thread_id))) throw threadNotFound(thread_id);
       const limit = Math.min(Number(request.query.limit ?? 10), 1000);
-      return (await store.runs.list(thread_id, { limit, offset: Number(request.query.offset ?? 0), status: request.query.status as RunStatus | undefined })).map(runView);
+      return (
+        await store.runs.list(thread_id, { limit, offset: Number(request.query.offset ?? 0), status: request.query.status as RunStatus | undefined })
+      ).map(runView);
     },
   );
 
-  app.get<{ Params: { thread_id: string; run_id: string } }>("/threads/:thread_id/runs/:run_id", { schema: { params: threadRunParams } }, async (request) => {
-    const { thread_id, run_id } = request.params;
-    await readGate(request, thread_id);
-    if (!(await store.threads.get(thread_id))) throw threadNotFound(thread_id);
-    const run = await store.runs.get(run_id, thread_id);
-    if (!run) throw runNotFound();
-    return runView(run);
-  });
+  app.get<{ Params: { thread_id: string; run_id: string } }>(
+    "/threads/:thread_id/runs/:run_id",
+    { schema: { params: threadRunParams } },
+    async (request) => {
+      const { thread_id, run_id } = request.params;
+      await readGate(request, thread_id);
+      if (!(await store.threads.get(thread_id))) throw threadNotFound(thread_id);
+      const run = await store.runs.get(run_id, thread_id);
+      if (!run) throw runNotFound();
+      return runView(run);
+    },
+  );
 
   app.delete<{ Params: { thread_id: string; run_id: string } }>(
     "/threads/:thread_id/runs/:run_id",
@@ -169,14 +183,21 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
     },
   );
 
-  app.get<{ Params: { thread_id: string; run_id: string } }>("/threads/:thread_id/runs/:run_id/join", { schema: { params: threadRunParams } }, async (request, reply) => {
-    const { thread_id, run_id } = request.params;
-    await readGate(request, thread_id);
-    if (!(await store.threads.get(thread_id))) throw threadNotFound(thread_id);
-    await sendWhenDone(reply, ctx.runs.join(run_id, thread_id), {});
-  });
+  app.get<{ Params: { thread_id: string; run_id: string } }>(
+    "/threads/:thread_id/runs/:run_id/join",
+    { schema: { params: threadRunParams } },
+    async (request, reply) => {
+      const { thread_id, run_id } = request.params;
+      await readGate(request, thread_id);
+      if (!(await store.threads.get(thread_id))) throw threadNotFound(thread_id);
+      await sendWhenDone(reply, ctx.runs.join(run_id, thread_id), {});
+    },
+  );
 
-  const joinStream = async (request: FastifyRequest<{ Params: { thread_id?: string; run_id: string }; Querystring: { cancel_on_disconnect?: string } }>, reply: FastifyReply) => {
+  const joinStream = async (
+    request: FastifyRequest<{ Params: { thread_id?: string; run_id: string }; Querystring: { cancel_on_disconnect?: string } }>,
+    reply: FastifyReply,
+  ) => {
     const { thread_id, run_id } = request.params;
     // A thread the caller may not read gets the answer of a missing one, in
     // the stream: one error event (the reference's, which the SDK yields).
@@ -214,7 +235,10 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
       sse.end();
       return;
     }
-    const events = ctx.engine.subscribe(active.run_id, { lastEventId: lastEventId ?? (active.kwargs.resumable ? "-1" : undefined), signal: sse.closed });
+    const events = ctx.engine.subscribe(active.run_id, {
+      lastEventId: lastEventId ?? (active.kwargs.resumable ? "-1" : undefined),
+      signal: sse.closed,
+    });
     await pipeEvents(events, sse, reply);
   });
   app.get("/runs/:run_id/stream", { schema: { params: { type: "object", required: ["run_id"], properties: { run_id: uuid } } } }, joinStream);
@@ -231,7 +255,13 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
       const { thread_id, run_id } = request.params;
       const action = (request.query.action ?? "interrupt") as "interrupt" | "rollback";
       const wait = truthy(request.query.wait);
-      await access.thread(request, "threads:update", { thread_id, action, metadata: { run_ids: [run_id], status: "pending" } }, thread_id, runNotFound);
+      await access.thread(
+        request,
+        "threads:update",
+        { thread_id, action, metadata: { run_ids: [run_id], status: "pending" } },
+        thread_id,
+        runNotFound,
+      );
       const before = await store.runs.get(run_id, thread_id);
       const pendingEnd = before && (before.status === "running" || before.status === "pending") ? ctx.engine.waitFor(run_id) : undefined;
       await ctx.runs.cancel(thread_id, [run_id], action);
@@ -250,26 +280,40 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
     reply.header("content-location", location(run, true));
     return runView(run);
   });
-  app.post<{ Body: RunCreateBody }>("/runs/stream", { schema: { body: runCreate } }, async (request, reply) => streamRun(request, reply, undefined, request.body));
-  app.post<{ Body: RunCreateBody }>("/runs/wait", { schema: { body: runCreate } }, async (request, reply) => waitRun(request, reply, undefined, request.body));
-  app.post<{ Body: RunCreateBody[] }>("/runs/batch", { schema: { body: { type: "array", minItems: 1, maxItems: 1000, items: runCreate } } }, async (request) => {
-    // All or nothing: check every item before creating any.
-    for (const body of request.body) {
-      checkWebhook(body.webhook);
-      await ctx.runs.assertAssistant(body.assistant_id);
-    }
-    const authorized = [];
-    for (const body of request.body) authorized.push(await authorizeRun(request, undefined, body));
-    const out: Run[] = [];
-    for (const { body, caller } of authorized) out.push(await ctx.runs.create(undefined, body, request.headers, { caller }));
-    return out.map(runView);
-  });
+  app.post<{ Body: RunCreateBody }>("/runs/stream", { schema: { body: runCreate } }, async (request, reply) =>
+    streamRun(request, reply, undefined, request.body),
+  );
+  app.post<{ Body: RunCreateBody }>("/runs/wait", { schema: { body: runCreate } }, async (request, reply) =>
+    waitRun(request, reply, undefined, request.body),
+  );
+  app.post<{ Body: RunCreateBody[] }>(
+    "/runs/batch",
+    { schema: { body: { type: "array", minItems: 1, maxItems: 1000, items: runCreate } } },
+    async (request) => {
+      // All or nothing: check every item before creating any.
+      for (const body of request.body) {
+        checkWebhook(body.webhook);
+        await ctx.runs.assertAssistant(body.assistant_id);
+      }
+      const authorized = [];
+      for (const body of request.body) authorized.push(await authorizeRun(request, undefined, body));
+      const out: Run[] = [];
+      for (const { body, caller } of authorized) out.push(await ctx.runs.create(undefined, body, request.headers, { caller }));
+      return out.map(runView);
+    },
+  );
 
-  app.post<{ Body: { thread_id?: string; run_ids?: string[]; status?: "pending" | "running" | "all" } | undefined; Querystring: { action?: string } }>(
+  app.post<{
+    Body: { thread_id?: string; run_ids?: string[]; status?: "pending" | "running" | "all" } | undefined;
+    Querystring: { action?: string };
+  }>(
     "/runs/cancel",
     {
       schema: {
-        body: { type: "object", properties: { thread_id: uuid, run_ids: { type: "array", items: uuid }, status: { type: "string", enum: ["pending", "running", "all"] } } },
+        body: {
+          type: "object",
+          properties: { thread_id: uuid, run_ids: { type: "array", items: uuid }, status: { type: "string", enum: ["pending", "running", "all"] } },
+        },
         querystring: { type: "object", properties: { action: { type: "string", enum: ["interrupt", "rollback"] } } },
       },
     },
@@ -284,7 +328,13 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
       for (const id of ids) {
         const run = await store.runs.get(id, b.thread_id);
         if (!run) throw runNotFound();
-        await access.thread(request, "threads:update", { thread_id: run.thread_id, action, metadata: { run_ids: ids, status: "pending" } }, run.thread_id, runNotFound);
+        await access.thread(
+          request,
+          "threads:update",
+          { thread_id: run.thread_id, action, metadata: { run_ids: ids, status: "pending" } },
+          run.thread_id,
+          runNotFound,
+        );
       }
       await ctx.runs.cancel(b.thread_id, ids, action);
       return reply.status(204).send();

@@ -48,7 +48,10 @@ export const streamMode = {
     { type: "string", enum: ["values", "messages", "messages-tuple", "updates", "events", "debug", "tasks", "checkpoints", "custom", "tools"] },
     {
       type: "array",
-      items: { type: "string", enum: ["values", "messages", "messages-tuple", "updates", "events", "debug", "tasks", "checkpoints", "custom", "tools"] },
+      items: {
+        type: "string",
+        enum: ["values", "messages", "messages-tuple", "updates", "events", "debug", "tasks", "checkpoints", "custom", "tools"],
+      },
     },
   ],
 } as const;

@@ -14,8 +14,7 @@ import type { AuthFilter } from "../auth/types.ts";
 // a bound, as the reference does.
 const SCAN_PAGE = 1000;
 const SCAN_MAX = 10_000;
-const scanLimitReached = () =>
-  new HttpError(400, "Authenticated store query exceeded maximum scan limit. Narrow the namespace or filters.");
+const scanLimitReached = () => new HttpError(400, "Authenticated store query exceeded maximum scan limit. Narrow the namespace or filters.");
 
 /** What a store filter is matched against. */
 const storeSubject = (namespace: string[], key?: string, value?: Record<string, unknown> | null) => ({
@@ -25,7 +24,12 @@ const storeSubject = (namespace: string[], key?: string, value?: Record<string, 
 });
 
 /** Reads pages from `fetch` until `offset + limit` matches are found (or the candidates end). */
-async function scanFiltered<T>(fetch: (limit: number, offset: number) => Promise<T[]>, keep: (item: T) => boolean, limit: number, offset: number): Promise<T[]> {
+async function scanFiltered<T>(
+  fetch: (limit: number, offset: number) => Promise<T[]>,
+  keep: (item: T) => boolean,
+  limit: number,
+  offset: number,
+): Promise<T[]> {
   const kept: T[] = [];
   let scanned = 0;
   while (kept.length < offset + limit) {
@@ -70,7 +74,13 @@ export async function storeRoutes(app: FastifyInstance, ctx: ServerContext): Pro
         body: {
           type: "object",
           required: ["namespace", "key", "value"],
-          properties: { namespace: strArray, key: { type: "string", minLength: 1 }, value: obj, index: {}, ttl: { type: ["number", "null"], minimum: 0, maximum: MAX_TTL_MINUTES } },
+          properties: {
+            namespace: strArray,
+            key: { type: "string", minLength: 1 },
+            value: obj,
+            index: {},
+            ttl: { type: ["number", "null"], minimum: 0, maximum: MAX_TTL_MINUTES },
+          },
         },
       },
     },
@@ -99,7 +109,11 @@ export async function storeRoutes(app: FastifyInstance, ctx: ServerContext): Pro
         querystring: {
           type: "object",
           required: ["key"],
-          properties: { namespace: { type: "string" }, key: { type: "string", minLength: 1 }, refresh_ttl: { type: "string", enum: ["true", "false", "1", "0"] } },
+          properties: {
+            namespace: { type: "string" },
+            key: { type: "string", minLength: 1 },
+            refresh_ttl: { type: "string", enum: ["true", "false", "1", "0"] },
+          },
         },
       },
     },
@@ -139,13 +153,31 @@ export async function storeRoutes(app: FastifyInstance, ctx: ServerContext): Pro
     },
   );
 
-  app.post<{ Body: { namespace_prefix?: string[]; filter?: Record<string, unknown>; limit?: number; offset?: number; query?: string; refresh_ttl?: boolean | null } | undefined }>(
+  app.post<{
+    Body:
+      | {
+          namespace_prefix?: string[];
+          filter?: Record<string, unknown>;
+          limit?: number;
+          offset?: number;
+          query?: string;
+          refresh_ttl?: boolean | null;
+        }
+      | undefined;
+  }>(
     "/store/items/search",
     {
       schema: {
         body: {
           type: "object",
-          properties: { namespace_prefix: strArray, filter: obj, limit, offset, query: { type: "string" }, refresh_ttl: { type: ["boolean", "null"] } },
+          properties: {
+            namespace_prefix: strArray,
+            filter: obj,
+            limit,
+            offset,
+            query: { type: "string" },
+            refresh_ttl: { type: ["boolean", "null"] },
+          },
         },
       },
     },
@@ -173,7 +205,13 @@ export async function storeRoutes(app: FastifyInstance, ctx: ServerContext): Pro
       schema: {
         body: {
           type: "object",
-          properties: { prefix: strArray, suffix: strArray, max_depth: { type: "integer", minimum: 1, maximum: MAX_STORE_NAMESPACE_LABELS }, limit, offset },
+          properties: {
+            prefix: strArray,
+            suffix: strArray,
+            max_depth: { type: "integer", minimum: 1, maximum: MAX_STORE_NAMESPACE_LABELS },
+            limit,
+            offset,
+          },
         },
       },
     },
@@ -185,8 +223,11 @@ export async function storeRoutes(app: FastifyInstance, ctx: ServerContext): Pro
       const offset = b.offset ?? 0;
       const value = { namespace: b.prefix ? [...b.prefix] : undefined, suffix: b.suffix, max_depth: b.max_depth, limit, offset };
       const filter = await access.check(request, "store:list_namespaces", value);
-      const list = (l: number, o: number) => store.listNamespaces({ prefix: value.namespace, suffix: b.suffix, maxDepth: b.max_depth, limit: l, offset: o });
-      const namespaces = filter ? await scanFiltered(list, (namespace) => matchesFilter(storeSubject(namespace), filter), limit, offset) : await list(limit, offset);
+      const list = (l: number, o: number) =>
+        store.listNamespaces({ prefix: value.namespace, suffix: b.suffix, maxDepth: b.max_depth, limit: l, offset: o });
+      const namespaces = filter
+        ? await scanFiltered(list, (namespace) => matchesFilter(storeSubject(namespace), filter), limit, offset)
+        : await list(limit, offset);
       return { namespaces };
     },
   );

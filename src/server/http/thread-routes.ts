@@ -24,7 +24,17 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext): Pr
   const readGate = (request: FastifyRequest<{ Params: { thread_id: string } }>) =>
     access.thread(request, "threads:read", { thread_id: request.params.thread_id }, request.params.thread_id);
 
-  app.post<{ Body: { thread_id?: string; metadata?: JsonObject; if_exists?: "raise" | "do_nothing"; supersteps?: { updates: SuperstepUpdate[] }[]; ttl?: unknown } | undefined }>(
+  app.post<{
+    Body:
+      | {
+          thread_id?: string;
+          metadata?: JsonObject;
+          if_exists?: "raise" | "do_nothing";
+          supersteps?: { updates: SuperstepUpdate[] }[];
+          ttl?: unknown;
+        }
+      | undefined;
+  }>(
     "/threads",
     {
       schema: {
@@ -71,7 +81,19 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext): Pr
   );
 
   app.post<{
-    Body: { metadata?: JsonObject; values?: JsonObject; status?: ThreadStatus; ids?: string[]; limit?: number; offset?: number; sort_by?: "thread_id" | "status" | "created_at" | "updated_at"; sort_order?: "asc" | "desc"; select?: string[] } | undefined;
+    Body:
+      | {
+          metadata?: JsonObject;
+          values?: JsonObject;
+          status?: ThreadStatus;
+          ids?: string[];
+          limit?: number;
+          offset?: number;
+          sort_by?: "thread_id" | "status" | "created_at" | "updated_at";
+          sort_order?: "asc" | "desc";
+          select?: string[];
+        }
+      | undefined;
   }>(
     "/threads/search",
     {
@@ -95,7 +117,13 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext): Pr
     async (request, reply) => {
       const b = request.body ?? {};
       const page = { limit: b.limit ?? 10, offset: b.offset ?? 0 };
-      const authFilter = await access.condition(request, "threads:search", { metadata: b.metadata, ids: b.ids, status: b.status, values: b.values, ...page });
+      const authFilter = await access.condition(request, "threads:search", {
+        metadata: b.metadata,
+        ids: b.ids,
+        status: b.status,
+        values: b.values,
+        ...page,
+      });
       const { items, total } = await threads.search({ ...b, ...page, authFilter });
       reply.header("x-pagination-total", String(total));
       if (items.length === page.limit && page.offset + page.limit < total) reply.header("x-pagination-next", String(page.offset + page.limit));
@@ -110,7 +138,13 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext): Pr
     { schema: { body: { type: "object", properties: { metadata: obj, values: obj, status } } } },
     async (request) => {
       const b = request.body ?? {};
-      const authFilter = await access.condition(request, "threads:search", { metadata: b.metadata, status: b.status, values: b.values, limit: 0, offset: 0 });
+      const authFilter = await access.condition(request, "threads:search", {
+        metadata: b.metadata,
+        status: b.status,
+        values: b.values,
+        limit: 0,
+        offset: 0,
+      });
       return threads.count({ ...b, authFilter });
     },
   );
@@ -170,7 +204,9 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext): Pr
     // 409 as the reference answers a copy of a thread you may not read.
     await access.thread(request, "threads:read", { thread_id }, thread_id, () => conflict("Thread not found"));
     // The copy is a creation: its handler may refuse it or stamp its metadata (its filter has nothing to apply to).
-    const prepare = access.enabled ? async (draft: { thread_id: string; metadata: JsonObject }) => void (await access.check(request, "threads:create", draft)) : undefined;
+    const prepare = access.enabled
+      ? async (draft: { thread_id: string; metadata: JsonObject }) => void (await access.check(request, "threads:create", draft))
+      : undefined;
     return threadView(await ctx.threads.copy(thread_id, prepare));
   });
 
@@ -180,7 +216,10 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext): Pr
     async (request, reply) => {
       await readGate(request);
       if (truthy(request.query.subgraphs)) return ctx.threads.state(request.params.thread_id, { subgraphs: true });
-      return reply.type("application/json").serializer((payload: unknown) => payload as string).send(await ctx.threads.latestStateJson(request.params.thread_id));
+      return reply
+        .type("application/json")
+        .serializer((payload: unknown) => payload as string)
+        .send(await ctx.threads.latestStateJson(request.params.thread_id));
     },
   );
 
@@ -189,13 +228,21 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext): Pr
     { schema: { params: { type: "object", required: ["thread_id", "checkpoint_id"], properties: { thread_id: uuid, checkpoint_id: uuid } } } },
     async (request) => {
       await readGate(request);
-      return ctx.threads.state(request.params.thread_id, { subgraphs: truthy(request.query.subgraphs), checkpoint: { checkpoint_id: request.params.checkpoint_id } });
+      return ctx.threads.state(request.params.thread_id, {
+        subgraphs: truthy(request.query.subgraphs),
+        checkpoint: { checkpoint_id: request.params.checkpoint_id },
+      });
     },
   );
 
   app.post<{ Params: { thread_id: string }; Body: { checkpoint: CheckpointSelector; subgraphs?: boolean } }>(
     "/threads/:thread_id/state/checkpoint",
-    { schema: { params: threadIdParams, body: { type: "object", required: ["checkpoint"], properties: { checkpoint: checkpointSelector, subgraphs: { type: "boolean" } } } } },
+    {
+      schema: {
+        params: threadIdParams,
+        body: { type: "object", required: ["checkpoint"], properties: { checkpoint: checkpointSelector, subgraphs: { type: "boolean" } } },
+      },
+    },
     async (request) => {
       await readGate(request);
       return ctx.threads.state(request.params.thread_id, { subgraphs: request.body.subgraphs, checkpoint: request.body.checkpoint });
@@ -207,7 +254,15 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext): Pr
     {
       schema: {
         params: threadIdParams,
-        body: { type: "object", properties: { values: { type: ["object", "array", "null"] }, as_node: { type: "string" }, checkpoint_id: uuid, checkpoint: checkpointSelector } },
+        body: {
+          type: "object",
+          properties: {
+            values: { type: ["object", "array", "null"] },
+            as_node: { type: "string" },
+            checkpoint_id: uuid,
+            checkpoint: checkpointSelector,
+          },
+        },
       },
     },
     async (request) => {
@@ -229,14 +284,18 @@ export async function threadRoutes(app: FastifyInstance, ctx: ServerContext): Pr
     async (request) => {
       const rawLimit = request.query.limit;
       const parsed = rawLimit === undefined ? 10 : Number(rawLimit);
-      if (!Number.isInteger(parsed) || parsed < 1 || parsed > 1000) throw badRequest("Invalid querystring: 'limit' must be an integer between 1 and 1000");
+      if (!Number.isInteger(parsed) || parsed < 1 || parsed > 1000)
+        throw badRequest("Invalid querystring: 'limit' must be an integer between 1 and 1000");
       if (request.query.before?.includes("\u0000")) throw unprocessable("Invalid querystring: 'before' contains a NUL character");
       await readGate(request);
       return ctx.threads.history(request.params.thread_id, { limit: parsed, before: request.query.before });
     },
   );
 
-  app.post<{ Params: { thread_id: string }; Body: { limit?: number; before?: string | { configurable?: JsonObject }; metadata?: JsonObject; checkpoint?: CheckpointSelector } | undefined }>(
+  app.post<{
+    Params: { thread_id: string };
+    Body: { limit?: number; before?: string | { configurable?: JsonObject }; metadata?: JsonObject; checkpoint?: CheckpointSelector } | undefined;
+  }>(
     "/threads/:thread_id/history",
     {
       schema: {

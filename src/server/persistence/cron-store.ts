@@ -28,7 +28,9 @@ export interface Cron {
   updated_at: string;
 }
 
-export type CronPatch = Partial<Pick<Cron, "schedule" | "timezone" | "end_time" | "payload" | "metadata" | "enabled" | "on_run_completed" | "next_run_date">>;
+export type CronPatch = Partial<
+  Pick<Cron, "schedule" | "timezone" | "end_time" | "payload" | "metadata" | "enabled" | "on_run_completed" | "next_run_date">
+>;
 
 export interface CronFilter {
   assistant_id?: string;

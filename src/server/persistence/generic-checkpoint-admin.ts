@@ -22,7 +22,12 @@ export class GenericCheckpointAdmin implements CheckpointAdmin {
       const ns = (tuple.config.configurable?.checkpoint_ns as string | undefined) ?? "";
       const parentId = tuple.parentConfig?.configurable?.checkpoint_id as string | undefined;
       const config = { configurable: { thread_id: targetThreadId, checkpoint_ns: ns, ...(parentId ? { checkpoint_id: parentId } : {}) } };
-      const saved = await this.saver.put(config, tuple.checkpoint, tuple.metadata ?? { source: "update", step: -1, parents: {} }, tuple.checkpoint.channel_versions);
+      const saved = await this.saver.put(
+        config,
+        tuple.checkpoint,
+        tuple.metadata ?? { source: "update", step: -1, parents: {} },
+        tuple.checkpoint.channel_versions,
+      );
       const byTask = new Map<string, [string, unknown][]>();
       for (const [taskId, channel, value] of tuple.pendingWrites ?? []) {
         byTask.set(taskId, [...(byTask.get(taskId) ?? []), [channel, value]]);

@@ -26,7 +26,10 @@ async function createBackend(settings: ResolvedSettings): Promise<Persistence> {
       storeRefreshOnRead: settings.storeTtl.refreshOnRead,
     });
   }
-  const memory = createMemoryPersistence({ storeDefaultTtlMinutes: settings.storeTtl.defaultTtlMinutes, storeRefreshOnRead: settings.storeTtl.refreshOnRead });
+  const memory = createMemoryPersistence({
+    storeDefaultTtlMinutes: settings.storeTtl.defaultTtlMinutes,
+    storeRefreshOnRead: settings.storeTtl.refreshOnRead,
+  });
   if (settings.checkpointerScheme === "custom" && settings.checkpointer) {
     const custom = settings.checkpointer;
     const checkpointer: BaseCheckpointSaver = typeof custom === "function" ? await custom() : custom;

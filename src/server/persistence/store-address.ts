@@ -20,7 +20,8 @@ export function checkStoreNamespace(namespace: readonly string[]): void {
     throw unprocessable(`Namespace has ${namespace.length} labels; at most ${MAX_STORE_NAMESPACE_LABELS} are allowed`);
   }
   for (const label of namespace) {
-    if (label === "" || label.includes(".")) throw unprocessable(`Namespace labels cannot be empty or contain periods. Received: ${JSON.stringify(namespace).slice(0, 200)}`);
+    if (label === "" || label.includes("."))
+      throw unprocessable(`Namespace labels cannot be empty or contain periods. Received: ${JSON.stringify(namespace).slice(0, 200)}`);
     if (label.includes(":")) throw unprocessable(`Namespace labels cannot contain ':'. Received: ${JSON.stringify(label).slice(0, 200)}`);
   }
   const bytes = utf8Bytes(namespace.join(":"));

@@ -34,7 +34,7 @@ async function runEvents(ctx: Pick<ServerContext, "persistence">, threadId: stri
   const { runStart } = await log.position(threadId, runId);
   if (runStart === undefined) return [];
   const out: ThreadEvent[] = [];
-  for (let after = runStart - 1; ; ) {
+  for (let after = runStart - 1; ;) {
     const batch = await log.read(threadId, after, 1000);
     for (const e of batch) if (e.run_id === runId) out.push(e);
     if (batch.length < 1000) return out;

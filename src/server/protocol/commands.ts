@@ -46,7 +46,8 @@ export function parseCommand(raw: unknown): Command | ErrorEnvelope {
   if (id === null || typeof raw.method !== "string" || raw.method === "") {
     return errorEnvelope(id, invalidArgument("Protocol commands must include an integer id and string method."));
   }
-  if (raw.params !== undefined && raw.params !== null && !isObject(raw.params)) return errorEnvelope(id, invalidArgument("params must be an object."));
+  if (raw.params !== undefined && raw.params !== null && !isObject(raw.params))
+    return errorEnvelope(id, invalidArgument("params must be an object."));
   return { id, method: raw.method, params: (raw.params ?? {}) as Params } as Command;
 }
 
@@ -60,7 +61,8 @@ function optionalObject(p: Params, key: string): JsonObject | undefined {
 function strategyOf(p: Params): MultitaskStrategy {
   const given = p.multitaskStrategy ?? p.multitask_strategy;
   if (given === undefined || given === null) return "enqueue";
-  if (typeof given !== "string" || !STRATEGIES.has(given as MultitaskStrategy)) throw invalidArgument("multitaskStrategy must be one of reject, interrupt, rollback, enqueue.");
+  if (typeof given !== "string" || !STRATEGIES.has(given as MultitaskStrategy))
+    throw invalidArgument("multitaskStrategy must be one of reject, interrupt, rollback, enqueue.");
   return given as MultitaskStrategy;
 }
 
@@ -85,7 +87,13 @@ export class ProtocolCommands {
   }
 
   /** Always an envelope: handler errors become protocol errors, never an HTTP 5xx. */
-  async dispatch(threadId: string, command: Command, caller: Caller, headers: Headers, session?: CommandSession): Promise<SuccessEnvelope | ErrorEnvelope> {
+  async dispatch(
+    threadId: string,
+    command: Command,
+    caller: Caller,
+    headers: Headers,
+    session?: CommandSession,
+  ): Promise<SuccessEnvelope | ErrorEnvelope> {
     try {
       const result = await this.handle(threadId, command.method, (command.params ?? {}) as Params, caller, headers, session);
       return { type: "success", id: command.id, result, meta: { thread_id: threadId } };
@@ -118,7 +126,11 @@ export class ProtocolCommands {
         return { tree: await buildAgentTree(this.ctx, threadId, runId) };
       }
       case "subscription.subscribe": {
-        if (!session) throw new ProtocolError("not_supported", "Subscriptions live on the WebSocket; over HTTP, open POST /threads/{thread_id}/stream/events with the filter.");
+        if (!session)
+          throw new ProtocolError(
+            "not_supported",
+            "Subscriptions live on the WebSocket; over HTTP, open POST /threads/{thread_id}/stream/events with the filter.",
+          );
         // The handler may refuse outright; a filter is the socket's gate's to apply to each run.
         await this.access.check(caller, "threads:read", { thread_id: threadId });
         return session.subscribe(parseFilter(p));
@@ -126,7 +138,8 @@ export class ProtocolCommands {
       case "subscription.unsubscribe": {
         if (!session) throw new ProtocolError("not_supported", "Subscriptions live on the WebSocket.");
         if (typeof p.subscription_id !== "string") throw invalidArgument("subscription_id must be a string.");
-        if (!session.unsubscribe(p.subscription_id)) throw new ProtocolError("no_such_subscription", `No subscription ${p.subscription_id} on this connection.`);
+        if (!session.unsubscribe(p.subscription_id))
+          throw new ProtocolError("no_such_subscription", `No subscription ${p.subscription_id} on this connection.`);
         return {};
       }
       case "subscription.reconnect":
@@ -148,7 +161,13 @@ export class ProtocolCommands {
     if (thread && !matchesFilter(thread.metadata, filter)) throw threadNotFound(threadId);
   }
 
-  private async createRun(threadId: string, body: RunCreateBody, caller: RunCaller | undefined, headers: Headers, session?: CommandSession): Promise<Run> {
+  private async createRun(
+    threadId: string,
+    body: RunCreateBody,
+    caller: RunCaller | undefined,
+    headers: Headers,
+    session?: CommandSession,
+  ): Promise<Run> {
     const run = await this.ctx.runs.create(threadId, { stream_mode: ["values"], ...body }, headers, { protocol: true, caller });
     session?.noteRun(run.run_id);
     return run;
@@ -161,14 +180,23 @@ export class ProtocolCommands {
 
   private async runStart(threadId: string, p: Params, caller: Caller, headers: Headers, session?: CommandSession): Promise<unknown> {
     const assistantId = p.assistant_id;
-    if (typeof assistantId !== "string" || assistantId.trim() === "") throw invalidArgument("run.start requires params.assistant_id (an assistant id or a graph id).");
+    if (typeof assistantId !== "string" || assistantId.trim() === "")
+      throw invalidArgument("run.start requires params.assistant_id (an assistant id or a graph id).");
     const config = optionalObject(p, "config") as RunnableConfigRecord | undefined;
     const context = optionalObject(p, "context");
     const metadata = optionalObject(p, "metadata");
     const strategy = strategyOf(p);
     // threads:create_run, as POST /threads/{id}/runs; it may stamp the
     // metadata (which a thread the run creates takes too).
-    const authorized = await this.access.run(caller, threadId, { assistant_id: assistantId, input: p.input, config, context, metadata, multitask_strategy: strategy, if_not_exists: "create" });
+    const authorized = await this.access.run(caller, threadId, {
+      assistant_id: assistantId,
+      input: p.input,
+      config,
+      context,
+      metadata,
+      multitask_strategy: strategy,
+      if_not_exists: "create",
+    });
     // The interrupt check reads the thread: only one the caller may run on.
     await this.visible(threadId, authorized.caller?.filter);
     const body = { ...authorized.body };
@@ -187,7 +215,8 @@ export class ProtocolCommands {
   private async inputRespond(threadId: string, p: Params, caller: Caller, headers: Headers, session?: CommandSession): Promise<unknown> {
     const resume: Record<string, unknown> = {};
     if (p.responses !== undefined) {
-      if (!Array.isArray(p.responses) || p.responses.length === 0) throw invalidArgument("responses must be a non-empty array of {interrupt_id, response}.");
+      if (!Array.isArray(p.responses) || p.responses.length === 0)
+        throw invalidArgument("responses must be a non-empty array of {interrupt_id, response}.");
       for (const r of p.responses) {
         if (!isObject(r) || typeof r.interrupt_id !== "string") throw invalidArgument("Each response needs a string interrupt_id.");
         resume[r.interrupt_id] = r.response;
@@ -210,12 +239,17 @@ export class ProtocolCommands {
       metadata: optionalObject(p, "metadata"),
       multitask_strategy: "enqueue",
     });
-    if (!thread || (authorized.caller?.filter && !matchesFilter(thread.metadata, authorized.caller.filter))) throw new ProtocolError("no_such_run", `Thread with ID ${threadId} not found`);
+    if (!thread || (authorized.caller?.filter && !matchesFilter(thread.metadata, authorized.caller.filter)))
+      throw new ProtocolError("no_such_run", `Thread with ID ${threadId} not found`);
     const state = await this.ctx.threads.state(threadId, { subgraphs: true });
     const pending = new Set(pendingInterrupts(state));
     if (pending.size === 0) throw invalidArgument("input.respond can only be used while the run is interrupted.");
     const unknown = Object.keys(resume).filter((id) => !pending.has(id));
-    if (unknown.length) throw new ProtocolError("no_such_interrupt", `The thread does not wait on interrupt ${unknown.join(", ")} (it waits on ${[...pending].join(", ")}).`);
+    if (unknown.length)
+      throw new ProtocolError(
+        "no_such_interrupt",
+        `The thread does not wait on interrupt ${unknown.join(", ")} (it waits on ${[...pending].join(", ")}).`,
+      );
     if (typeof threadAssistant !== "string") throw new ProtocolError("no_such_run", `Thread ${threadId} has no assistant to resume.`);
     const run = await this.createRun(threadId, authorized.body, authorized.caller, headers, session);
     return { run_id: run.run_id };
@@ -233,7 +267,9 @@ export class ProtocolCommands {
     await this.readable(caller, threadId);
     const thread = await this.ctx.threads.get(threadId);
     if (mayUpdate && !matchesFilter(thread.metadata, mayUpdate)) throw forbidden("Forbidden");
-    await this.ctx.threads.updateState(threadId, { values: { messages: [{ type, content: message.content, ...(typeof message.name === "string" ? { name: message.name } : {}) }] } });
+    await this.ctx.threads.updateState(threadId, {
+      values: { messages: [{ type, content: message.content, ...(typeof message.name === "string" ? { name: message.name } : {}) }] },
+    });
     return {};
   }
 

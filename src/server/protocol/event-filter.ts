@@ -17,18 +17,24 @@ export function matchesFilter(event: Pick<ThreadEvent, "channel" | "namespace">,
   if (!(filter.channels.includes(channel) || (channel.startsWith("custom:") && filter.channels.includes("custom")))) return false;
   const prefixes = filter.namespaces;
   if (!prefixes || prefixes.length === 0) return true;
-  return prefixes.some((prefix) => isPrefixMatch(event.namespace, prefix) && (filter.depth === undefined || event.namespace.length - prefix.length <= filter.depth));
+  return prefixes.some(
+    (prefix) => isPrefixMatch(event.namespace, prefix) && (filter.depth === undefined || event.namespace.length - prefix.length <= filter.depth),
+  );
 }
 
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === "string");
 
 /** Validates a filter from a request body or command params; unknown keys are allowed (the protocol is extensible). */
 export function parseFilter(raw: unknown): EventFilter & { since?: number } {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw invalidArgument("Expected an object with channels, and optionally namespaces, depth and since.");
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+    throw invalidArgument("Expected an object with channels, and optionally namespaces, depth and since.");
   const p = raw as Record<string, unknown>;
   if (!isStringArray(p.channels) || p.channels.length === 0) throw invalidArgument("channels must be a non-empty array of channel names.");
   const unknown = p.channels.filter((c) => !isSupportedChannel(c));
-  if (unknown.length) throw invalidArgument(`Unknown channel${unknown.length > 1 ? "s" : ""} ${unknown.map((c) => JSON.stringify(c)).join(", ")}: use values, updates, messages, tools, lifecycle, input, checkpoints, tasks, custom or custom:<name>.`);
+  if (unknown.length)
+    throw invalidArgument(
+      `Unknown channel${unknown.length > 1 ? "s" : ""} ${unknown.map((c) => JSON.stringify(c)).join(", ")}: use values, updates, messages, tools, lifecycle, input, checkpoints, tasks, custom or custom:<name>.`,
+    );
   if (p.namespaces !== undefined && p.namespaces !== null && !(Array.isArray(p.namespaces) && p.namespaces.every(isStringArray))) {
     throw invalidArgument("namespaces must be an array of namespaces (arrays of strings).");
   }

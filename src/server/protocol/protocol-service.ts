@@ -43,7 +43,10 @@ export class ProtocolService {
     const [latest, ...older] = recent;
     const position = await this.persistence.threadEvents.position(threadId, latest?.run_id);
     if (!latest) return { after: position.last };
-    return { after: position.runStart !== undefined ? position.runStart - 1 : position.last, ...(older.length ? { skipRuns: new Set(older.map((r) => r.run_id)) } : {}) };
+    return {
+      after: position.runStart !== undefined ? position.runStart - 1 : position.last,
+      ...(older.length ? { skipRuns: new Set(older.map((r) => r.run_id)) } : {}),
+    };
   }
 
   /** Where a run's events start on its thread's log (undefined: none yet). */

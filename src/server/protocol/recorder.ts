@@ -96,7 +96,8 @@ class RunRecording implements RunObservation {
     if (result.outcome === "error" || result.outcome === "timeout") {
       data = { event: "failed", error: serializeError(result.error).message };
     } else if (result.outcome === "success") {
-      const paused = this.requested.size > 0 || thread?.status === "interrupted" || Object.values(thread?.interrupts ?? {}).some((list) => list.length > 0);
+      const paused =
+        this.requested.size > 0 || thread?.status === "interrupted" || Object.values(thread?.interrupts ?? {}).some((list) => list.length > 0);
       data = { event: paused ? "interrupted" : "completed" };
     } else {
       // Cancelled (interrupt, rollback): the run stopped where it was.

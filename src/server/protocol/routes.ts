@@ -23,12 +23,20 @@ export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
 export async function protocolRoutes(app: FastifyInstance, ctx: ServerContext, protocol: ProtocolService): Promise<void> {
   await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
   const access = new Access(ctx);
-  const openGate = (request: FastifyRequest<{ Params: { thread_id: string } }>) => ThreadGate.open(access, ctx.persistence.metadata.threads, request, request.params.thread_id);
+  const openGate = (request: FastifyRequest<{ Params: { thread_id: string } }>) =>
+    ThreadGate.open(access, ctx.persistence.metadata.threads, request, request.params.thread_id);
 
   // A body that is not a command at all (bad JSON, too large, a thread id
   // that is not a UUID) still answers in the protocol's terms, with its 4xx.
   const commandErrorHandler = (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
-    const status = error instanceof HttpError ? error.status : error.validation ? 422 : typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    const status =
+      error instanceof HttpError
+        ? error.status
+        : error.validation
+          ? 422
+          : typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500
+            ? error.statusCode
+            : 500;
     const message =
       error.code === "FST_ERR_CTP_BODY_TOO_LARGE"
         ? "The command is too large."
@@ -38,16 +46,27 @@ export async function protocolRoutes(app: FastifyInstance, ctx: ServerContext, p
             ? `Protocol commands must be valid JSON (${error.message}).`
             : error.message;
     if (status >= 500) ctx.log.error("protocol command failed", { error: error.message, stack: error.stack });
-    void reply.status(status).type("application/json").send(errorEnvelope(null, status >= 500 ? error : invalidArgument(message)));
+    void reply
+      .status(status)
+      .type("application/json")
+      .send(errorEnvelope(null, status >= 500 ? error : invalidArgument(message)));
   };
 
-  app.post<{ Params: { thread_id: string } }>("/threads/:thread_id/commands", { schema: { params: threadIdParams }, errorHandler: commandErrorHandler }, async (request, reply) => {
-    const command = parseCommand(request.body);
-    // Not a command (no integer id or no method): nobody to answer to, a 400.
-    if ("type" in command) return reply.status(command.id === null ? 400 : 200).type("application/json").send(command);
-    const answer = await protocol.commands.dispatch(request.params.thread_id, command, request, request.headers);
-    return reply.type("application/json").send(answer);
-  });
+  app.post<{ Params: { thread_id: string } }>(
+    "/threads/:thread_id/commands",
+    { schema: { params: threadIdParams }, errorHandler: commandErrorHandler },
+    async (request, reply) => {
+      const command = parseCommand(request.body);
+      // Not a command (no integer id or no method): nobody to answer to, a 400.
+      if ("type" in command)
+        return reply
+          .status(command.id === null ? 400 : 200)
+          .type("application/json")
+          .send(command);
+      const answer = await protocol.commands.dispatch(request.params.thread_id, command, request, request.headers);
+      return reply.type("application/json").send(answer);
+    },
+  );
 
   app.post<{ Params: { thread_id: string } }>("/threads/:thread_id/stream/events", { schema: { params: threadIdParams } }, async (request, reply) => {
     let filter: EventFilter & { since?: number };

@@ -87,7 +87,11 @@ export class SocketSession implements CommandSession {
   private async onMessage(data: Buffer | ArrayBuffer | Buffer[]): Promise<void> {
     let raw: unknown;
     try {
-      const text = Buffer.isBuffer(data) ? data.toString("utf8") : Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data).toString("utf8");
+      const text = Buffer.isBuffer(data)
+        ? data.toString("utf8")
+        : Array.isArray(data)
+          ? Buffer.concat(data).toString("utf8")
+          : Buffer.from(data).toString("utf8");
       // The same limits as HTTP bodies (nesting depth, text jsonb cannot hold).
       raw = parseJsonBody(text);
     } catch (error) {
@@ -129,7 +133,7 @@ export class SocketSession implements CommandSession {
     const { since: _since, ...live } = filter;
     return this.inOrder(async () => {
       let replayed = 0;
-      for (let after = from ?? this.cursor; after < this.cursor; ) {
+      for (let after = from ?? this.cursor; after < this.cursor;) {
         const batch = await this.protocol.read(this.threadId, after, 256);
         if (batch.length === 0) break;
         for (const e of batch) {

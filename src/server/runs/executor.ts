@@ -162,7 +162,9 @@ async function streamWithEvents(
   const subgraphs = options.subgraphs === true;
   const modes = libraryModes(userModes);
   if (!modes.includes("values")) modes.push("values");
-  const events = graph.streamEvents(input, { ...options, version: "v2", streamMode: modes } as Parameters<CompiledGraph["streamEvents"]>[1]) as AsyncIterable<StreamEventV2>;
+  const events = graph.streamEvents(input, { ...options, version: "v2", streamMode: modes } as Parameters<
+    CompiledGraph["streamEvents"]
+  >[1]) as AsyncIterable<StreamEventV2>;
   const messages: Record<string, MessageChunkLike> = {};
   const completed = new Set<string>();
   for await (const event of events) {

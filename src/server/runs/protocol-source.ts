@@ -41,7 +41,9 @@ export async function* protocolSource(graph: CompiledGraph, input: unknown, opti
     for await (const e of source) yield flatten(e);
     return;
   }
-  const stream = await graph.stream(input, { ...rest, streamMode: [...STREAM_EVENTS_V3_MODES], subgraphs: true } as Parameters<CompiledGraph["stream"]>[1]);
+  const stream = await graph.stream(input, { ...rest, streamMode: [...STREAM_EVENTS_V3_MODES], subgraphs: true } as Parameters<
+    CompiledGraph["stream"]
+  >[1]);
   let seq = 0;
   for await (const item of stream as AsyncIterable<[string[], string, unknown]>) {
     const [namespace, mode, payload] = item;

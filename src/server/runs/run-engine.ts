@@ -102,7 +102,9 @@ export class RunEngine {
   /** Tells idle workers of other processes that a run is waiting, when ours are all busy. */
   announceCreated(): void {
     if (!this.bus || this.sleepers.size > 0) return;
-    void this.bus.publish({ type: "run_created" }).catch((error: unknown) => this.log.warn("bus publish failed", { error: serializeError(error).message }));
+    void this.bus
+      .publish({ type: "run_created" })
+      .catch((error: unknown) => this.log.warn("bus publish failed", { error: serializeError(error).message }));
   }
 
   /** Asks the process running a run elsewhere to abort it. */
@@ -262,12 +264,15 @@ export class RunEngine {
     if (when >= this.dueAt && this.dueAt > Date.now()) return;
     clearTimeout(this.dueTimer);
     this.dueAt = when;
-    this.dueTimer = setTimeout(() => {
-      this.dueAt = Infinity;
-      // A delay beyond the timer's limit is waited out in steps.
-      if (when > Date.now()) this.scheduleAt(at);
-      else this.wake();
-    }, Math.min(Math.max(0, when - Date.now()) + 5, MAX_TIMER_MS));
+    this.dueTimer = setTimeout(
+      () => {
+        this.dueAt = Infinity;
+        // A delay beyond the timer's limit is waited out in steps.
+        if (when > Date.now()) this.scheduleAt(at);
+        else this.wake();
+      },
+      Math.min(Math.max(0, when - Date.now()) + 5, MAX_TIMER_MS),
+    );
     this.dueTimer.unref();
   }
 
@@ -342,7 +347,11 @@ export class RunEngine {
     try {
       const thread = await this.settleWithRetry(run, result);
       // Before this worker claims the thread's next run: its events follow these.
-      await observation?.end(result, thread).catch((error: unknown) => this.log.warn("could not record the run's end on its thread stream", { run_id: run.run_id, error: serializeError(error).message }));
+      await observation
+        ?.end(result, thread)
+        .catch((error: unknown) =>
+          this.log.warn("could not record the run's end on its thread stream", { run_id: run.run_id, error: serializeError(error).message }),
+        );
     } finally {
       this.controllers.delete(run.run_id);
       this.runningThreads.delete(run.run_id);

@@ -119,7 +119,12 @@ export class RunService {
    * `options.protocol`: started through the streaming protocol (every channel is recorded).
    * `options.caller`: who creates it (custom auth).
    */
-  async create(threadId: string | undefined, body: RunCreateBody, headers: Record<string, string | string[] | undefined>, options: RunCreateOptions = {}): Promise<Run> {
+  async create(
+    threadId: string | undefined,
+    body: RunCreateBody,
+    headers: Record<string, string | string[] | undefined>,
+    options: RunCreateOptions = {},
+  ): Promise<Run> {
     if (threadId === undefined) return this.createUnlocked(threadId, body, headers, options);
     const previous = this.creating.get(threadId) ?? Promise.resolve();
     const mine = previous.catch(() => undefined).then(() => this.createUnlocked(threadId, body, headers, options));
@@ -247,7 +252,11 @@ export class RunService {
       throw error;
     }
     if ((strategy === "interrupt" || strategy === "rollback") && inflight.length > 0) {
-      await this.cancel(id, inflight.map((r) => r.run_id), strategy);
+      await this.cancel(
+        id,
+        inflight.map((r) => r.run_id),
+        strategy,
+      );
     }
     if ((body.after_seconds ?? 0) > 0) this.engine.scheduleAt(new Date(stored.created_at));
     this.engine.wake();

@@ -25,8 +25,7 @@ export interface ApiThreadState {
   parent_checkpoint: ApiCheckpoint | null;
 }
 
-const isSnapshot = (value: unknown): value is StateSnapshot =>
-  typeof value === "object" && value !== null && "values" in value && "next" in value;
+const isSnapshot = (value: unknown): value is StateSnapshot => typeof value === "object" && value !== null && "values" in value && "next" in value;
 
 export function toApiThreadState(state: StateSnapshot): ApiThreadState {
   const metadata = state.metadata as Record<string, unknown> | undefined;

@@ -87,7 +87,12 @@ export class ThreadService {
    * and the thread record, so the same request can be retried (it used to
    * leave the thread half-created, and the retry got a 409).
    */
-  async create(body: { thread_id?: string; metadata?: JsonObject; if_exists?: "raise" | "do_nothing"; supersteps?: { updates: SuperstepUpdate[] }[] }): Promise<Thread> {
+  async create(body: {
+    thread_id?: string;
+    metadata?: JsonObject;
+    if_exists?: "raise" | "do_nothing";
+    supersteps?: { updates: SuperstepUpdate[] }[];
+  }): Promise<Thread> {
     const threadId = body.thread_id ?? uuid7();
     const metadata = body.metadata ?? {};
     let graph: CompiledGraph | undefined;

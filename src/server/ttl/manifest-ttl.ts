@@ -16,7 +16,8 @@ function minutes(file: string, key: string, value: unknown): number | undefined 
 
 export function parseThreadTtl(file: string, raw: unknown): ThreadTtlSettings | undefined {
   if (raw === undefined || raw === null) return undefined;
-  if (!isRecord(raw)) throw new ConfigError(`${file}: "checkpointer.ttl" must be {"strategy": "delete", "default_ttl": minutes, "sweep_interval_minutes": minutes}`);
+  if (!isRecord(raw))
+    throw new ConfigError(`${file}: "checkpointer.ttl" must be {"strategy": "delete", "default_ttl": minutes, "sweep_interval_minutes": minutes}`);
   const strategy = raw.strategy ?? "delete";
   if (strategy !== "delete" && strategy !== "keep_latest") {
     throw new ConfigError(`${file}: "checkpointer.ttl.strategy" must be "delete" or "keep_latest", got ${JSON.stringify(strategy)}`);
@@ -30,7 +31,8 @@ export function parseThreadTtl(file: string, raw: unknown): ThreadTtlSettings | 
 
 export function parseStoreTtl(file: string, raw: unknown): StoreTtlSettings | undefined {
   if (raw === undefined || raw === null) return undefined;
-  if (!isRecord(raw)) throw new ConfigError(`${file}: "store.ttl" must be {"refresh_on_read": true, "default_ttl": minutes, "sweep_interval_minutes": minutes}`);
+  if (!isRecord(raw))
+    throw new ConfigError(`${file}: "store.ttl" must be {"refresh_on_read": true, "default_ttl": minutes, "sweep_interval_minutes": minutes}`);
   if (raw.refresh_on_read !== undefined && typeof raw.refresh_on_read !== "boolean") {
     throw new ConfigError(`${file}: "store.ttl.refresh_on_read" must be true or false, got ${JSON.stringify(raw.refresh_on_read)}`);
   }

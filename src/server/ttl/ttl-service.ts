@@ -61,12 +61,14 @@ export class TtlService {
   parseThreadTtl(body: unknown): ThreadTtlSpec | null | undefined {
     if (body === undefined || body === null) return body;
     const spec = typeof body === "number" ? { ttl: body } : body;
-    if (typeof spec !== "object" || Array.isArray(spec)) throw unprocessable(`Invalid body: 'ttl' must be a number of minutes or {"ttl": minutes, "strategy": "delete" | "keep_latest"}`);
+    if (typeof spec !== "object" || Array.isArray(spec))
+      throw unprocessable(`Invalid body: 'ttl' must be a number of minutes or {"ttl": minutes, "strategy": "delete" | "keep_latest"}`);
     const { ttl, strategy = "delete" } = spec as { ttl?: unknown; strategy?: unknown };
     if (typeof ttl !== "number" || !Number.isFinite(ttl) || ttl < 0 || ttl > MAX_TTL_MINUTES) {
       throw unprocessable(`Invalid body: 'ttl.ttl' must be a number of minutes between 0 and ${MAX_TTL_MINUTES}, got ${JSON.stringify(ttl)}`);
     }
-    if (strategy !== "delete" && strategy !== "keep_latest") throw unprocessable(`Invalid body: 'ttl.strategy' must be "delete" or "keep_latest", got ${JSON.stringify(strategy)}`);
+    if (strategy !== "delete" && strategy !== "keep_latest")
+      throw unprocessable(`Invalid body: 'ttl.strategy' must be "delete" or "keep_latest", got ${JSON.stringify(strategy)}`);
     return { ttl_minutes: ttl, strategy };
   }
 
@@ -91,5 +93,4 @@ export class TtlService {
     await this.persistence.store.batch([op]);
     if (ttl === null) await this.persistence.ttl.setItemTtl({ namespace, key }, null);
   }
-
 }

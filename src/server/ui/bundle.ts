@@ -95,7 +95,12 @@ export async function bundleUi(name: string, file: string, defs: UiDefinitions):
     // esbuild's require shim for the externals: resolve them through the SDK's hook.
     const contents =
       basename === "entrypoint.js"
-        ? encoder.encode(out.text.replaceAll('typeof require !== "undefined" ? require', 'typeof globalThis[Symbol.for("LGUI_REQUIRE")] !== "undefined" ? globalThis[Symbol.for("LGUI_REQUIRE")]'))
+        ? encoder.encode(
+            out.text.replaceAll(
+              'typeof require !== "undefined" ? require',
+              'typeof globalThis[Symbol.for("LGUI_REQUIRE")] !== "undefined" ? globalThis[Symbol.for("LGUI_REQUIRE")]',
+            ),
+          )
         : out.contents;
     return { basename, contents };
   });

@@ -22,7 +22,17 @@ describe.each(BACKENDS)("assistants and meta (%s)", (backend) => {
 
   it("registers one system assistant per graph with the reference's uuid5 id", async () => {
     const system = await server.client.assistants.search({ metadata: { created_by: "system" }, limit: 100 });
-    expect(system.map((a) => a.graph_id).sort()).toEqual(["approval", "builder", "custom", "failing", "nested", "precompiled", "simple", "slow", "uncompiled"]);
+    expect(system.map((a) => a.graph_id).sort()).toEqual([
+      "approval",
+      "builder",
+      "custom",
+      "failing",
+      "nested",
+      "precompiled",
+      "simple",
+      "slow",
+      "uncompiled",
+    ]);
     const simple = system.find((a) => a.graph_id === "simple");
     expect(simple?.assistant_id).toBe(systemAssistantId("simple"));
     // The reference computes uuid5("agent", 6ba7b821-...): a known value.

@@ -65,7 +65,12 @@ describe.each(BACKENDS)("crons (%s)", (backend) => {
 
   it("a stateless cron creates a new thread per firing, kept with onRunCompleted keep", async () => {
     const { client } = server;
-    const cron = await client.crons.create("simple", { schedule: "0 * * * *", input: { messages: ["s"] }, onRunCompleted: "keep", metadata: { kind: "stateless" } });
+    const cron = await client.crons.create("simple", {
+      schedule: "0 * * * *",
+      input: { messages: ["s"] },
+      onRunCompleted: "keep",
+      metadata: { kind: "stateless" },
+    });
     expect(cron.thread_id).toBeNull();
     expect((cron as { on_run_completed?: string }).on_run_completed).toBe("keep");
     const before = Date.parse(cron.next_run_date as string);
@@ -130,14 +135,22 @@ describe.each(BACKENDS)("crons (%s)", (backend) => {
 
   it("search filters, sorts, pages and selects; count counts", async () => {
     const { client } = server;
-    await fetch(`${server.url}/internal/truncate`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ crons: true }) });
+    await fetch(`${server.url}/internal/truncate`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ crons: true }),
+    });
     clock.set(Date.parse("2030-02-01T00:00:00Z"));
     const thread = await client.threads.create();
     const a = await client.crons.create("simple", { schedule: "0 1 * * *", metadata: { team: "x" } });
     const b = await client.crons.create("slow", { schedule: "0 2 * * *", metadata: { team: "y" }, enabled: false });
     const c = await client.crons.createForThread(thread.thread_id, "simple", { schedule: "0 3 * * *", metadata: { team: "x" } });
     expect((await client.crons.search()).map((x) => x.cron_id)).toEqual([c.cron_id, b.cron_id, a.cron_id]);
-    expect((await client.crons.search({ sortBy: "next_run_date", sortOrder: "asc" })).map((x) => x.cron_id)).toEqual([a.cron_id, b.cron_id, c.cron_id]);
+    expect((await client.crons.search({ sortBy: "next_run_date", sortOrder: "asc" })).map((x) => x.cron_id)).toEqual([
+      a.cron_id,
+      b.cron_id,
+      c.cron_id,
+    ]);
     expect((await client.crons.search({ assistantId: "simple" })).map((x) => x.cron_id).sort()).toEqual([a.cron_id, c.cron_id].sort());
     expect((await client.crons.search({ threadId: thread.thread_id })).map((x) => x.cron_id)).toEqual([c.cron_id]);
     expect((await client.crons.search({ enabled: false })).map((x) => x.cron_id)).toEqual([b.cron_id]);
@@ -161,13 +174,18 @@ describe.each(BACKENDS)("crons (%s)", (backend) => {
       [{ schedule: "* * * * *", multitaskStrategy: "sometimes" }, /multitask_strategy/],
     ];
     for (const [payload, message] of cases) {
-      const error = await client.crons.createForThread(thread.thread_id, "simple", payload as never).then(() => undefined, (e: Error) => e);
+      const error = await client.crons.createForThread(thread.thread_id, "simple", payload as never).then(
+        () => undefined,
+        (e: Error) => e,
+      );
       expect(error?.message, JSON.stringify(payload)).toMatch(/HTTP 422/);
       expect(error?.message, JSON.stringify(payload)).toMatch(message);
     }
     await expect(client.crons.create("simple", {} as never)).rejects.toThrow(/HTTP 422.*schedule/);
     await expect(client.crons.create("no-such-graph", { schedule: "* * * * *" })).rejects.toThrow(/HTTP 404/);
-    await expect(client.crons.createForThread("00000000-0000-4000-8000-000000000000", "simple", { schedule: "* * * * *" })).rejects.toThrow(/HTTP 404.*Thread/);
+    await expect(client.crons.createForThread("00000000-0000-4000-8000-000000000000", "simple", { schedule: "* * * * *" })).rejects.toThrow(
+      /HTTP 404.*Thread/,
+    );
     await expect(client.crons.update("00000000-0000-4000-8000-000000000000", { enabled: false })).rejects.toThrow(/HTTP 404.*Cron/);
     await expect(client.crons.delete("00000000-0000-4000-8000-000000000000")).rejects.toThrow(/HTTP 404/);
     const cron = await client.crons.createForThread(thread.thread_id, "simple", { schedule: "* * * * *" });
@@ -195,7 +213,12 @@ describe.each(BACKENDS)("crons (%s)", (backend) => {
   it("a cron-started run streams like any run (join stream)", async () => {
     const { client } = server;
     const thread = await client.threads.create();
-    const cron = await client.crons.createForThread(thread.thread_id, "slow", { schedule: "* * * * *", input: { sleep: 300 }, streamMode: ["values", "updates"], streamResumable: true });
+    const cron = await client.crons.createForThread(thread.thread_id, "slow", {
+      schedule: "* * * * *",
+      input: { sleep: 300 },
+      streamMode: ["values", "updates"],
+      streamResumable: true,
+    });
     clock.advance(MINUTE);
     await vi.waitFor(async () => expect(await runsOf(thread.thread_id)).toHaveLength(1), { timeout: 20_000, interval: 25 });
     const [run] = await runsOf(thread.thread_id);
@@ -223,7 +246,11 @@ describe.each(BACKENDS)("crons (%s)", (backend) => {
       ["PUT", "/store/items", { namespace: ["a"], key: "k", value: {}, ttl: 1e308 }],
     ];
     for (const [method, path, body] of cases) {
-      const res = await fetch(server.url + path, { method, headers: body === undefined ? {} : { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(server.url + path, {
+        method,
+        headers: body === undefined ? {} : { "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       const text = await res.text();
       expect(res.status, `${method} ${path} ${text}`).toBeLessThan(500);
       if (res.status >= 400) expect(text.length).toBeGreaterThan(0);
@@ -231,7 +258,11 @@ describe.each(BACKENDS)("crons (%s)", (backend) => {
   });
 
   it("previews the next five due times of a schedule", async () => {
-    const res = await fetch(`${server.url}/runs/crons/preview`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ schedule: "0 9 * * 1-5", timezone: "UTC" }) });
+    const res = await fetch(`${server.url}/runs/crons/preview`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ schedule: "0 9 * * 1-5", timezone: "UTC" }),
+    });
     const { next_run_dates } = (await res.json()) as { next_run_dates: string[] };
     expect(next_run_dates).toHaveLength(5);
     for (const d of next_run_dates) expect(new Date(d).getUTCHours()).toBe(9);

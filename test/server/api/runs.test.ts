@@ -9,10 +9,13 @@ import { gated, testGraphs, threadGates } from "../../fixtures/graphs.ts";
 type State = { messages: string[]; count: number };
 
 async function waitStatus(server: TestServer, threadId: string, runId: string, want: string[]) {
-  return pollUntil(async () => {
-    const run = await server.client.runs.get(threadId, runId);
-    return want.includes(run.status) ? run.status : undefined;
-  }, `run ${runId} to be ${want.join(" or ")}`);
+  return pollUntil(
+    async () => {
+      const run = await server.client.runs.get(threadId, runId);
+      return want.includes(run.status) ? run.status : undefined;
+    },
+    `run ${runId} to be ${want.join(" or ")}`,
+  );
 }
 
 describe.each(BACKENDS)("runs (%s)", (backend) => {
@@ -58,7 +61,9 @@ describe.each(BACKENDS)("runs (%s)", (backend) => {
   it("streams custom events, debug, tasks and checkpoints modes", async () => {
     const { client } = server;
     const thread = await client.threads.create();
-    const events = await collect(client.runs.stream(thread.thread_id, "custom", { input: { count: 5 }, streamMode: ["custom", "debug", "tasks", "checkpoints"] }));
+    const events = await collect(
+      client.runs.stream(thread.thread_id, "custom", { input: { count: 5 }, streamMode: ["custom", "debug", "tasks", "checkpoints"] }),
+    );
     expect(events.filter((e) => e.event === "custom").map((e) => e.data)).toEqual([{ i: 0 }, { i: 1 }, { i: 2 }, { i: 3 }, { i: 4 }]);
     const debug = events.filter((e) => e.event === "debug").map((e) => (e.data as { type: string }).type);
     expect(debug).toContain("checkpoint");
@@ -223,7 +228,10 @@ describe.each(BACKENDS)("runs (%s)", (backend) => {
     const res = await fetch(`${server.url}/runs/batch`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify([{ assistant_id: "simple", input: {} }, { assistant_id: "simple", input: {} }]),
+      body: JSON.stringify([
+        { assistant_id: "simple", input: {} },
+        { assistant_id: "simple", input: {} },
+      ]),
     });
     expect(res.status).toBe(200);
     expect(((await res.json()) as unknown[]).length).toBe(2);
@@ -303,7 +311,14 @@ describe.each(BACKENDS)("runs (%s)", (backend) => {
     await client.runs.join(kept.thread_id, kept.run_id);
     expect((await client.threads.getState<State>(kept.thread_id)).values.count).toBe(2);
     const temporary = await client.runs.create(null, "simple", { input: {} });
-    await pollUntil(() => client.threads.get(temporary.thread_id).then(() => false, () => true), "the temporary thread to be deleted");
+    await pollUntil(
+      () =>
+        client.threads.get(temporary.thread_id).then(
+          () => false,
+          () => true,
+        ),
+      "the temporary thread to be deleted",
+    );
     await expect(client.threads.get(temporary.thread_id)).rejects.toThrow("HTTP 404");
   });
 

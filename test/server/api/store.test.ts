@@ -30,7 +30,11 @@ describe.each(BACKENDS)("store (%s)", (backend) => {
   it("rejects namespace labels with periods (422) and empty namespaces (400)", async () => {
     // The SDK refuses these itself, so send them by hand.
     const put = (namespace: string[]) =>
-      fetch(`${server.url}/store/items`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ namespace, key: "k", value: { v: 1 } }) });
+      fetch(`${server.url}/store/items`, {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ namespace, key: "k", value: { v: 1 } }),
+      });
     const dotted = await put(["a.b"]);
     expect(dotted.status).toBe(422);
     expect(await dotted.text()).toMatch(/periods/);

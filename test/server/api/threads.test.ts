@@ -47,7 +47,11 @@ describe.each(BACKENDS)("threads (%s)", (backend) => {
     expect(byValues.map((t) => t.thread_id)).toContain(made[0].thread_id);
     const byIds = await client.threads.search({ ids: [made[1].thread_id, made[3].thread_id] });
     expect(byIds.map((t) => t.thread_id).sort()).toEqual([made[1].thread_id, made[3].thread_id].sort());
-    const res = await fetch(`${server.url}/threads/search`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ metadata: { tag }, limit: 2 }) });
+    const res = await fetch(`${server.url}/threads/search`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ metadata: { tag }, limit: 2 }),
+    });
     expect(res.headers.get("x-pagination-total")).toBe("5");
   });
 
@@ -67,7 +71,9 @@ describe.each(BACKENDS)("threads (%s)", (backend) => {
     expect(atCheckpoint.values).toEqual(middle.values);
     const limited = await client.threads.getHistory(thread.thread_id, { limit: 2 });
     expect(limited.length).toBe(2);
-    const before = await client.threads.getHistory(thread.thread_id, { before: { configurable: { checkpoint_id: history[1].checkpoint.checkpoint_id } } });
+    const before = await client.threads.getHistory(thread.thread_id, {
+      before: { configurable: { checkpoint_id: history[1].checkpoint.checkpoint_id } },
+    });
     expect(before[0].checkpoint.checkpoint_id).toBe(history[2].checkpoint.checkpoint_id);
     const thread2 = await client.threads.get(thread.thread_id);
     expect(thread2.values).toEqual({ messages: ["in", "a", "b"], count: 2 });

@@ -42,7 +42,11 @@ describe.each(BACKENDS)("ttl (%s)", (backend) => {
     const thread = await client.threads.create({ ttl: SHORT });
     await client.runs.wait(thread.thread_id, "simple", { input: { messages: ["x"] } });
     const keeper = await client.threads.create({ ttl: { ttl: 60, strategy: "delete" } });
-    const expiry = (await (await fetch(`${server.url}/threads/${thread.thread_id}/ttl`)).json()) as { strategy: string; ttl_minutes: number; expires_at: string };
+    const expiry = (await (await fetch(`${server.url}/threads/${thread.thread_id}/ttl`)).json()) as {
+      strategy: string;
+      ttl_minutes: number;
+      expires_at: string;
+    };
     expect(expiry).toMatchObject({ strategy: "delete", ttl_minutes: SHORT });
     await sleep(Math.max(0, Date.parse(expiry.expires_at) - Date.now()) + 50);
     const report = await sweep();
@@ -96,7 +100,11 @@ describe.each(BACKENDS)("ttl (%s)", (backend) => {
     const history = await client.threads.getHistory(kept.thread_id, { limit: 100 });
     expect(history).toHaveLength(1);
     expect((await client.threads.getState(kept.thread_id)).values).toEqual(state.values);
-    const bad = await fetch(`${server.url}/threads/prune`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ thread_ids: ["x"], strategy: "all" }) });
+    const bad = await fetch(`${server.url}/threads/prune`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ thread_ids: ["x"], strategy: "all" }),
+    });
     expect(bad.status).toBe(422);
   });
 

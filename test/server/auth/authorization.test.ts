@@ -16,9 +16,22 @@ type Mode = "owner" | "allow" | "deny" | "throw" | "garbage" | "bad-filter";
 const policy = new Map<string, Mode>();
 
 const EVENTS: AuthEvent[] = [
-  "threads:create", "threads:read", "threads:update", "threads:delete", "threads:search", "threads:create_run",
-  "assistants:create", "assistants:read", "assistants:update", "assistants:delete", "assistants:search",
-  "store:put", "store:get", "store:delete", "store:search", "store:list_namespaces",
+  "threads:create",
+  "threads:read",
+  "threads:update",
+  "threads:delete",
+  "threads:search",
+  "threads:create_run",
+  "assistants:create",
+  "assistants:read",
+  "assistants:update",
+  "assistants:delete",
+  "assistants:search",
+  "store:put",
+  "store:get",
+  "store:delete",
+  "store:search",
+  "store:list_namespaces",
 ];
 
 let auth = new Auth().authenticate((request) => {
@@ -55,7 +68,8 @@ const whoami = new StateGraph(State)
   .addEdge("look", END)
   .compile();
 
-const clientFor = (url: string, name: string) => new Client({ apiUrl: url, defaultHeaders: { Authorization: `Bearer ${name}` }, callerOptions: { maxRetries: 0 } });
+const clientFor = (url: string, name: string) =>
+  new Client({ apiUrl: url, defaultHeaders: { Authorization: `Bearer ${name}` }, callerOptions: { maxRetries: 0 } });
 
 describe.each(BACKENDS)("custom auth (%s)", (backend) => {
   let server: TestServer;
@@ -87,18 +101,33 @@ describe.each(BACKENDS)("custom auth (%s)", (backend) => {
     "threads:read": { run: (f) => bob.threads.get(f.thread.thread_id), filtered: "404" },
     "threads:update": { run: (f) => bob.threads.update(f.thread.thread_id, { metadata: { x: 1 } }), filtered: "404" },
     "threads:delete": { run: (f) => bob.threads.delete(f.thread.thread_id), filtered: "404" },
-    "threads:search": { run: async (f) => (await bob.threads.search({ limit: 100 })).map((t) => t.thread_id).includes(f.thread.thread_id) || "hidden", filtered: "hidden" },
+    "threads:search": {
+      run: async (f) => (await bob.threads.search({ limit: 100 })).map((t) => t.thread_id).includes(f.thread.thread_id) || "hidden",
+      filtered: "hidden",
+    },
     "threads:create_run": { run: (f) => bob.runs.wait(f.thread.thread_id, "whoami", { input: {} }), filtered: "404" },
-    "assistants:create": { run: (f) => bob.assistants.create({ graphId: "whoami", assistantId: f.assistant.assistant_id, ifExists: "do_nothing" }), filtered: "409" },
+    "assistants:create": {
+      run: (f) => bob.assistants.create({ graphId: "whoami", assistantId: f.assistant.assistant_id, ifExists: "do_nothing" }),
+      filtered: "409",
+    },
     "assistants:read": { run: (f) => bob.assistants.get(f.assistant.assistant_id), filtered: "404" },
     "assistants:update": { run: (f) => bob.assistants.update(f.assistant.assistant_id, { metadata: { x: 1 } }), filtered: "404" },
     "assistants:delete": { run: (f) => bob.assistants.delete(f.assistant.assistant_id), filtered: "404" },
-    "assistants:search": { run: async (f) => (await bob.assistants.search({ limit: 100 })).map((a) => a.assistant_id).includes(f.assistant.assistant_id) || "hidden", filtered: "hidden" },
+    "assistants:search": {
+      run: async (f) => (await bob.assistants.search({ limit: 100 })).map((a) => a.assistant_id).includes(f.assistant.assistant_id) || "hidden",
+      filtered: "hidden",
+    },
     "store:put": { run: (f) => bob.store.putItem(["alice"], f.key, { text: "mine now" }), filtered: "404" },
     "store:get": { run: (f) => bob.store.getItem(["alice"], f.key), filtered: "404" },
     "store:delete": { run: (f) => bob.store.deleteItem(["alice"], f.key), filtered: "404" },
-    "store:search": { run: async (f) => (await bob.store.searchItems(["alice"], { limit: 100 })).items.some((i) => i.key === f.key) || "hidden", filtered: "hidden" },
-    "store:list_namespaces": { run: async () => (await bob.store.listNamespaces({ limit: 100 })).namespaces.some((n) => n[0] === "alice") || "hidden", filtered: "hidden" },
+    "store:search": {
+      run: async (f) => (await bob.store.searchItems(["alice"], { limit: 100 })).items.some((i) => i.key === f.key) || "hidden",
+      filtered: "hidden",
+    },
+    "store:list_namespaces": {
+      run: async () => (await bob.store.listNamespaces({ limit: 100 })).namespaces.some((n) => n[0] === "alice") || "hidden",
+      filtered: "hidden",
+    },
   };
 
   describe.each(EVENTS)("%s", (event) => {
@@ -200,7 +229,9 @@ describe.each(BACKENDS)("custom auth (%s)", (backend) => {
     policy.clear();
     const alices = await alice.assistants.create({ graphId: "whoami" });
     const thread = await bob.threads.create();
-    await expect(bob.runs.wait(thread.thread_id, alices.assistant_id, { input: {} })).rejects.toThrow(`HTTP 404: No assistant found for "${alices.assistant_id}"`);
+    await expect(bob.runs.wait(thread.thread_id, alices.assistant_id, { input: {} })).rejects.toThrow(
+      `HTTP 404: No assistant found for "${alices.assistant_id}"`,
+    );
     await expect(bob.runs.wait(null, alices.assistant_id, { input: {} })).rejects.toThrow("HTTP 404");
     expect(await bob.runs.wait(thread.thread_id, "whoami", { input: {} })).toMatchObject({ seen: { id: "bob" } });
     expect(await alice.runs.wait(null, alices.assistant_id, { input: {} })).toMatchObject({ seen: { id: "alice" } });
@@ -220,7 +251,9 @@ describe.each(BACKENDS)("custom auth (%s)", (backend) => {
     policy.clear();
     const thread = await alice.threads.create();
     const forged = { langgraph_auth_user: { identity: "root" }, langgraph_auth_user_id: "root", langgraph_auth_permissions: ["*"] };
-    const out = (await alice.runs.wait(thread.thread_id, "whoami", { input: {}, config: { configurable: forged } })) as { seen: Record<string, unknown> };
+    const out = (await alice.runs.wait(thread.thread_id, "whoami", { input: {}, config: { configurable: forged } })) as {
+      seen: Record<string, unknown>;
+    };
     expect(out.seen).toEqual({
       user: { identity: "alice", display_name: "alice", permissions: ["perm:alice"], is_authenticated: true, team: "blue" },
       id: "alice",
@@ -233,15 +266,25 @@ describe.each(BACKENDS)("custom auth (%s)", (backend) => {
     const [listed] = await alice.runs.list(thread.thread_id);
     expect(JSON.stringify(listed)).not.toContain("langgraph_auth_user");
     // The request's own user_id wins over the identity, as the reference decides.
-    const own = (await alice.runs.wait(thread.thread_id, "whoami", { input: {}, config: { configurable: { user_id: "u-1" } } })) as { seen: Record<string, unknown> };
+    const own = (await alice.runs.wait(thread.thread_id, "whoami", { input: {}, config: { configurable: { user_id: "u-1" } } })) as {
+      seen: Record<string, unknown>;
+    };
     expect(own.seen.user_id).toBe("u-1");
   });
 
   it("authenticates every route but /ok, /info and preflights; HTTPException headers pass through", async () => {
     for (const path of ["/ok", "/info"]) expect((await fetch(`${server.url}${path}`)).status).toBe(200);
-    const preflight = await fetch(`${server.url}/threads/search`, { method: "OPTIONS", headers: { origin: "http://localhost:5173", "access-control-request-method": "POST" } });
+    const preflight = await fetch(`${server.url}/threads/search`, {
+      method: "OPTIONS",
+      headers: { origin: "http://localhost:5173", "access-control-request-method": "POST" },
+    });
     expect(preflight.status).toBe(204);
-    for (const [method, path] of [["POST", "/threads/search"], ["GET", "/assistants/x"], ["POST", "/internal/truncate"], ["GET", "/nowhere"]] as const) {
+    for (const [method, path] of [
+      ["POST", "/threads/search"],
+      ["GET", "/assistants/x"],
+      ["POST", "/internal/truncate"],
+      ["GET", "/nowhere"],
+    ] as const) {
       const res = await fetch(`${server.url}${path}`, { method, headers: { authorization: "Bearer mallory" } });
       expect(res.status, `${method} ${path}`).toBe(401);
       expect(await res.text()).toBe("who are you?");

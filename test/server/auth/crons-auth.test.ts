@@ -16,7 +16,18 @@ import type { AuthEvent } from "../../../src/server/auth/types.ts";
 type Mode = "owner" | "allow" | "deny" | "throw";
 const policy = new Map<string, Mode>();
 
-const EVENTS: AuthEvent[] = ["crons:create", "crons:read", "crons:update", "crons:delete", "crons:search", "threads:create", "threads:read", "threads:delete", "threads:search", "threads:create_run"];
+const EVENTS: AuthEvent[] = [
+  "crons:create",
+  "crons:read",
+  "crons:update",
+  "crons:delete",
+  "crons:search",
+  "threads:create",
+  "threads:read",
+  "threads:delete",
+  "threads:search",
+  "threads:create_run",
+];
 
 let auth = new Auth().authenticate((request) => {
   const name = request.headers.get("authorization")?.replace(/^Bearer /, "");
@@ -42,14 +53,17 @@ const State = Annotation.Root({ seen: Annotation<unknown>() });
 const whoami = new StateGraph(State)
   .addNode("look", async (_state, config: LangGraphRunnableConfig) => {
     const c = config.configurable ?? {};
-    return { seen: { id: c.langgraph_auth_user_id, user_id: c.user_id, identity: (c.langgraph_auth_user as { identity?: string } | undefined)?.identity } };
+    return {
+      seen: { id: c.langgraph_auth_user_id, user_id: c.user_id, identity: (c.langgraph_auth_user as { identity?: string } | undefined)?.identity },
+    };
   })
   .addEdge(START, "look")
   .addEdge("look", END)
   .compile();
 
 const START_AT = Date.parse("2030-01-01T00:00:30Z");
-const clientFor = (url: string, name: string) => new Client({ apiUrl: url, defaultHeaders: { Authorization: `Bearer ${name}` }, callerOptions: { maxRetries: 0 } });
+const clientFor = (url: string, name: string) =>
+  new Client({ apiUrl: url, defaultHeaders: { Authorization: `Bearer ${name}` }, callerOptions: { maxRetries: 0 } });
 
 interface CronView {
   cron_id: string;
@@ -223,7 +237,12 @@ describe.each(BACKENDS)("crons through custom auth (%s)", (backend) => {
 
   it("a stateless cron's runs are authorized at creation: threads:create_run stamps them, so its firing threads are its owner's", async () => {
     policy.clear();
-    const cron = (await alice.crons.create("whoami", { schedule: "*/5 * * * *", input: {}, onRunCompleted: "keep", metadata: { kind: "stateless" } })) as unknown as CronView & { payload: { metadata?: unknown } };
+    const cron = (await alice.crons.create("whoami", {
+      schedule: "*/5 * * * *",
+      input: {},
+      onRunCompleted: "keep",
+      metadata: { kind: "stateless" },
+    })) as unknown as CronView & { payload: { metadata?: unknown } };
     expect(cron.payload.metadata).toEqual({ kind: "stateless", owner: "alice" });
     clock.set(Date.parse(cron.next_run_date as string));
     await vi.waitFor(

@@ -78,7 +78,13 @@ describe("authenticate: normalization and failures", () => {
     const error = await thrown.authenticate(request()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HttpError);
     expect(error).toMatchObject({ status: 401, message: "bad token", headers: { "WWW-Authenticate": "Bearer" } });
-    expect(await status(make(() => { throw new TypeError("jwt lib exploded"); }).authenticate(request()))).toEqual([401, "Unauthorized"]);
+    expect(
+      await status(
+        make(() => {
+          throw new TypeError("jwt lib exploded");
+        }).authenticate(request()),
+      ),
+    ).toEqual([401, "Unauthorized"]);
     for (const garbage of [undefined, null, 42, "", { name: "no identity" }, { identity: 7 }]) {
       expect((await status(make(() => garbage).authenticate(request())))[0]).toBe(401);
     }
@@ -112,10 +118,12 @@ describe("authorize: results", () => {
     const seen: unknown[] = [];
     const auth = new CustomAuth(
       {
-        handler: new Auth().authenticate(() => "alice").on("threads:create", ({ event, resource, action, user, permissions, value: v }) => {
-          seen.push({ event, resource, action, identity: user.identity, permissions });
-          v.metadata = { owner: user.identity };
-        }),
+        handler: new Auth()
+          .authenticate(() => "alice")
+          .on("threads:create", ({ event, resource, action, user, permissions, value: v }) => {
+            seen.push({ event, resource, action, identity: user.identity, permissions });
+            v.metadata = { owner: user.identity };
+          }),
       },
       log,
     );

@@ -112,7 +112,10 @@ for (const withFront of [false, true]) {
       expect(ben.answer).toMatchObject({ type: "error", error: "no_such_run" });
       expect((await attempt({ headers: { authorization: "Bearer ann" } })).answer).toMatchObject({ type: "success" });
       expect((await attempt({ protocols: socketProtocols({ authorization: "Bearer ann" }) })).answer).toMatchObject({ type: "success" });
-      expect((await attempt({ protocols: socketProtocols({ authorization: "Bearer ben" }) })).answer).toMatchObject({ type: "error", error: "no_such_run" });
+      expect((await attempt({ protocols: socketProtocols({ authorization: "Bearer ben" }) })).answer).toMatchObject({
+        type: "error",
+        error: "no_such_run",
+      });
     });
   });
 }

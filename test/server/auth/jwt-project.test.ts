@@ -49,7 +49,11 @@ describe("JWT project on memory", () => {
       ["alg none", { authorization: `Bearer ${unsigned}` }, "Invalid or expired token", 'Bearer error="invalid_token"'],
     ];
     for (const [name, headers, message, challenge] of cases) {
-      const res = await fetch(`${server.url}/threads/search`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: "{}" });
+      const res = await fetch(`${server.url}/threads/search`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: "{}",
+      });
       expect(res.status, name).toBe(401);
       expect(await res.text(), name).toBe(message);
       expect(res.headers.get("www-authenticate"), name).toBe(challenge);
@@ -62,7 +66,9 @@ describe("JWT project on memory", () => {
     const bob = await clientAs(server.url, "bob", ["assistants:write"]);
     const [system] = await bob.assistants.search({ graphId: "agent" });
     expect(system?.metadata).toMatchObject({ created_by: "system" });
-    await expect(alice.assistants.update(system!.assistant_id, { metadata: { x: 1 } })).rejects.toThrow("HTTP 403: Needs the assistants:write permission");
+    await expect(alice.assistants.update(system!.assistant_id, { metadata: { x: 1 } })).rejects.toThrow(
+      "HTTP 403: Needs the assistants:write permission",
+    );
     await expect(bob.assistants.update(system!.assistant_id, { metadata: { x: 1 } })).rejects.toThrow("HTTP 404");
     const mine = await bob.assistants.create({ graphId: "agent", name: "bob's" });
     expect((await bob.assistants.update(mine.assistant_id, { name: "renamed" })).name).toBe("renamed");

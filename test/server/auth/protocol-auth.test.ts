@@ -42,18 +42,35 @@ const State = Annotation.Root({ seen: Annotation<unknown>(), note: Annotation<st
 const whoami = new StateGraph(State)
   .addNode("look", (_state, config: LangGraphRunnableConfig) => {
     const c = config.configurable ?? {};
-    return { seen: { id: c.langgraph_auth_user_id, identity: (c.langgraph_auth_user as { identity?: string } | undefined)?.identity, permissions: c.langgraph_auth_permissions } };
+    return {
+      seen: {
+        id: c.langgraph_auth_user_id,
+        identity: (c.langgraph_auth_user as { identity?: string } | undefined)?.identity,
+        permissions: c.langgraph_auth_permissions,
+      },
+    };
   })
   .addEdge(START, "look")
   .addEdge("look", END)
   .compile();
 
 type Who = "alice" | "bob" | "studio";
-const headersOf = (who: Who): Record<string, string> => (who === "studio" ? { "x-skeino-studio-token": STUDIO_TOKEN } : { authorization: `Bearer ${who}` });
+const headersOf = (who: Who): Record<string, string> =>
+  who === "studio" ? { "x-skeino-studio-token": STUDIO_TOKEN } : { authorization: `Bearer ${who}` };
 
 /** A command over HTTP as `who`; the status and the envelope. */
-async function command(url: string, who: Who, threadId: string, method: string, params: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${url}/threads/${threadId}/commands`, { method: "POST", headers: { "content-type": "application/json", ...headersOf(who) }, body: JSON.stringify({ id: 1, method, params }) });
+async function command(
+  url: string,
+  who: Who,
+  threadId: string,
+  method: string,
+  params: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${url}/threads/${threadId}/commands`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headersOf(who) },
+    body: JSON.stringify({ id: 1, method, params }),
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
@@ -64,9 +81,20 @@ const anonymized = (body: Record<string, unknown>, threadId: string) => JSON.par
  * Raw SSE of a thread as `who`: the status, and the events that arrived
  * before `until` settled (then the stream is closed).
  */
-async function sseWhile(url: string, who: Who, threadId: string, body: Record<string, unknown>, until: Promise<unknown>): Promise<{ status: number; events: WireEvent[] }> {
+async function sseWhile(
+  url: string,
+  who: Who,
+  threadId: string,
+  body: Record<string, unknown>,
+  until: Promise<unknown>,
+): Promise<{ status: number; events: WireEvent[] }> {
   const controller = new AbortController();
-  const res = await fetch(`${url}/threads/${threadId}/stream/events`, { method: "POST", headers: { "content-type": "application/json", ...headersOf(who) }, body: JSON.stringify(body), signal: controller.signal });
+  const res = await fetch(`${url}/threads/${threadId}/stream/events`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headersOf(who) },
+    body: JSON.stringify(body),
+    signal: controller.signal,
+  });
   const events: WireEvent[] = [];
   const reading = (async () => {
     if (!res.body) return;
@@ -77,7 +105,12 @@ async function sseWhile(url: string, who: Who, threadId: string, body: Record<st
         buffer += decoder.decode(chunk, { stream: true });
         let cut: number;
         while ((cut = buffer.indexOf("\n\n")) !== -1) {
-          const data = buffer.slice(0, cut).split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("");
+          const data = buffer
+            .slice(0, cut)
+            .split("\n")
+            .filter((l) => l.startsWith("data: "))
+            .map((l) => l.slice(6))
+            .join("");
           buffer = buffer.slice(cut + 2);
           if (data) events.push(JSON.parse(data) as WireEvent);
         }
@@ -97,8 +130,13 @@ describe.each(BACKENDS)("protocol under custom auth (%s)", (backend) => {
   const clients = {} as Record<Who, Client>;
 
   beforeAll(async () => {
-    server = await startTestServer(backend, { graphs: { ...protocolGraphs, whoami }, auth: { handler: auth }, settings: { logLevel: "silent", studioToken: STUDIO_TOKEN } });
-    for (const who of ["alice", "bob", "studio"] as const) clients[who] = new Client({ apiUrl: server.url, defaultHeaders: headersOf(who), callerOptions: { maxRetries: 0 } });
+    server = await startTestServer(backend, {
+      graphs: { ...protocolGraphs, whoami },
+      auth: { handler: auth },
+      settings: { logLevel: "silent", studioToken: STUDIO_TOKEN },
+    });
+    for (const who of ["alice", "bob", "studio"] as const)
+      clients[who] = new Client({ apiUrl: server.url, defaultHeaders: headersOf(who), callerOptions: { maxRetries: 0 } });
   });
   afterAll(async () => {
     await server?.close();
@@ -128,7 +166,10 @@ describe.each(BACKENDS)("protocol under custom auth (%s)", (backend) => {
   /** Alice's thread waiting on an interrupt, with its interrupt id. */
   async function aliceAsking(): Promise<{ threadId: string; interruptId: string }> {
     const threadId = uuid7();
-    const started = await command(server.url, "alice", threadId, "run.start", { assistant_id: "ask", input: { messages: [{ type: "human", content: "hi" }] } });
+    const started = await command(server.url, "alice", threadId, "run.start", {
+      assistant_id: "ask",
+      input: { messages: [{ type: "human", content: "hi" }] },
+    });
     expect(started.body).toMatchObject({ type: "success" });
     await clients.alice.runs.join(threadId, (started.body.result as { run_id: string }).run_id);
     const state = await command(server.url, "alice", threadId, "state.get", {});
@@ -243,7 +284,12 @@ describe.each(BACKENDS)("protocol under custom auth (%s)", (backend) => {
     // Alice's own replay runs until its terminal event; bob's streams stay open as long.
     const ownRead = await (async () => {
       const controller = new AbortController();
-      const res = await fetch(`${server.url}/threads/${own}/stream/events`, { method: "POST", headers: { "content-type": "application/json", ...headersOf("alice") }, body: JSON.stringify(replayAll), signal: controller.signal });
+      const res = await fetch(`${server.url}/threads/${own}/stream/events`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headersOf("alice") },
+        body: JSON.stringify(replayAll),
+        signal: controller.signal,
+      });
       const text = res.body ? res.body.getReader() : undefined;
       let seen = "";
       const decoder = new TextDecoder();
@@ -256,18 +302,28 @@ describe.each(BACKENDS)("protocol under custom auth (%s)", (backend) => {
       return { status: res.status, seen };
     })();
     const [foreign, absent] = await Promise.all([
-      sseWhile(server.url, "bob", own, replayAll, (async () => {
-        // A second run of alice's while bob listens: still nothing for bob.
-        const again = await command(server.url, "alice", own, "run.start", { assistant_id: "whoami", input: {} });
-        await clients.alice.runs.join(own, (again.body.result as { run_id: string }).run_id);
-      })()),
+      sseWhile(
+        server.url,
+        "bob",
+        own,
+        replayAll,
+        (async () => {
+          // A second run of alice's while bob listens: still nothing for bob.
+          const again = await command(server.url, "alice", own, "run.start", { assistant_id: "whoami", input: {} });
+          await clients.alice.runs.join(own, (again.body.result as { run_id: string }).run_id);
+        })(),
+      ),
       sseWhile(server.url, "bob", missing, replayAll, clients.alice.runs.list(own)),
     ]);
     expect(ownRead.status).toBe(200);
     expect(ownRead.seen).toMatch(/"event":"completed"/);
     expect(foreign).toEqual({ status: 200, events: [] });
     expect(absent).toEqual({ status: 200, events: [] });
-    const anonymous = await fetch(`${server.url}/threads/${own}/stream/events`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const anonymous = await fetch(`${server.url}/threads/${own}/stream/events`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     expect(anonymous.status).toBe(401);
   });
 
@@ -316,7 +372,9 @@ describe.each(BACKENDS)("protocol under custom auth (%s)", (backend) => {
       const socket = asBrowser(socketProtocols(headersOf(who)));
       expect(await upgrade(socket)).toBe(101);
       expect(socket.protocol).toBe(SOCKET_PROTOCOL);
-      const answer = new Promise<Record<string, unknown>>((resolve) => socket.on("message", (data) => resolve(JSON.parse(String(data)) as Record<string, unknown>)));
+      const answer = new Promise<Record<string, unknown>>((resolve) =>
+        socket.on("message", (data) => resolve(JSON.parse(String(data)) as Record<string, unknown>)),
+      );
       socket.send(JSON.stringify({ id: 1, method: "run.start", params: { assistant_id: "whoami", input: {} } }));
       const started = await answer;
       socket.close();

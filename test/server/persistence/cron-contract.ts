@@ -50,7 +50,11 @@ export function runCronStoreContract(name: string, make: () => Promise<CronStore
       const c = await store.create(makeCron({ assistant_id: "x", metadata: { team: "red" }, next_run_date: "2030-01-01T01:00:00.000Z" }));
       const ids = (crons: Cron[]) => crons.map((x) => x.cron_id);
       expect(ids(await store.search({ limit: 10, offset: 0 }))).toEqual([c.cron_id, b.cron_id, a.cron_id]);
-      expect(ids(await store.search({ limit: 10, offset: 0, sort_by: "next_run_date", sort_order: "asc" }))).toEqual([c.cron_id, a.cron_id, b.cron_id]);
+      expect(ids(await store.search({ limit: 10, offset: 0, sort_by: "next_run_date", sort_order: "asc" }))).toEqual([
+        c.cron_id,
+        a.cron_id,
+        b.cron_id,
+      ]);
       expect(ids(await store.search({ limit: 10, offset: 0, assistant_id: "x", sort_order: "asc" }))).toEqual([a.cron_id, c.cron_id]);
       expect(ids(await store.search({ limit: 10, offset: 0, thread_id: "t1" }))).toEqual([b.cron_id]);
       expect(ids(await store.search({ limit: 10, offset: 0, enabled: false }))).toEqual([b.cron_id]);

@@ -17,14 +17,16 @@ const State = Annotation.Root({
 
 function buildGraph(checkpointer: BaseCheckpointSaver) {
   let bCalls = 0;
-  return new StateGraph(State)
-    .addNode("a", () => ({ items: ["a"] }))
-    // Not deterministic on purpose: a re-run of b must be visible.
-    .addNode("b", () => ({ items: [`b${++bCalls}`] }))
-    .addEdge(START, "a")
-    .addEdge("a", "b")
-    .addEdge("b", END)
-    .compile({ checkpointer });
+  return (
+    new StateGraph(State)
+      .addNode("a", () => ({ items: ["a"] }))
+      // Not deterministic on purpose: a re-run of b must be visible.
+      .addNode("b", () => ({ items: [`b${++bCalls}`] }))
+      .addEdge(START, "a")
+      .addEdge("a", "b")
+      .addEdge("b", END)
+      .compile({ checkpointer })
+  );
 }
 
 async function checkpointBefore(graph: ReturnType<typeof buildGraph>, threadId: string, node: string) {

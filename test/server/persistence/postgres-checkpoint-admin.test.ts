@@ -76,9 +76,7 @@ describe("PostgresCheckpointAdmin", () => {
     await run("rb", "first", "one");
     const before = await rowCounts("rb");
     await run("rb", "second", "two");
-    expect((await graph.getState({ configurable: { thread_id: "rb" } })).values.items).toEqual([
-      "one", "a", "b", "two", "a", "b",
-    ]);
+    expect((await graph.getState({ configurable: { thread_id: "rb" } })).values.items).toEqual(["one", "a", "b", "two", "a", "b"]);
     await persistence.checkpoints.deleteRun("rb", "second");
     expect((await graph.getState({ configurable: { thread_id: "rb" } })).values.items).toEqual(["one", "a", "b"]);
     const after = await rowCounts("rb");
@@ -87,9 +85,7 @@ describe("PostgresCheckpointAdmin", () => {
     expect(after.blobs).toBe(before.blobs);
     // The thread keeps working after a rollback.
     await run("rb", "third", "three");
-    expect((await graph.getState({ configurable: { thread_id: "rb" } })).values.items).toEqual([
-      "one", "a", "b", "three", "a", "b",
-    ]);
+    expect((await graph.getState({ configurable: { thread_id: "rb" } })).values.items).toEqual(["one", "a", "b", "three", "a", "b"]);
     await persistence.checkpoints.deleteRun("rb", "no-such-run");
   });
 

@@ -10,30 +10,16 @@ import { fileURLToPath } from "node:url";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
-import {
-  createPostgresPersistence,
-  migratePostgres,
-  PostgresSetupError,
-  redactUri,
-} from "../../../src/server/persistence/postgres/index.ts";
+import { createPostgresPersistence, migratePostgres, PostgresSetupError, redactUri } from "../../../src/server/persistence/postgres/index.ts";
 import { describePostgresError, scrubSecrets } from "../../../src/server/persistence/postgres/errors.ts";
 import { pollUntil } from "../../helpers/wait.ts";
 import { MIGRATIONS, REQUIRED_TABLES } from "../../../src/server/persistence/postgres/migrations.ts";
-import {
-  createTestDatabase,
-  runAsAdmin,
-  TEST_CLUSTER_PASSWORD,
-  withDatabase,
-  type TestDatabase,
-} from "../../helpers/postgres.ts";
+import { createTestDatabase, runAsAdmin, TEST_CLUSTER_PASSWORD, withDatabase, type TestDatabase } from "../../helpers/postgres.ts";
 
 const quiet = () => {};
 
 /** Boots the backend expecting failure; returns the error after checking it never shows `secret`. */
-async function bootError(
-  options: Parameters<typeof createPostgresPersistence>[0],
-  secret: string,
-): Promise<PostgresSetupError> {
+async function bootError(options: Parameters<typeof createPostgresPersistence>[0], secret: string): Promise<PostgresSetupError> {
   const result = await createPostgresPersistence({ onConnectionError: quiet, ...options }).then(
     async (p) => {
       await p.close();
@@ -177,10 +163,7 @@ describe("clear startup errors", () => {
     const port = typeof address === "object" && address ? address.port : 0;
     try {
       // The test's own timeout bounds a hang; the code and message prove the limit applied.
-      const error = await bootError(
-        { uri: `postgres://app:Silent-pw3@127.0.0.1:${port}/app`, connectionTimeoutMillis: 300 },
-        "Silent-pw3",
-      );
+      const error = await bootError({ uri: `postgres://app:Silent-pw3@127.0.0.1:${port}/app`, connectionTimeoutMillis: 300 }, "Silent-pw3");
       expect(error.code).toBe("PG_TIMEOUT");
       expect(error.message).toContain("after 300 ms");
     } finally {
@@ -338,9 +321,7 @@ describe("the owned pool", () => {
       await persistence.metadata.threads.create({ thread_id: "t" });
       await persistence.metadata.threads.create({ thread_id: "w" });
       await persistence.metadata.runs.claimNext("worker-1"); // opens the dedicated liveness connection too
-      await runAsAdmin(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${db.name}' AND application_name = 'skeino'`,
-      );
+      await runAsAdmin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${db.name}' AND application_name = 'skeino'`);
       // 57P01 "terminating connection due to administrator command"; the
       // dedicated liveness client may report the closed socket instead.
       await pollUntil(() => lost.some((e) => (e as Error & { code?: string }).code === "57P01"), "the pool to report its killed connections");

@@ -131,9 +131,7 @@ describe("PostgreSQL metadata store", () => {
       expect((await own.metadata.runs.claimNext("self-worker"))?.run_id).toBe(run.run_id);
       const admin = new pg.Client(db.uri);
       await admin.connect();
-      await admin.query(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
-      );
+      await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
       await admin.end();
       await withCeiling(lockDropped, "the process to notice its connections were killed");
       // Only the first dropped connection has been noticed: on a loaded machine

@@ -8,7 +8,12 @@ import type { NewThreadEvent, Persistence } from "../../../src/server/persistenc
 import { createTestDatabase, type TestDatabase } from "../../helpers/postgres.ts";
 
 const events = (n: number): NewThreadEvent[] =>
-  Array.from({ length: n }, (_, i) => ({ method: "values", channel: "values", namespace: [], params: `{"namespace":[],"timestamp":0,"data":{"i":${i}}}` }));
+  Array.from({ length: n }, (_, i) => ({
+    method: "values",
+    channel: "values",
+    namespace: [],
+    params: `{"namespace":[],"timestamp":0,"data":{"i":${i}}}`,
+  }));
 
 describe.each(["memory", "postgres"] as const)("thread event log (%s): resume positions", (backend) => {
   let db: TestDatabase | undefined;

@@ -38,7 +38,11 @@ describe("POST /threads/:id/commands", () => {
   ])("answers a command with %s with a 400 envelope", async (_name, body) => {
     const res = await post(path(), JSON.stringify(body));
     expect(res.status).toBe(400);
-    expect(JSON.parse(res.text)).toMatchObject({ type: "error", error: "invalid_argument", message: expect.stringMatching(/integer id and string method|JSON object/) });
+    expect(JSON.parse(res.text)).toMatchObject({
+      type: "error",
+      error: "invalid_argument",
+      message: expect.stringMatching(/integer id and string method|JSON object/),
+    });
   });
 
   it.each([
@@ -113,7 +117,9 @@ describe("WebSocket", () => {
         else queue.push(m);
       });
       const closed = new Promise<number>((r) => socket.once("close", (code) => r(code)));
-      socket.once("open", () => resolve({ socket, next: () => (queue.length ? Promise.resolve(queue.shift()!) : new Promise((r) => waiters.push(r))), closed }));
+      socket.once("open", () =>
+        resolve({ socket, next: () => (queue.length ? Promise.resolve(queue.shift()!) : new Promise((r) => waiters.push(r))), closed }),
+      );
       socket.once("error", reject);
     });
 
@@ -158,11 +164,15 @@ describe("abandoned streams", () => {
     );
     expect(responses.every((r) => r.status === 200)).toBe(true);
     const sockets = await Promise.all(
-      Array.from({ length: 50 }, () => new Promise<WebSocket>((resolve, reject) => {
-        const s = new WebSocket(`${server.url.replace("http", "ws")}/threads/${threadId}/stream/events`);
-        s.once("open", () => resolve(s));
-        s.once("error", reject);
-      })),
+      Array.from(
+        { length: 50 },
+        () =>
+          new Promise<WebSocket>((resolve, reject) => {
+            const s = new WebSocket(`${server.url.replace("http", "ws")}/threads/${threadId}/stream/events`);
+            s.once("open", () => resolve(s));
+            s.once("error", reject);
+          }),
+      ),
     );
     const hub = server.app.context.protocol.hub;
     await expect.poll(() => hub.openStreams(), { timeout: 20_000 }).toBe(250);

@@ -7,7 +7,12 @@ import { MemoryThreadEventLog } from "../../../src/server/persistence/memory/thr
 import type { NewThreadEvent } from "../../../src/server/persistence/types.ts";
 
 const events = (n: number): NewThreadEvent[] =>
-  Array.from({ length: n }, (_, i) => ({ method: "values", channel: "values", namespace: [], params: `{"namespace":[],"timestamp":0,"data":{"i":${i}}}` }));
+  Array.from({ length: n }, (_, i) => ({
+    method: "values",
+    channel: "values",
+    namespace: [],
+    params: `{"namespace":[],"timestamp":0,"data":{"i":${i}}}`,
+  }));
 
 describe("MemoryThreadEventLog retention", () => {
   it("drops older runs' events first, never reusing a seq", async () => {

@@ -14,7 +14,10 @@ let db: TestDatabase;
 const apps: SkeinoApp[] = [];
 
 async function startProcess(): Promise<{ app: SkeinoApp; url: string; client: Client }> {
-  const app = createApp({ graphs: protocolGraphs, settings: { logLevel: "error", checkpointerScheme: "postgres", checkpointerUri: db.uri, pollIntervalMs: 200 } });
+  const app = createApp({
+    graphs: protocolGraphs,
+    settings: { logLevel: "error", checkpointerScheme: "postgres", checkpointerUri: db.uri, pollIntervalMs: 200 },
+  });
   apps.push(app);
   const url = await app.listen({ port: 0, host: "127.0.0.1" });
   return { app, url, client: new Client({ apiUrl: url, callerOptions: { maxRetries: 0 } }) };
@@ -55,7 +58,9 @@ describe("protocol on PostgreSQL", () => {
     const threadId = uuid7();
     // Watcher on B, started before the thread exists anywhere.
     const controller = new AbortController();
-    const watching = readSse(b.url, threadId, { channels: ["lifecycle", "values"], since: 0 }, (e) => isRootTerminal(e), { signal: controller.signal });
+    const watching = readSse(b.url, threadId, { channels: ["lifecycle", "values"], since: 0 }, (e) => isRootTerminal(e), {
+      signal: controller.signal,
+    });
     const thread = openThread(a.client, "simple", transport, threadId);
     const { run_id } = await started(thread.run.start({ input: { messages: ["x"] } }));
     const seen = await watching;

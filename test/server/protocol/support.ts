@@ -40,7 +40,9 @@ export interface WireEvent {
 }
 
 export const isRootTerminal = (e: { method: string; params: { namespace: string[]; data: unknown } }) =>
-  e.method === "lifecycle" && e.params.namespace.length === 0 && ["completed", "failed", "interrupted"].includes((e.params.data as { event?: string }).event ?? "");
+  e.method === "lifecycle" &&
+  e.params.namespace.length === 0 &&
+  ["completed", "failed", "interrupted"].includes((e.params.data as { event?: string }).event ?? "");
 
 /** Reads a raw SSE stream of /threads/:id/stream/events until `done` or abort. */
 export async function readSse(
@@ -70,7 +72,11 @@ export async function readSse(
       while ((cut = buffer.indexOf("\n\n")) !== -1) {
         const frame = buffer.slice(0, cut);
         buffer = buffer.slice(cut + 2);
-        const data = frame.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("");
+        const data = frame
+          .split("\n")
+          .filter((l) => l.startsWith("data: "))
+          .map((l) => l.slice(6))
+          .join("");
         if (!data) continue;
         const e = JSON.parse(data) as WireEvent;
         out.push(e);
@@ -79,7 +85,11 @@ export async function readSse(
     }
     return out;
   } catch (error) {
-    if (controller.signal.aborted && !options.signal?.aborted) throw new Error(`SSE timed out; got ${out.length} events: ${JSON.stringify(out.map((e) => [e.seq, e.method, e.params.data?.event])).slice(0, 2000)}`);
+    if (controller.signal.aborted && !options.signal?.aborted)
+      throw new Error(
+        `SSE timed out; got ${out.length} events: ${JSON.stringify(out.map((e) => [e.seq, e.method, e.params.data?.event])).slice(0, 2000)}`,
+        { cause: error },
+      );
     if (options.signal?.aborted) return out;
     throw error;
   } finally {
@@ -88,8 +98,18 @@ export async function readSse(
   }
 }
 
-export async function command(url: string, threadId: string, id: number, method: string, params: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${url}/threads/${threadId}/commands`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ id, method, params }) });
+export async function command(
+  url: string,
+  threadId: string,
+  id: number,
+  method: string,
+  params: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${url}/threads/${threadId}/commands`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ id, method, params }),
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 

@@ -105,14 +105,24 @@ describe.each(TRANSPORTS)("ThreadStream over %s", (transport) => {
     await thread.run.start({ input: { trail: ["start"] } });
     await takeUntil(everything, (e) => isRootTerminal(e));
     const depths = async (sub: AsyncIterable<{ params: { namespace: string[] } }>, last: number) =>
-      (await takeUntil(sub, (_e, all) => all.filter((x) => x.params.namespace.length === last).length >= 1 && all.length >= 2)).map((e) => e.params.namespace);
+      (await takeUntil(sub, (_e, all) => all.filter((x) => x.params.namespace.length === last).length >= 1 && all.length >= 2)).map(
+        (e) => e.params.namespace,
+      );
     const onlyChild = await depths(childOnly, 1);
     expect(onlyChild.every((ns) => ns.length === 1 && ns[0].startsWith("child:"))).toBe(true);
     const below = await depths(childAndBelow, 2);
     expect(below.some((ns) => ns.length === 2 && ns[1].startsWith("grand:"))).toBe(true);
     expect(below.every((ns) => ns[0].startsWith("child:"))).toBe(true);
     const { tree } = await thread.agent.getTree();
-    expect(tree).toMatchObject({ graph_name: "deep", children: [{ namespace: [expect.stringMatching(/^child:/)], children: [{ namespace: [expect.stringMatching(/^child:/), expect.stringMatching(/^grand:/)] }] }] });
+    expect(tree).toMatchObject({
+      graph_name: "deep",
+      children: [
+        {
+          namespace: [expect.stringMatching(/^child:/)],
+          children: [{ namespace: [expect.stringMatching(/^child:/), expect.stringMatching(/^grand:/)] }],
+        },
+      ],
+    });
     await thread.close();
   });
 
@@ -180,7 +190,9 @@ describe("classic runs on protocol streams", () => {
   it("a run created with the classic API streams values and lifecycle to a protocol stream", async () => {
     const thread = await server.client.threads.create();
     const controller = new AbortController();
-    const reading = readSse(server.url, thread.thread_id, { channels: ["values", "lifecycle", "updates"] }, (e) => isRootTerminal(e), { signal: controller.signal });
+    const reading = readSse(server.url, thread.thread_id, { channels: ["values", "lifecycle", "updates"] }, (e) => isRootTerminal(e), {
+      signal: controller.signal,
+    });
     const run = await server.client.runs.create(thread.thread_id, "simple", { input: { messages: ["c"] }, streamMode: ["updates"] });
     const events = await reading;
     expect(events[0].params.data).toMatchObject({ event: "running", run_id: run.run_id });
@@ -294,7 +306,12 @@ describe("event ids and replay", () => {
 
     // A dropped connection resumes with since: the rest, exactly once.
     const cut = one[1].seq;
-    const resumed = await readSse(server.url, threadId, { channels: ["values", "lifecycle"], since: cut }, (e, all) => isRootTerminal(e) && all.filter(isRootTerminal).length === 2);
+    const resumed = await readSse(
+      server.url,
+      threadId,
+      { channels: ["values", "lifecycle"], since: cut },
+      (e, all) => isRootTerminal(e) && all.filter(isRootTerminal).length === 2,
+    );
     expect(resumed[0].seq).toBeGreaterThan(cut);
     expect(resumed.map((e) => e.seq)).toEqual([...one, ...two].filter((e) => e.seq > cut).map((e) => e.seq));
   });
@@ -303,10 +320,16 @@ describe("event ids and replay", () => {
     const threadId = uuid7();
     const controller = new AbortController();
     const terminals: WireEvent[] = [];
-    const reading = readSse(server.url, threadId, { channels: ["lifecycle"] }, (e) => {
-      if (isRootTerminal(e)) terminals.push(e);
-      return terminals.length === 2;
-    }, { signal: controller.signal });
+    const reading = readSse(
+      server.url,
+      threadId,
+      { channels: ["lifecycle"] },
+      (e) => {
+        if (isRootTerminal(e)) terminals.push(e);
+        return terminals.length === 2;
+      },
+      { signal: controller.signal },
+    );
     await command(server.url, threadId, 1, "run.start", { assistant_id: "simple", input: { messages: ["1"] } });
     await expect.poll(() => terminals.length, { timeout: 20_000 }).toBe(1);
     await command(server.url, threadId, 2, "run.start", { assistant_id: "simple", input: { messages: ["2"] } });

@@ -53,16 +53,36 @@ export function App() {
           {status?.projectDir.split(/[\\/]/).slice(-2).join("/")}
         </span>
         <nav className="page-nav" aria-label="Pages">
-          <button type="button" className={`btn ghost${route.page === "threads" ? " active" : ""}`} aria-current={route.page === "threads" ? "page" : undefined} onClick={() => navigate({ page: "threads" })}>
+          <button
+            type="button"
+            className={`btn ghost${route.page === "threads" ? " active" : ""}`}
+            aria-current={route.page === "threads" ? "page" : undefined}
+            onClick={() => navigate({ page: "threads" })}
+          >
             Threads
           </button>
-          <button type="button" className={`btn ghost${route.page === "assistants" ? " active" : ""}`} aria-current={route.page === "assistants" ? "page" : undefined} onClick={() => navigate({ page: "assistants" })}>
+          <button
+            type="button"
+            className={`btn ghost${route.page === "assistants" ? " active" : ""}`}
+            aria-current={route.page === "assistants" ? "page" : undefined}
+            onClick={() => navigate({ page: "assistants" })}
+          >
             Assistants
           </button>
-          <button type="button" className={`btn ghost${route.page === "memory" ? " active" : ""}`} aria-current={route.page === "memory" ? "page" : undefined} onClick={() => navigate({ page: "memory", namespace: [] })}>
+          <button
+            type="button"
+            className={`btn ghost${route.page === "memory" ? " active" : ""}`}
+            aria-current={route.page === "memory" ? "page" : undefined}
+            onClick={() => navigate({ page: "memory", namespace: [] })}
+          >
             Memory
           </button>
-          <button type="button" className={`btn ghost${route.page === "crons" ? " active" : ""}`} aria-current={route.page === "crons" ? "page" : undefined} onClick={() => navigate({ page: "crons" })}>
+          <button
+            type="button"
+            className={`btn ghost${route.page === "crons" ? " active" : ""}`}
+            aria-current={route.page === "crons" ? "page" : undefined}
+            onClick={() => navigate({ page: "crons" })}
+          >
             Crons
           </button>
         </nav>
@@ -121,8 +141,7 @@ export function App() {
                 <div className="welcome-head">
                   <h1>{graphId || "No graph"}</h1>
                   <p className="muted">
-                    Select a thread on the left, or press <strong>New thread</strong> and <strong>Run</strong>. The graph of the selected
-                    assistant:
+                    Select a thread on the left, or press <strong>New thread</strong> and <strong>Run</strong>. The graph of the selected assistant:
                   </p>
                 </div>
                 {assistant && (

@@ -10,7 +10,8 @@ import { type ConfigField, configFields, configurableFrom, draftsFrom, type Fiel
 import { errorMessage, parseJsonField } from "../lib/format.ts";
 import { serverKeys } from "../lib/query-keys.ts";
 
-type Target = { kind: "create"; graphIds: string[]; schemaSourceFor: (graphId: string) => string | undefined } | { kind: "edit"; assistant: Assistant };
+type Target =
+  { kind: "create"; graphIds: string[]; schemaSourceFor: (graphId: string) => string | undefined } | { kind: "edit"; assistant: Assistant };
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return !!v && typeof v === "object" && !Array.isArray(v);
@@ -144,7 +145,9 @@ export function AssistantEditor({ target, onSaved, onCancel }: { target: Target;
             Use Raw JSON to set the configuration.
           </p>
         ) : (
-          fields.map((f) => <ConfigInput key={f.key} field={f} value={drafts[f.key] ?? ""} onChange={(v) => setDrafts((d) => ({ ...d, [f.key]: v }))} />)
+          fields.map((f) => (
+            <ConfigInput key={f.key} field={f} value={drafts[f.key] ?? ""} onChange={(v) => setDrafts((d) => ({ ...d, [f.key]: v }))} />
+          ))
         )}
       </fieldset>
       {(formError || save.error) && (

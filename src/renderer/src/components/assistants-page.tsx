@@ -301,12 +301,7 @@ function Versions({ assistant }: { assistant: Assistant }) {
         </p>
       )}
       {selected && (
-        <VersionDiff
-          version={selected}
-          latest={assistant}
-          busy={makeLatest.isPending}
-          onMakeLatest={() => makeLatest.mutate(selected.version)}
-        />
+        <VersionDiff version={selected} latest={assistant} busy={makeLatest.isPending} onMakeLatest={() => makeLatest.mutate(selected.version)} />
       )}
       {makeLatest.error && (
         <p role="alert" className="error-text">
@@ -317,7 +312,17 @@ function Versions({ assistant }: { assistant: Assistant }) {
   );
 }
 
-function VersionDiff({ version, latest, busy, onMakeLatest }: { version: AssistantVersion; latest: Assistant; busy: boolean; onMakeLatest: () => void }) {
+function VersionDiff({
+  version,
+  latest,
+  busy,
+  onMakeLatest,
+}: {
+  version: AssistantVersion;
+  latest: Assistant;
+  busy: boolean;
+  onMakeLatest: () => void;
+}) {
   const changes = diffValues(flattenVersion(latest), flattenVersion(version));
   const isLatest = version.version === latest.version;
   return (

@@ -18,9 +18,7 @@ export function BreakpointList({ graphId, assistantId }: { graphId: string; assi
   }, [count]);
   return (
     <details className="breakpoints" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
-      <summary>
-        Breakpoints {count > 0 && <span className="badge subtle status-interrupted">{count}</span>}
-      </summary>
+      <summary>Breakpoints {count > 0 && <span className="badge subtle status-interrupted">{count}</span>}</summary>
       <table className="bp-table" aria-label="Breakpoints">
         <thead>
           <tr>
@@ -64,7 +62,17 @@ export function pauseReason(next: string[], bp: Breakpoints, lastNode: string | 
   return `Paused; next: ${target}`;
 }
 
-export function PausedCard({ reason, disabled, onContinue, onStep }: { reason: string; disabled: boolean; onContinue: () => void; onStep: () => void }) {
+export function PausedCard({
+  reason,
+  disabled,
+  onContinue,
+  onStep,
+}: {
+  reason: string;
+  disabled: boolean;
+  onContinue: () => void;
+  onStep: () => void;
+}) {
   return (
     <div className="interrupt-card" role="group" aria-label="Paused at breakpoint">
       <div className="interrupt-title" aria-label="Pause reason">

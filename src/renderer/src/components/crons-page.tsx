@@ -281,7 +281,12 @@ function Firings({ cronId }: { cronId: string }) {
     enabled: !!status?.url,
     refetchInterval: REFRESH_MS,
   });
-  if (firings.error) return <p role="alert" className="error-text">{errorMessage(firings.error)}</p>;
+  if (firings.error)
+    return (
+      <p role="alert" className="error-text">
+        {errorMessage(firings.error)}
+      </p>
+    );
   const list = firings.data ?? [];
   if (list.length === 0) return <p className="muted">{firings.isLoading ? "Loading firings…" : "Not fired yet."}</p>;
   return (

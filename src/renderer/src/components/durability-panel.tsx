@@ -57,9 +57,7 @@ export function DurabilityPanel() {
               <div className="progress" role="status" aria-label="Durability progress">
                 <span className="spinner" aria-hidden />
                 <span>{progress?.message ?? "Starting…"}</span>
-                {progress && progress.total > 0 && (
-                  <progress max={progress.total} value={progress.done} aria-label={`${progress.phase} progress`} />
-                )}
+                {progress && progress.total > 0 && <progress max={progress.total} value={progress.done} aria-label={`${progress.phase} progress`} />}
               </div>
             )}
             {verify.error && (

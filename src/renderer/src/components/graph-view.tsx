@@ -50,7 +50,17 @@ function StepNode({ id, data }: NodeProps<GraphNode>) {
   );
 }
 
-function BreakpointToggle({ node, when, on, toggle }: { node: string; when: BreakpointWhen; on: boolean; toggle: (node: string, when: BreakpointWhen) => void }) {
+function BreakpointToggle({
+  node,
+  when,
+  on,
+  toggle,
+}: {
+  node: string;
+  when: BreakpointWhen;
+  on: boolean;
+  toggle: (node: string, when: BreakpointWhen) => void;
+}) {
   return (
     <button
       type="button"
@@ -150,38 +160,60 @@ export function GraphView({
   // Keyed by the joined names: callers pass a fresh array on every render.
   const hot = highlight.join(",");
   const shownBp = breakpointsFor ? bp : null;
-  const flow = useMemo(() => (graph.data ? layoutGraph(graph.data, hot ? hot.split(",") : [], live, shownBp) : null), [graph.data, hot, live, shownBp]);
+  const flow = useMemo(
+    () => (graph.data ? layoutGraph(graph.data, hot ? hot.split(",") : [], live, shownBp) : null),
+    [graph.data, hot, live, shownBp],
+  );
   const bpContext = useMemo(() => (breakpointsFor ? { bp, toggle } : null), [breakpointsFor, bp, toggle]);
 
-  if (graph.error) return <p role="alert" className="error-text">Graph: {errorMessage(graph.error)}</p>;
+  if (graph.error)
+    return (
+      <p role="alert" className="error-text">
+        Graph: {errorMessage(graph.error)}
+      </p>
+    );
   if (!flow) return <p className="muted loading">Loading graph…</p>;
   return (
     <div className="graph" role="figure" aria-label="Graph view">
       <BreakpointContext.Provider value={bpContext}>
-      <ReactFlow
-        nodes={flow.nodes}
-        edges={flow.edges}
-        nodeTypes={nodeTypes}
-        fitView
-        fitViewOptions={{ padding: 0.15 }}
-        nodesDraggable={false}
-        nodesConnectable={false}
-        proOptions={{ hideAttribution: true }}
-        colorMode={theme}
-        minZoom={0.3}
-      >
-        <Background gap={18} size={1} />
-        <Controls showInteractive={false} />
-      </ReactFlow>
+        <ReactFlow
+          nodes={flow.nodes}
+          edges={flow.edges}
+          nodeTypes={nodeTypes}
+          fitView
+          fitViewOptions={{ padding: 0.15 }}
+          nodesDraggable={false}
+          nodesConnectable={false}
+          proOptions={{ hideAttribution: true }}
+          colorMode={theme}
+          minZoom={0.3}
+        >
+          <Background gap={18} size={1} />
+          <Controls showInteractive={false} />
+        </ReactFlow>
       </BreakpointContext.Provider>
       {(highlight.length > 0 || live) && (
         <div className="graph-legend">
           {live && live.running.length > 0 && (
             <span aria-label="Running node">
-              running: {live.running.map((h) => <span key={h} className="chip running">{h}</span>)}
+              running:{" "}
+              {live.running.map((h) => (
+                <span key={h} className="chip running">
+                  {h}
+                </span>
+              ))}
             </span>
           )}
-          {highlight.length > 0 && <>next: {highlight.map((h) => <span key={h} className="chip next">{h}</span>)}</>}
+          {highlight.length > 0 && (
+            <>
+              next:{" "}
+              {highlight.map((h) => (
+                <span key={h} className="chip next">
+                  {h}
+                </span>
+              ))}
+            </>
+          )}
           {live && live.visited.length > 0 && (
             <div className="small">
               path: <span aria-label="Run path">{live.visited.join(" → ")}</span>

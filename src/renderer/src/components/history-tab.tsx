@@ -34,7 +34,12 @@ export function HistoryTab({ threadId }: { threadId: string }) {
   const current = items.find((s) => cpId(s) === selected) ?? items[0];
 
   if (history.isLoading) return <p className="muted">Loading history…</p>;
-  if (history.error) return <p role="alert" className="error-text">{errorMessage(history.error)}</p>;
+  if (history.error)
+    return (
+      <p role="alert" className="error-text">
+        {errorMessage(history.error)}
+      </p>
+    );
   if (items.length === 0) return <p className="muted">No checkpoints yet: run the graph on this thread.</p>;
 
   return (

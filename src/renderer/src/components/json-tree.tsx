@@ -36,9 +36,7 @@ function Node({ name, value, depth, openDepth }: { name?: string; value: unknown
       </div>
     );
   }
-  const entries = Array.isArray(value)
-    ? value.map((v, i) => [String(i), v] as const)
-    : Object.entries(value as Record<string, unknown>);
+  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value as Record<string, unknown>);
   const summary = Array.isArray(value) ? `[${entries.length}]` : `{${entries.length}}`;
   return (
     <>
@@ -64,9 +62,9 @@ export function JsonTree({ value, label, openDepth = 2 }: { value: unknown; labe
   return (
     <div className="json-tree" role="group" aria-label={label}>
       {value !== null && typeof value === "object" ? (
-        (Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value as Record<string, unknown>)).map(
-          ([k, v]) => <Node key={k} name={k} value={v} depth={0} openDepth={openDepth} />,
-        )
+        (Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value as Record<string, unknown>)).map(([k, v]) => (
+          <Node key={k} name={k} value={v} depth={0} openDepth={openDepth} />
+        ))
       ) : (
         <Node value={value} depth={0} openDepth={openDepth} />
       )}

@@ -15,7 +15,6 @@ import { applyStreamEvent, finishLive, type LiveRun, startLive } from "../lib/li
 import { AssistantPicker } from "./assistant-picker.tsx";
 import { BreakpointList, PausedCard, pauseReason } from "./breakpoints-panel.tsx";
 
-
 const DEFAULT_INPUT: Record<string, string> = {
   review: '{ "topic": "durable agents" }',
   counter: '{ "by": 1 }',
@@ -108,7 +107,14 @@ export function RunPanel({
           },
         });
         if (end.kind === "failed") setError(end.error);
-        else setOutcome(end.kind === "interrupted" ? "Run paused at an interrupt: answer it below." : end.kind === "cancelled" ? "Run cancelled." : "Run finished.");
+        else
+          setOutcome(
+            end.kind === "interrupted"
+              ? "Run paused at an interrupt: answer it below."
+              : end.kind === "cancelled"
+                ? "Run cancelled."
+                : "Run finished.",
+          );
         live = end.kind === "interrupted" ? { ...live, running: [] } : finishLive(live);
       } else {
         let n = 0;
@@ -142,7 +148,9 @@ export function RunPanel({
           const line = { n: ++n, event, data };
           setLines((ls) => [...ls.slice(-499), line]);
         }
-        setOutcome(pausedAtBreakpoint ? "Run paused at a breakpoint." : sawInterrupt ? "Run paused at an interrupt: answer it below." : "Run finished.");
+        setOutcome(
+          pausedAtBreakpoint ? "Run paused at a breakpoint." : sawInterrupt ? "Run paused at an interrupt: answer it below." : "Run finished.",
+        );
         live = sawInterrupt ? { ...live, running: [] } : finishLive(live);
       }
     } catch (err) {
@@ -257,7 +265,15 @@ export function RunPanel({
         {lines.map((l) => (
           <div key={l.n} className="stream-line">
             <span className={`ev ev-${l.event.split("|")[0]}`}>{l.event.replace(/\|.*$/, "")}</span>
-            {l.event.includes("|") && <span className="ns">{l.event.split("|").slice(1).join("|").replace(/:[0-9a-f-]{36}/g, "")}</span>}
+            {l.event.includes("|") && (
+              <span className="ns">
+                {l.event
+                  .split("|")
+                  .slice(1)
+                  .join("|")
+                  .replace(/:[0-9a-f-]{36}/g, "")}
+              </span>
+            )}
             <code>{compactJson(l.data, 400)}</code>
           </div>
         ))}

@@ -21,7 +21,12 @@ export function RunsTab({ threadId }: { threadId: string }) {
     enabled: !!client,
   });
   if (runs.isLoading) return <p className="muted">Loading runs…</p>;
-  if (runs.error) return <p role="alert" className="error-text">{errorMessage(runs.error)}</p>;
+  if (runs.error)
+    return (
+      <p role="alert" className="error-text">
+        {errorMessage(runs.error)}
+      </p>
+    );
   const list = runs.data ?? [];
   if (list.length === 0) return <p className="muted">No runs yet.</p>;
   return (

@@ -11,7 +11,11 @@ import { hostKeys } from "../lib/query-keys.ts";
 const MODES: { id: PersistenceMode; label: string; hint: string }[] = [
   { id: "memory", label: "Memory", hint: "Fast, nothing to set up; everything is gone when the server stops." },
   { id: "postgres", label: "PostgreSQL", hint: "Your own PostgreSQL server. Threads, runs and checkpoints survive restarts and crashes." },
-  { id: "local-postgres", label: "Local PostgreSQL", hint: "A PostgreSQL the Studio runs for you, with its data in the Studio's folder. Durable, zero set-up." },
+  {
+    id: "local-postgres",
+    label: "Local PostgreSQL",
+    hint: "A PostgreSQL the Studio runs for you, with its data in the Studio's folder. Durable, zero set-up.",
+  },
 ];
 
 export function SettingsDialog({ onClose }: { onClose: () => void }) {
@@ -108,7 +112,9 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
                     }}
                   />
                 </label>
-                <p className="muted small">The password is stored in the Studio's settings file (encrypted where the OS offers it) and shown masked.</p>
+                <p className="muted small">
+                  The password is stored in the Studio's settings file (encrypted where the OS offers it) and shown masked.
+                </p>
                 <button
                   type="button"
                   className="btn"
@@ -123,8 +129,8 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
               <fieldset className="pg">
                 <legend>Project authentication</legend>
                 <p className="muted small">
-                  This project's langgraph.json sets <code>auth.disable_studio_auth</code>: the Studio must authenticate like any client. Enter a token
-                  its auth accepts; it is sent as <code>Authorization: Bearer …</code>. Without one, every request answers 401 (Unauthorized).
+                  This project's langgraph.json sets <code>auth.disable_studio_auth</code>: the Studio must authenticate like any client. Enter a
+                  token its auth accepts; it is sent as <code>Authorization: Bearer …</code>. Without one, every request answers 401 (Unauthorized).
                 </p>
                 <label className="field">
                   <span>Auth token</span>

@@ -20,7 +20,15 @@ export function CheckpointFacts({ state }: { state: ThreadState }) {
       </dd>
       <dt>Next</dt>
       <dd aria-label="Next nodes">
-        {state.next.length === 0 ? <span className="muted">— (done)</span> : state.next.map((n) => <span key={n} className="chip next">{n}</span>)}
+        {state.next.length === 0 ? (
+          <span className="muted">— (done)</span>
+        ) : (
+          state.next.map((n) => (
+            <span key={n} className="chip next">
+              {n}
+            </span>
+          ))
+        )}
       </dd>
       <dt>Tasks</dt>
       <dd>
@@ -37,7 +45,13 @@ export function CheckpointFacts({ state }: { state: ThreadState }) {
         )}
       </dd>
       <dt>Interrupts</dt>
-      <dd>{interrupts.length === 0 ? <span className="muted">none</span> : <JsonTree label="Interrupts" value={interrupts.map((i) => i.value)} openDepth={1} />}</dd>
+      <dd>
+        {interrupts.length === 0 ? (
+          <span className="muted">none</span>
+        ) : (
+          <JsonTree label="Interrupts" value={interrupts.map((i) => i.value)} openDepth={1} />
+        )}
+      </dd>
       {state.created_at && (
         <>
           <dt>Created</dt>
@@ -81,7 +95,12 @@ export function StateTab({
   });
 
   if (loading) return <p className="muted">Loading state…</p>;
-  if (error) return <p role="alert" className="error-text">{errorMessage(error)}</p>;
+  if (error)
+    return (
+      <p role="alert" className="error-text">
+        {errorMessage(error)}
+      </p>
+    );
   if (!state) return null;
   const conversation = asConversation((state.values as Record<string, unknown> | null)?.messages);
   return (

@@ -50,7 +50,13 @@ export function StorePage() {
     queryKey: keys.storeItems(namespace, filters),
     queryFn: async ({ signal }) => {
       const started = performance.now();
-      const res = await client!.store.searchItems(namespace, { filter, query: filters.query || undefined, limit: PAGE + 1, offset: page * PAGE, signal });
+      const res = await client!.store.searchItems(namespace, {
+        filter,
+        query: filters.query || undefined,
+        limit: PAGE + 1,
+        offset: page * PAGE,
+        signal,
+      });
       return { ...res, ms: performance.now() - started };
     },
     enabled: !!client,
@@ -84,7 +90,13 @@ export function StorePage() {
           </button>
         </div>
         <div className="ns-tree" role="tree" aria-label="Namespace tree">
-          <button type="button" role="treeitem" aria-selected={namespace.length === 0} className={`ns-row${namespace.length === 0 ? " selected" : ""}`} onClick={() => openNamespace([])}>
+          <button
+            type="button"
+            role="treeitem"
+            aria-selected={namespace.length === 0}
+            className={`ns-row${namespace.length === 0 ? " selected" : ""}`}
+            onClick={() => openNamespace([])}
+          >
             (all namespaces)
           </button>
           {tree.map((n) => (
@@ -184,7 +196,15 @@ export function StorePage() {
           </div>
           <div className="store-detail">
             {creating ? (
-              <ItemEditor key="new" initialNamespace={namespace} onDone={(ns, key) => { setCreating(false); openNamespace(ns); setSelected(`${ns.join("/")}/${key}`); }} />
+              <ItemEditor
+                key="new"
+                initialNamespace={namespace}
+                onDone={(ns, key) => {
+                  setCreating(false);
+                  openNamespace(ns);
+                  setSelected(`${ns.join("/")}/${key}`);
+                }}
+              />
             ) : current ? (
               <ItemDetail key={itemId(current)} item={current} onDeleted={() => setSelected(null)} />
             ) : (
@@ -197,14 +217,30 @@ export function StorePage() {
   );
 }
 
-function NamespaceBranch({ node, depth, selected, onOpen }: { node: NamespaceNode; depth: number; selected: string[]; onOpen: (ns: string[]) => void }) {
+function NamespaceBranch({
+  node,
+  depth,
+  selected,
+  onOpen,
+}: {
+  node: NamespaceNode;
+  depth: number;
+  selected: string[];
+  onOpen: (ns: string[]) => void;
+}) {
   const isSelected = node.path.join("\u0000") === selected.join("\u0000");
   const [open, setOpen] = useState(depth < 1 || selected.slice(0, node.path.length).join("\u0000") === node.path.join("\u0000"));
   return (
     <div role="group" aria-label={node.path.join(" / ")}>
       <div className="ns-line" style={{ paddingLeft: 8 + depth * 14 }}>
         {node.children.length > 0 ? (
-          <button type="button" className="ns-fold" aria-label={`${open ? "Collapse" : "Expand"} ${node.path.join(" / ")}`} aria-expanded={open} onClick={() => setOpen((o) => !o)}>
+          <button
+            type="button"
+            className="ns-fold"
+            aria-label={`${open ? "Collapse" : "Expand"} ${node.path.join(" / ")}`}
+            aria-expanded={open}
+            onClick={() => setOpen((o) => !o)}
+          >
             {open ? "▾" : "▸"}
           </button>
         ) : (

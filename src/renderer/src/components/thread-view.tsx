@@ -120,8 +120,13 @@ export function ThreadView({
           </h2>
           <span className="muted small">
             {threadGraph}
-            {thread.data?.metadata?.owner !== undefined && <> · owner <span aria-label="Thread owner">{String(thread.data.metadata.owner)}</span></>} · updated{" "}
-            {timeAgo(thread.data?.updated_at)}
+            {thread.data?.metadata?.owner !== undefined && (
+              <>
+                {" "}
+                · owner <span aria-label="Thread owner">{String(thread.data.metadata.owner)}</span>
+              </>
+            )}{" "}
+            · updated {timeAgo(thread.data?.updated_at)}
           </span>
           {expiry.data && (
             <span className="muted small" aria-label="Thread expiry" title={`ttl ${expiry.data.ttl_minutes} min after the last update`}>
@@ -175,7 +180,12 @@ export function ThreadView({
             {tab === "graph" && (
               <Suspense fallback={<p className="muted loading">Loading graph…</p>}>
                 <ReplayBar threadId={threadId} onFrame={setReplay} />
-                <GraphView assistantId={assistantId} highlight={replay ? [] : (state.data?.next ?? [])} breakpointsFor={threadGraph} live={replay ?? live} />
+                <GraphView
+                  assistantId={assistantId}
+                  highlight={replay ? [] : (state.data?.next ?? [])}
+                  breakpointsFor={threadGraph}
+                  live={replay ?? live}
+                />
               </Suspense>
             )}
           </div>

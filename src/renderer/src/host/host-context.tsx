@@ -91,6 +91,9 @@ export function useServerClient(): { client: Client | null; bootId: string; stat
   const url = status?.state === "ready" ? status.url : null;
   // A project with custom auth: the Studio's credential (or the token from Settings) on every request.
   const headers = JSON.stringify(status?.serverHeaders ?? {});
-  const client = useMemo(() => (url ? new Client({ apiUrl: url, defaultHeaders: JSON.parse(headers) as Record<string, string> }) : null), [url, headers]);
+  const client = useMemo(
+    () => (url ? new Client({ apiUrl: url, defaultHeaders: JSON.parse(headers) as Record<string, string> }) : null),
+    [url, headers],
+  );
   return { client, bootId: status?.bootId ?? "none", status };
 }

@@ -30,9 +30,13 @@ function asNode(value: unknown): JsonSchemaNode | null {
 function kindOf(node: JsonSchemaNode): Pick<ConfigField, "kind" | "options"> {
   if (Array.isArray(node.enum) && node.enum.every((v) => typeof v === "string")) return { kind: "enum", options: node.enum as string[] };
   // Optional fields arrive as `anyOf: [T, null]` or `type: [T, "null"]`.
-  const types = (Array.isArray(node.type) ? node.type : node.type ? [node.type] : (node.anyOf ?? []).flatMap((n) => (Array.isArray(n.type) ? n.type : n.type ? [n.type] : []))).filter(
-    (t) => t !== "null",
-  );
+  const types = (
+    Array.isArray(node.type)
+      ? node.type
+      : node.type
+        ? [node.type]
+        : (node.anyOf ?? []).flatMap((n) => (Array.isArray(n.type) ? n.type : n.type ? [n.type] : []))
+  ).filter((t) => t !== "null");
   if (types.length === 1 && ["string", "number", "integer", "boolean"].includes(types[0]!)) return { kind: types[0] as ConfigFieldKind };
   return { kind: "json" };
 }
@@ -72,7 +76,11 @@ export function draftsFrom(fields: ConfigField[], configurable: Record<string, u
  * default applies), keys the schema does not know are kept as they were.
  * Throws a message naming the field when a value does not parse.
  */
-export function configurableFrom(fields: ConfigField[], drafts: Record<string, FieldDraft>, previous: Record<string, unknown>): Record<string, unknown> {
+export function configurableFrom(
+  fields: ConfigField[],
+  drafts: Record<string, FieldDraft>,
+  previous: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...previous };
   for (const f of fields) {
     const d = drafts[f.key];
@@ -86,7 +94,8 @@ export function configurableFrom(fields: ConfigField[], drafts: Record<string, F
     if (!text) continue;
     if (f.kind === "number" || f.kind === "integer") {
       const n = Number(text);
-      if (!Number.isFinite(n) || (f.kind === "integer" && !Number.isInteger(n))) throw new Error(`${f.title} must be ${f.kind === "integer" ? "an integer" : "a number"}`);
+      if (!Number.isFinite(n) || (f.kind === "integer" && !Number.isInteger(n)))
+        throw new Error(`${f.title} must be ${f.kind === "integer" ? "an integer" : "a number"}`);
       out[f.key] = n;
     } else if (f.kind === "json") {
       try {

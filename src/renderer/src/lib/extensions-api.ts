@@ -21,7 +21,12 @@ export function fetchFirings(apiUrl: string, cronId: string, signal?: AbortSigna
 
 export async function previewSchedule(apiUrl: string, schedule: string, timezone: string, signal?: AbortSignal): Promise<string[]> {
   const body = JSON.stringify({ schedule, timezone: timezone || null, count: 5 });
-  const out = await request<{ next_run_dates: string[] }>(`${apiUrl}/runs/crons/preview`, { method: "POST", headers: { "content-type": "application/json" }, body, signal });
+  const out = await request<{ next_run_dates: string[] }>(`${apiUrl}/runs/crons/preview`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+    signal,
+  });
   return out.next_run_dates;
 }
 

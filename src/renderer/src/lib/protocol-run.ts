@@ -56,7 +56,9 @@ interface ProtocolEvent {
 }
 
 const isRootTerminal = (e: ProtocolEvent) =>
-  e.method === "lifecycle" && e.params.namespace.length === 0 && ["completed", "failed", "interrupted"].includes((e.params.data as { event?: string }).event ?? "");
+  e.method === "lifecycle" &&
+  e.params.namespace.length === 0 &&
+  ["completed", "failed", "interrupted"].includes((e.params.data as { event?: string }).event ?? "");
 
 export async function runThroughProtocol(options: ProtocolRunOptions): Promise<RunEnd> {
   const { server, threadId, assistantId, request, signal } = options;
@@ -145,7 +147,8 @@ function applyToolEvent(reply: LiveReply, data: Record<string, unknown>): void {
     reply.tools.push(call);
   }
   // A tool's output is its ToolMessage: show what it says.
-  const output = data.output && typeof data.output === "object" && "content" in data.output ? (data.output as { content: unknown }).content : data.output;
+  const output =
+    data.output && typeof data.output === "object" && "content" in data.output ? (data.output as { content: unknown }).content : data.output;
   if (data.event === "tool-finished") Object.assign(call, { output, status: "finished" });
   else if (data.event === "tool-error") Object.assign(call, { output: data.message, status: "error" });
 }

@@ -23,7 +23,11 @@ export const SHORTCUTS: Shortcut[] = [
   { keys: "?", description: "Show or hide this help", action: { kind: "help" } },
   { keys: "n", description: "New thread", action: { kind: "click", button: "New thread" } },
   { keys: "Ctrl+Enter", description: "Run (also from the input box)", action: { kind: "click", button: "Run" }, inFields: true },
-  { keys: "/", description: "Search: threads, assistants or store items", action: { kind: "focus", labels: ["Metadata filter", "Search assistants", "Filter items"] } },
+  {
+    keys: "/",
+    description: "Search: threads, assistants or store items",
+    action: { kind: "focus", labels: ["Metadata filter", "Search assistants", "Filter items"] },
+  },
   { keys: "1", description: "State tab", action: { kind: "tab", tab: "state" } },
   { keys: "2", description: "History tab", action: { kind: "tab", tab: "history" } },
   { keys: "3", description: "Runs tab", action: { kind: "tab", tab: "runs" } },

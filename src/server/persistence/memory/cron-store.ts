@@ -84,7 +84,16 @@ export class MemoryCronStore implements CronStore {
       this.crons.set(cron.cron_id, advanced);
       const key = firingKey(cron.cron_id, dueAt);
       if (this.firingMap.has(key)) continue;
-      const firing: CronFiring = { cron_id: cron.cron_id, due_at: dueAt, status: "claimed", run_id: null, thread_id: null, error: null, claimed_by: workerId, claimed_at: new Date().toISOString() };
+      const firing: CronFiring = {
+        cron_id: cron.cron_id,
+        due_at: dueAt,
+        status: "claimed",
+        run_id: null,
+        thread_id: null,
+        error: null,
+        claimed_by: workerId,
+        claimed_at: new Date().toISOString(),
+      };
       this.firingMap.set(key, firing);
       claimed.push({ cron: advanced, firing });
     }
@@ -95,7 +104,13 @@ export class MemoryCronStore implements CronStore {
     const key = firingKey(cronId, dueAt);
     const firing = this.firingMap.get(key);
     if (!firing || firing.status !== "claimed") return false;
-    this.firingMap.set(key, { ...firing, status: outcome.status, run_id: outcome.run_id ?? null, thread_id: outcome.thread_id ?? null, error: outcome.error ?? null });
+    this.firingMap.set(key, {
+      ...firing,
+      status: outcome.status,
+      run_id: outcome.run_id ?? null,
+      thread_id: outcome.thread_id ?? null,
+      error: outcome.error ?? null,
+    });
     return true;
   }
 

@@ -53,7 +53,10 @@ export class MemoryItemStore extends InMemoryStore {
   }
 
   /** BaseStore.search drops options it does not know: carry refreshTtl into the operation. */
-  override async search(namespacePrefix: string[], options: { filter?: Record<string, unknown>; limit?: number; offset?: number; query?: string; refreshTtl?: boolean } = {}): Promise<SearchItem[]> {
+  override async search(
+    namespacePrefix: string[],
+    options: { filter?: Record<string, unknown>; limit?: number; offset?: number; query?: string; refreshTtl?: boolean } = {},
+  ): Promise<SearchItem[]> {
     const { filter, limit = 10, offset = 0, query, refreshTtl } = options;
     const op = { namespacePrefix, filter, limit, offset, query, refreshTtl } as Operation;
     return ((await this.batch([op])) as unknown as SearchItem[][])[0] ?? [];

@@ -126,7 +126,8 @@ export class MemoryMetadataStore implements MetadataStore {
     count: async (filter) => [...this.assistantMap.values()].filter((a) => this.assistantMatches(a, filter)).length,
     versions: async (id, query) => {
       const versions = (this.versionMap.get(id) ?? []).filter(
-        (v) => (!query.metadata || jsonContains(v.metadata, query.metadata)) && (!query.authFilter || matchesContainment(v.metadata, query.authFilter)),
+        (v) =>
+          (!query.metadata || jsonContains(v.metadata, query.metadata)) && (!query.authFilter || matchesContainment(v.metadata, query.authFilter)),
       );
       return [...versions].sort((a, b) => b.version - a.version).slice(query.offset, query.offset + query.limit);
     },
@@ -352,4 +353,3 @@ export class MemoryMetadataStore implements MetadataStore {
 
   async close(): Promise<void> {}
 }
-

@@ -29,7 +29,9 @@ export class MemoryTtlStore implements TtlStore {
   }
 
   async expiredThreads(now: Date, limit: number, fallback?: ThreadTtlSpec): Promise<ExpiredThread[]> {
-    const candidates = fallback ? (await this.metadata.threads.search({ limit: Number.MAX_SAFE_INTEGER, offset: 0, sort_by: "updated_at", sort_order: "asc" })).items : [];
+    const candidates = fallback
+      ? (await this.metadata.threads.search({ limit: Number.MAX_SAFE_INTEGER, offset: 0, sort_by: "updated_at", sort_order: "asc" })).items
+      : [];
     if (!fallback) {
       for (const id of this.threads.keys()) {
         const thread = await this.metadata.threads.get(id);

@@ -3,7 +3,18 @@
 // the firing in the same transaction; the firing's primary key (cron, due
 // time) is the last word, so no due time fires twice across processes.
 import type pg from "pg";
-import type { ClaimedFiring, Cron, CronFilter, CronFiring, CronPatch, CronSearch, CronStore, FiringOutcome, FiringStatus, OnRunCompleted } from "../cron-store.ts";
+import type {
+  ClaimedFiring,
+  Cron,
+  CronFilter,
+  CronFiring,
+  CronPatch,
+  CronSearch,
+  CronStore,
+  FiringOutcome,
+  FiringStatus,
+  OnRunCompleted,
+} from "../cron-store.ts";
 import { CRON_SORT_FIELDS } from "../cron-store.ts";
 import type { JsonObject } from "../types.ts";
 import { conflict } from "../../errors.ts";
@@ -37,7 +48,8 @@ interface FiringRow {
   claimed_at: Date;
 }
 
-const CRON_COLUMNS = "cron_id, assistant_id, thread_id, user_id, schedule, timezone, end_time, payload, metadata, enabled, on_run_completed, next_run_date, created_at, updated_at";
+const CRON_COLUMNS =
+  "cron_id, assistant_id, thread_id, user_id, schedule, timezone, end_time, payload, metadata, enabled, on_run_completed, next_run_date, created_at, updated_at";
 const FIRING_COLUMNS = "cron_id, due_at, status, run_id, thread_id, error, claimed_by, claimed_at";
 
 const toCron = (r: CronRow): Cron => ({
@@ -87,12 +99,26 @@ export class PostgresCronStore implements CronStore {
   async create(cron: Cron): Promise<Cron> {
     const p = new Params();
     const values = [
-      p.add(cron.cron_id), p.add(cron.assistant_id), p.add(cron.thread_id), p.add(cron.user_id), p.add(cron.schedule), p.add(cron.timezone),
-      p.add(cron.end_time), p.json(cron.payload), p.json(cron.metadata), p.add(cron.enabled), p.add(cron.on_run_completed), p.add(cron.next_run_date),
-      p.add(cron.created_at), p.add(cron.updated_at),
+      p.add(cron.cron_id),
+      p.add(cron.assistant_id),
+      p.add(cron.thread_id),
+      p.add(cron.user_id),
+      p.add(cron.schedule),
+      p.add(cron.timezone),
+      p.add(cron.end_time),
+      p.json(cron.payload),
+      p.json(cron.metadata),
+      p.add(cron.enabled),
+      p.add(cron.on_run_completed),
+      p.add(cron.next_run_date),
+      p.add(cron.created_at),
+      p.add(cron.updated_at),
     ];
     try {
-      const { rows } = await this.pool.query<CronRow>(`INSERT INTO app_crons (${CRON_COLUMNS}) VALUES (${values.join(", ")}) RETURNING ${CRON_COLUMNS}`, p.values);
+      const { rows } = await this.pool.query<CronRow>(
+        `INSERT INTO app_crons (${CRON_COLUMNS}) VALUES (${values.join(", ")}) RETURNING ${CRON_COLUMNS}`,
+        p.values,
+      );
       return toCron(rows[0] as CronRow);
     } catch (error) {
       if (pgCode(error) === "23505") throw conflict(`Cron ${cron.cron_id} already exists`);
@@ -112,7 +138,10 @@ export class PostgresCronStore implements CronStore {
       if (patch[key] === undefined) continue;
       sets.push(`${key} = ${JSON_COLUMNS.has(key) ? p.json(patch[key]) : p.add(patch[key])}`);
     }
-    const { rows } = await this.pool.query<CronRow>(`UPDATE app_crons SET ${sets.join(", ")} WHERE cron_id = ${p.add(cronId)} RETURNING ${CRON_COLUMNS}`, p.values);
+    const { rows } = await this.pool.query<CronRow>(
+      `UPDATE app_crons SET ${sets.join(", ")} WHERE cron_id = ${p.add(cronId)} RETURNING ${CRON_COLUMNS}`,
+      p.values,
+    );
     return rows[0] ? toCron(rows[0]) : undefined;
   }
 
@@ -176,7 +205,9 @@ export class PostgresCronStore implements CronStore {
 
   async staleFirings(claimedBefore: Date, limit: number): Promise<ClaimedFiring[]> {
     const { rows } = await this.pool.query<FiringRow & { cron: CronRow }>(
-      `SELECT ${FIRING_COLUMNS.split(", ").map((c) => `f.${c}`).join(", ")}, row_to_json(c.*) AS cron
+      `SELECT ${FIRING_COLUMNS.split(", ")
+        .map((c) => `f.${c}`)
+        .join(", ")}, row_to_json(c.*) AS cron
          FROM app_cron_firings f JOIN app_crons c USING (cron_id)
         WHERE f.status = 'claimed' AND f.claimed_at < $1
         ORDER BY f.claimed_at LIMIT $2`,
@@ -192,7 +223,10 @@ export class PostgresCronStore implements CronStore {
   }
 
   async firings(cronId: string, limit: number): Promise<CronFiring[]> {
-    const { rows } = await this.pool.query<FiringRow>(`SELECT ${FIRING_COLUMNS} FROM app_cron_firings WHERE cron_id = $1 ORDER BY due_at DESC LIMIT $2`, [cronId, limit]);
+    const { rows } = await this.pool.query<FiringRow>(
+      `SELECT ${FIRING_COLUMNS} FROM app_cron_firings WHERE cron_id = $1 ORDER BY due_at DESC LIMIT $2`,
+      [cronId, limit],
+    );
     return rows.map(toFiring);
   }
 

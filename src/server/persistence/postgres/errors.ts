@@ -32,11 +32,7 @@ function errorInfo(error: unknown): { code?: string; message: string } {
  * Maps a failure to connect, migrate or verify to a PostgresSetupError.
  * `connectionTimeoutMillis` only phrases the timeout message.
  */
-export function describePostgresError(
-  error: unknown,
-  uri: string,
-  connectionTimeoutMillis?: number,
-): PostgresSetupError {
+export function describePostgresError(error: unknown, uri: string, connectionTimeoutMillis?: number): PostgresSetupError {
   if (error instanceof PostgresSetupError) return error;
   const info = errorInfo(error);
   const { host, port, database, user } = uriParts(uri);
@@ -96,10 +92,7 @@ export function describePostgresError(
     );
   }
   if (/does not support SSL/i.test(info.message)) {
-    return make(
-      "PG_TLS_UNSUPPORTED",
-      `SSL was requested but the server at ${where} has SSL disabled; use sslmode=disable for a local server.`,
-    );
+    return make("PG_TLS_UNSUPPORTED", `SSL was requested but the server at ${where} has SSL disabled; use sslmode=disable for a local server.`);
   }
   if (/timeout/i.test(info.message)) {
     const after = connectionTimeoutMillis ? ` after ${connectionTimeoutMillis} ms` : "";
@@ -109,11 +102,7 @@ export function describePostgresError(
         "Check that the host and port are reachable, or raise connectionTimeoutMillis / the pool size.",
     );
   }
-  return make(
-    "PG_ERROR",
-    `PostgreSQL at ${where}/${database} failed: ${cause.message}${info.code ? ` (${info.code})` : ""}`,
-    500,
-  );
+  return make("PG_ERROR", `PostgreSQL at ${where}/${database} failed: ${cause.message}${info.code ? ` (${info.code})` : ""}`, 500);
 }
 
 /**
@@ -122,5 +111,8 @@ export function describePostgresError(
  */
 export function explainRuntimeError(error: unknown): BackendUnavailableError | undefined {
   if (!(error instanceof Error) || !isDatabaseUnavailable(error)) return undefined;
-  return new BackendUnavailableError(`PostgreSQL is unavailable (${error.message}); skeino reconnects on its own: retry when the database is back`, error);
+  return new BackendUnavailableError(
+    `PostgreSQL is unavailable (${error.message}); skeino reconnects on its own: retry when the database is back`,
+    error,
+  );
 }

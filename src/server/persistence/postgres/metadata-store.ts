@@ -193,20 +193,16 @@ export class PostgresMetadataStore implements MetadataStore {
     },
 
     get: async (assistantId) => {
-      const { rows } = await this.pool.query<AssistantRow>(
-        `SELECT ${ASSISTANT_COLUMNS} FROM app_assistants WHERE assistant_id = $1`,
-        [assistantId],
-      );
+      const { rows } = await this.pool.query<AssistantRow>(`SELECT ${ASSISTANT_COLUMNS} FROM app_assistants WHERE assistant_id = $1`, [assistantId]);
       return rows[0] ? toAssistant(rows[0]) : undefined;
     },
 
     patch: (assistantId, patch: AssistantPatch) =>
       inTransaction(this.pool, async (client) => {
         // The row lock serializes concurrent patches, so each gets its own version number.
-        const locked = await client.query<{ version: number }>(
-          "SELECT version FROM app_assistants WHERE assistant_id = $1 FOR UPDATE",
-          [assistantId],
-        );
+        const locked = await client.query<{ version: number }>("SELECT version FROM app_assistants WHERE assistant_id = $1 FOR UPDATE", [
+          assistantId,
+        ]);
         if (!locked.rows[0]) return undefined;
         const p = new Params();
         const id = p.add(assistantId);
@@ -283,7 +279,9 @@ export class PostgresMetadataStore implements MetadataStore {
                   name = v.name, description = v.description, version = v.version, updated_at = clock_timestamp()
              FROM app_assistant_versions v
             WHERE a.assistant_id = $1 AND v.assistant_id = $1 AND v.version = $2
-        RETURNING ${ASSISTANT_COLUMNS.split(", ").map((c) => `a.${c}`).join(", ")}`,
+        RETURNING ${ASSISTANT_COLUMNS.split(", ")
+          .map((c) => `a.${c}`)
+          .join(", ")}`,
           [assistantId, version],
         );
         return rows[0] ? toAssistant(rows[0]) : ("no-version" as const);
@@ -296,10 +294,7 @@ export class PostgresMetadataStore implements MetadataStore {
 
   private async countAssistants(filter: AssistantFilter): Promise<number> {
     const p = new Params();
-    const { rows } = await this.pool.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM app_assistants ${assistantWhere(filter, p)}`,
-      p.values,
-    );
+    const { rows } = await this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM app_assistants ${assistantWhere(filter, p)}`, p.values);
     return rows[0]?.n ?? 0;
   }
 
@@ -315,9 +310,7 @@ export class PostgresMetadataStore implements MetadataStore {
     },
 
     get: async (threadId) => {
-      const { rows } = await this.pool.query<ThreadRow>(`SELECT ${THREAD_COLUMNS} FROM app_threads WHERE thread_id = $1`, [
-        threadId,
-      ]);
+      const { rows } = await this.pool.query<ThreadRow>(`SELECT ${THREAD_COLUMNS} FROM app_threads WHERE thread_id = $1`, [threadId]);
       return rows[0] ? toThread(rows[0]) : undefined;
     },
 
@@ -356,10 +349,7 @@ export class PostgresMetadataStore implements MetadataStore {
 
   private async countThreads(filter: ThreadFilter): Promise<number> {
     const p = new Params();
-    const { rows } = await this.pool.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM app_threads ${threadWhere(filter, p)}`,
-      p.values,
-    );
+    const { rows } = await this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM app_threads ${threadWhere(filter, p)}`, p.values);
     return rows[0]?.n ?? 0;
   }
 
@@ -491,15 +481,10 @@ export class PostgresMetadataStore implements MetadataStore {
     const client = await this.pool.connect();
     const locked: string[] = [];
     try {
-      const owners = await client.query<{ claimed_by: string | null }>(
-        "SELECT DISTINCT claimed_by FROM app_runs WHERE status = 'running'",
-      );
+      const owners = await client.query<{ claimed_by: string | null }>("SELECT DISTINCT claimed_by FROM app_runs WHERE status = 'running'");
       for (const { claimed_by: owner } of owners.rows) {
         if (owner === null || this.workers.has(owner)) continue;
-        const free = await client.query<{ free: boolean }>("SELECT pg_try_advisory_lock($1, hashtext($2)) AS free", [
-          WORKER_LOCK_NS,
-          owner,
-        ]);
+        const free = await client.query<{ free: boolean }>("SELECT pg_try_advisory_lock($1, hashtext($2)) AS free", [WORKER_LOCK_NS, owner]);
         if (free.rows[0]?.free) locked.push(owner);
       }
       await client.query("BEGIN");
@@ -551,10 +536,7 @@ export class PostgresMetadataStore implements MetadataStore {
     if (this.locked.has(workerId) && this.liveness) return;
     this.liveness ??= this.openLiveness();
     const client = await this.liveness;
-    const { rows } = await client.query<{ held: boolean }>("SELECT pg_try_advisory_lock($1, hashtext($2)) AS held", [
-      WORKER_LOCK_NS,
-      workerId,
-    ]);
+    const { rows } = await client.query<{ held: boolean }>("SELECT pg_try_advisory_lock($1, hashtext($2)) AS held", [WORKER_LOCK_NS, workerId]);
     if (!rows[0]?.held) {
       // Another live session holds it: a duplicate worker id (or a hash
       // collision). Claiming still works; only orphan detection is weaker.

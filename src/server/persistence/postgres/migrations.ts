@@ -198,7 +198,18 @@ CREATE TABLE app_thread_ttl (
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
 
 /** Tables skeino creates itself (the saver's and the store's come from their setup()). */
-export const APP_TABLES = ["skeino_migrations", "app_assistants", "app_assistant_versions", "app_threads", "app_runs", "app_run_events", "app_thread_events", "app_crons", "app_cron_firings", "app_thread_ttl"] as const;
+export const APP_TABLES = [
+  "skeino_migrations",
+  "app_assistants",
+  "app_assistant_versions",
+  "app_threads",
+  "app_runs",
+  "app_run_events",
+  "app_thread_events",
+  "app_crons",
+  "app_cron_firings",
+  "app_thread_ttl",
+] as const;
 
 /** Every table a running skeino needs; setupSchema: false checks these. */
 export const REQUIRED_TABLES: readonly string[] = [...APP_TABLES, ...SAVER_TABLES, ...STORE_TABLES];
@@ -261,9 +272,7 @@ export async function migrate(pool: pg.Pool): Promise<MigrationResult> {
     await client.query("BEGIN");
     await client.query("SELECT pg_advisory_xact_lock(hashtext('skeino:migrate'))");
     await client.query(MIGRATIONS_TABLE);
-    const { rows } = await client.query<{ version: number; checksum: string }>(
-      "SELECT version, checksum FROM skeino_migrations ORDER BY version",
-    );
+    const { rows } = await client.query<{ version: number; checksum: string }>("SELECT version, checksum FROM skeino_migrations ORDER BY version");
     checkApplied(rows);
     const done = new Set(rows.map((r) => r.version));
     const applied: number[] = [];
@@ -305,8 +314,7 @@ export async function verifySchema(pool: pg.Pool, redactedUri: string): Promise<
   if (missing.length > 0) {
     throw new PostgresSetupError(
       "PG_SCHEMA_MISSING",
-      `checkpointerOptions.setupSchema is false but the database has no ${missing.join(", ")} ` +
-        `table${missing.length > 1 ? "s" : ""}. ${fix}`,
+      `checkpointerOptions.setupSchema is false but the database has no ${missing.join(", ")} ` + `table${missing.length > 1 ? "s" : ""}. ${fix}`,
     );
   }
   const versions = await pool.query<{ skeino: number | null; checkpoints: number | null }>(
@@ -314,9 +322,7 @@ export async function verifySchema(pool: pg.Pool, redactedUri: string): Promise<
             (SELECT max(v) FROM "public".checkpoint_migrations) AS checkpoints`,
   );
   const { skeino, checkpoints } = versions.rows[0] ?? { skeino: null, checkpoints: null };
-  checkApplied(
-    (await pool.query<{ version: number; checksum: string }>("SELECT version, checksum FROM skeino_migrations")).rows,
-  );
+  checkApplied((await pool.query<{ version: number; checksum: string }>("SELECT version, checksum FROM skeino_migrations")).rows);
   if ((skeino ?? 0) < LATEST_VERSION || (checkpoints ?? -1) < MIN_CHECKPOINT_VERSION) {
     throw new PostgresSetupError(
       "PG_SCHEMA_OUTDATED",

@@ -42,7 +42,13 @@ interface StoreRow {
   updated_at: Date;
 }
 
-const toItem = (r: StoreRow): Item => ({ namespace: r.namespace_path.split(":"), key: r.key, value: r.value, createdAt: r.created_at, updatedAt: r.updated_at });
+const toItem = (r: StoreRow): Item => ({
+  namespace: r.namespace_path.split(":"),
+  key: r.key,
+  value: r.value,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
 
 const regexLiteral = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, (c) => `\\${c}`);
 /** One label of a prefix or suffix as a regular expression: "*" is any one label. */
@@ -81,22 +87,44 @@ function filterConditions(filter: Record<string, FilterValue>, params: unknown[]
     return `(jsonb_typeof(${field(key)}) = 'number' AND (value ->> ${param(key)})::numeric ${op} ${param(n)}::numeric)`;
   };
   for (const [key, expected] of Object.entries(filter)) {
-    const isOps = expected !== null && typeof expected === "object" && !Array.isArray(expected) && Object.keys(expected).length > 0 && Object.keys(expected).every((k) => k.startsWith("$"));
+    const isOps =
+      expected !== null &&
+      typeof expected === "object" &&
+      !Array.isArray(expected) &&
+      Object.keys(expected).length > 0 &&
+      Object.keys(expected).every((k) => k.startsWith("$"));
     if (!isOps) {
       out.push(`${field(key)} = ${json(expected)}`);
       continue;
     }
     for (const [op, v] of Object.entries(expected as Record<string, unknown>)) {
       switch (op) {
-        case "$eq": out.push(`${field(key)} = ${json(v)}`); break;
-        case "$ne": out.push(`${field(key)} IS DISTINCT FROM ${json(v)}`); break;
-        case "$gt": out.push(numeric(key, ">", v)); break;
-        case "$gte": out.push(numeric(key, ">=", v)); break;
-        case "$lt": out.push(numeric(key, "<", v)); break;
-        case "$lte": out.push(numeric(key, "<=", v)); break;
-        case "$in": out.push(Array.isArray(v) ? `${field(key)} = ANY(${param(v.map((x) => JSON.stringify(x)))}::jsonb[])` : "FALSE"); break;
-        case "$nin": out.push(Array.isArray(v) ? `NOT (${field(key)} = ANY(${param(v.map((x) => JSON.stringify(x)))}::jsonb[]))` : "TRUE"); break;
-        default: out.push("FALSE");
+        case "$eq":
+          out.push(`${field(key)} = ${json(v)}`);
+          break;
+        case "$ne":
+          out.push(`${field(key)} IS DISTINCT FROM ${json(v)}`);
+          break;
+        case "$gt":
+          out.push(numeric(key, ">", v));
+          break;
+        case "$gte":
+          out.push(numeric(key, ">=", v));
+          break;
+        case "$lt":
+          out.push(numeric(key, "<", v));
+          break;
+        case "$lte":
+          out.push(numeric(key, "<=", v));
+          break;
+        case "$in":
+          out.push(Array.isArray(v) ? `${field(key)} = ANY(${param(v.map((x) => JSON.stringify(x)))}::jsonb[])` : "FALSE");
+          break;
+        case "$nin":
+          out.push(Array.isArray(v) ? `NOT (${field(key)} = ANY(${param(v.map((x) => JSON.stringify(x)))}::jsonb[]))` : "TRUE");
+          break;
+        default:
+          out.push("FALSE");
       }
     }
   }
@@ -168,7 +196,9 @@ export class SharedPoolPostgresStore extends PostgresStore {
       [items.map((i) => i.namespace.join(":")), items.map((i) => i.key)],
     );
   }
-  override async listNamespaces(options: { prefix?: string[]; suffix?: string[]; maxDepth?: number; limit?: number; offset?: number } = {}): Promise<string[][]> {
+  override async listNamespaces(
+    options: { prefix?: string[]; suffix?: string[]; maxDepth?: number; limit?: number; offset?: number } = {},
+  ): Promise<string[][]> {
     const matchConditions = [
       ...(options.prefix ? [{ matchType: "prefix" as const, path: options.prefix }] : []),
       ...(options.suffix ? [{ matchType: "suffix" as const, path: options.suffix }] : []),

@@ -62,7 +62,14 @@ export class PostgresThreadEventLog implements ThreadEventLog {
       "SELECT seq, run_id, method, channel, namespace, params FROM app_thread_events WHERE thread_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
       [threadId, afterSeq, limit],
     );
-    return rows.map((r) => ({ seq: Number(r.seq), run_id: r.run_id, method: r.method, channel: r.channel, namespace: r.namespace, params: r.params }));
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      run_id: r.run_id,
+      method: r.method,
+      channel: r.channel,
+      namespace: r.namespace,
+      params: r.params,
+    }));
   }
 
   async position(threadId: string, runId?: string): Promise<{ last: number; runStart?: number }> {
@@ -76,7 +83,9 @@ export class PostgresThreadEventLog implements ThreadEventLog {
   }
 
   async prune(olderThanMs: number): Promise<void> {
-    await this.pool.query("DELETE FROM app_thread_events WHERE created_at < clock_timestamp() - ($1::bigint * interval '1 millisecond')", [olderThanMs]);
+    await this.pool.query("DELETE FROM app_thread_events WHERE created_at < clock_timestamp() - ($1::bigint * interval '1 millisecond')", [
+      olderThanMs,
+    ]);
   }
 
   async deleteThread(): Promise<void> {
