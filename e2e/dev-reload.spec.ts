@@ -28,7 +28,6 @@ test.describe("skeino dev in the Studio", () => {
   let project: string;
   let child: ChildProcess | undefined;
 
-   
   test.beforeEach(({}, testInfo) => {
     test.skip(testInfo.project.name === "electron", "skeino dev serves the Studio to a browser");
     project = mkdtempSync(join(tmpdir(), "skeino-e2e-dev-"));

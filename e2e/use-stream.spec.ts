@@ -65,7 +65,6 @@ async function stopServer(): Promise<void> {
   if (child.exitCode === null) child.kill("SIGKILL");
 }
 
- 
 test.beforeAll(async ({}, info) => {
   if (info.project.name !== BROWSER_PROJECT) return;
   pg = await startPostgres();
