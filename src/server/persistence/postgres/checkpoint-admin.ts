@@ -29,20 +29,7 @@ export class PostgresCheckpointAdmin implements CheckpointAdmin {
         [threadId, runId],
       );
       if (rows.length === 0) return;
-      await client.query(
-        `DELETE FROM "public".checkpoint_writes w
-          USING unnest($2::text[], $3::text[]) AS gone(ns, id)
-          WHERE w.thread_id = $1 AND w.checkpoint_ns = gone.ns AND w.checkpoint_id = gone.id`,
-        [threadId, rows.map((r) => r.checkpoint_ns), rows.map((r) => r.checkpoint_id)],
-      );
-      await client.query(
-        `DELETE FROM "public".checkpoint_blobs b
-          WHERE b.thread_id = $1
-            AND NOT EXISTS (SELECT 1 FROM "public".checkpoints c
-                             WHERE c.thread_id = b.thread_id AND c.checkpoint_ns = b.checkpoint_ns
-                               AND c.checkpoint->'channel_versions'->>b.channel = b.version)`,
-        [threadId],
-      );
+      await deleteWritesAndOrphanBlobs(client, threadId, rows);
     });
   }
 
@@ -84,20 +71,7 @@ export class PostgresCheckpointAdmin implements CheckpointAdmin {
         [threadId],
       );
       if (rows.length === 0) return 0;
-      await client.query(
-        `DELETE FROM "public".checkpoint_writes w
-          USING unnest($2::text[], $3::text[]) AS gone(ns, id)
-          WHERE w.thread_id = $1 AND w.checkpoint_ns = gone.ns AND w.checkpoint_id = gone.id`,
-        [threadId, rows.map((r) => r.checkpoint_ns), rows.map((r) => r.checkpoint_id)],
-      );
-      await client.query(
-        `DELETE FROM "public".checkpoint_blobs b
-          WHERE b.thread_id = $1
-            AND NOT EXISTS (SELECT 1 FROM "public".checkpoints c
-                             WHERE c.thread_id = b.thread_id AND c.checkpoint_ns = b.checkpoint_ns
-                               AND c.checkpoint->'channel_versions'->>b.channel = b.version)`,
-        [threadId],
-      );
+      await deleteWritesAndOrphanBlobs(client, threadId, rows);
       return rows.length;
     });
   }
@@ -105,4 +79,26 @@ export class PostgresCheckpointAdmin implements CheckpointAdmin {
   async truncate(): Promise<void> {
     await this.pool.query('TRUNCATE "public".checkpoint_writes, "public".checkpoint_blobs, "public".checkpoints');
   }
+}
+
+/** After deleting checkpoints: their pending writes, and the blobs no remaining checkpoint of the thread refers to. */
+async function deleteWritesAndOrphanBlobs(
+  client: pg.PoolClient,
+  threadId: string,
+  deleted: { checkpoint_ns: string; checkpoint_id: string }[],
+): Promise<void> {
+  await client.query(
+    `DELETE FROM "public".checkpoint_writes w
+      USING unnest($2::text[], $3::text[]) AS gone(ns, id)
+      WHERE w.thread_id = $1 AND w.checkpoint_ns = gone.ns AND w.checkpoint_id = gone.id`,
+    [threadId, deleted.map((r) => r.checkpoint_ns), deleted.map((r) => r.checkpoint_id)],
+  );
+  await client.query(
+    `DELETE FROM "public".checkpoint_blobs b
+      WHERE b.thread_id = $1
+        AND NOT EXISTS (SELECT 1 FROM "public".checkpoints c
+                         WHERE c.thread_id = b.thread_id AND c.checkpoint_ns = b.checkpoint_ns
+                           AND c.checkpoint->'channel_versions'->>b.channel = b.version)`,
+    [threadId],
+  );
 }
