@@ -9,6 +9,8 @@ import type {
   DurabilityReport,
   HostApi,
   LogLine,
+  OpenProjectResult,
+  RecentProject,
   ServerEvent,
   ServerEventListener,
   ServerStatus,
@@ -28,6 +30,7 @@ export interface AttachedServer {
 }
 
 const NOT_HERE = "skeino dev hosts this server itself: stop it and start it again (e.g. with --postgres-uri) to change persistence or restart it";
+const OTHER_PROJECT = "skeino dev serves the project it was started in: run it in another folder to open that project";
 const LOG_LIMIT = 1000;
 
 export class AttachedServerHost implements HostApi {
@@ -69,6 +72,7 @@ export class AttachedServerHost implements HostApi {
       crashCount: 0,
       error: null,
       projectDir: this.server.projectDir,
+      projectErrors: [],
       graphIds: this.server.graphIds(),
       auth: this.server.auth ? { studioAuthDisabled: this.server.auth.studioAuthDisabled, hasToken: false } : null,
       serverHeaders: this.server.serverHeaders,
@@ -102,6 +106,14 @@ export class AttachedServerHost implements HostApi {
 
   async getLogs(): Promise<LogLine[]> {
     return [...this.logs];
+  }
+
+  async openProject(): Promise<OpenProjectResult> {
+    return { ok: false, error: OTHER_PROJECT, status: this.status(), recent: [] };
+  }
+
+  async getRecentProjects(): Promise<RecentProject[]> {
+    return [];
   }
 
   onServerEvent(listener: ServerEventListener): () => void {

@@ -12,6 +12,9 @@ import type {
   DurabilityReport,
   HostApi,
   LogLine,
+  OpenProjectResult,
+  ProjectError,
+  RecentProject,
   RestartMode,
   ServerEvent,
   ServerEventListener,
@@ -21,6 +24,8 @@ import type {
 import { describePostgresError, uriParts } from "../server/postgres.ts";
 import { verifyDurability } from "./durability.ts";
 import { LocalPostgres } from "./local-postgres.ts";
+import { parseStartErrors } from "./project-errors.ts";
+import { RecentProjects } from "./recent-projects.ts";
 import { maskPassword, parsePostgresUri, type SecretCodec, SettingsStore, validateSettings } from "./settings-store.ts";
 import { type ChildLauncher, type LaunchSpec, ServerSupervisor, type SupervisorSnapshot } from "./supervisor.ts";
 
@@ -34,6 +39,8 @@ export interface StudioHostOptions {
   codec?: SecretCodec;
   /** Extra environment for the server child (tests). */
   serverEnv?: NodeJS.ProcessEnv;
+  /** A native folder picker (Electron's dialog); null when the user cancels. Absent: openProject needs a path. */
+  pickFolder?: () => Promise<string | null>;
 }
 
 /** Repository root, from this file (src/main/host.ts) or a bundle in out/main. */
@@ -90,7 +97,8 @@ export class StudioHost implements HostApi {
   readonly store: SettingsStore;
   readonly supervisor: ServerSupervisor;
   readonly localPostgres: LocalPostgres;
-  readonly projectDir: string;
+  readonly recent: RecentProjects;
+  private currentProjectDir: string;
   private readonly listeners = new Set<ServerEventListener>();
   private durabilityRun: Promise<DurabilityReport> | null = null;
   /**
@@ -102,11 +110,13 @@ export class StudioHost implements HostApi {
 
   constructor(private readonly options: StudioHostOptions) {
     this.store = new SettingsStore(options.dataDir, options.codec);
-    this.projectDir = resolve(options.projectDir ?? defaultProjectDir());
+    this.currentProjectDir = resolve(options.projectDir ?? defaultProjectDir());
+    this.recent = new RecentProjects(options.dataDir);
     this.localPostgres = new LocalPostgres(options.dataDir, (line) => this.supervisorLog(`[local-postgres] ${line}`));
     this.supervisor = new ServerSupervisor({
       spec: () => this.launchSpec(),
       launcher: options.launcher,
+      retryFailedStart: false,
     });
     this.supervisor.on((e) => {
       if (e.type === "status") this.emit({ type: "status", status: this.toStatus(e.snapshot) });
@@ -114,8 +124,13 @@ export class StudioHost implements HostApi {
     });
   }
 
+  get projectDir(): string {
+    return this.currentProjectDir;
+  }
+
   /** Start the server with the saved settings; resolves with the status either way. */
   async start(): Promise<ServerStatus> {
+    if (existsSync(join(this.currentProjectDir, "langgraph.json"))) this.recent.add(this.currentProjectDir);
     try {
       await this.supervisor.start();
     } catch {
@@ -203,6 +218,35 @@ export class StudioHost implements HostApi {
     return this.getServerStatus();
   }
 
+  async getRecentProjects(): Promise<RecentProject[]> {
+    return this.recent.list();
+  }
+
+  async openProject(dir?: string): Promise<OpenProjectResult> {
+    const answer = async (extra: Pick<OpenProjectResult, "ok" | "error" | "canceled">): Promise<OpenProjectResult> => ({
+      ...extra,
+      status: await this.getServerStatus(),
+      recent: this.recent.list(),
+    });
+    let chosen = dir?.trim();
+    if (!chosen) {
+      if (!this.options.pickFolder) return answer({ ok: false, error: "Type the path of a folder that holds a langgraph.json." });
+      chosen = (await this.options.pickFolder()) ?? undefined;
+      if (!chosen) return answer({ ok: false, canceled: true });
+    }
+    const folder = resolve(chosen);
+    if (!existsSync(join(folder, "langgraph.json"))) return answer({ ok: false, error: `No langgraph.json in ${folder}` });
+    this.supervisorLog(`opening project ${folder}`);
+    this.currentProjectDir = folder;
+    this.recent.add(folder);
+    try {
+      await this.supervisor.restart("graceful");
+    } catch {
+      // The project is open either way: its errors are in the status (projectErrors) with a Reload action.
+    }
+    return answer({ ok: true });
+  }
+
   verifyDurability(mode: RestartMode = "graceful"): Promise<DurabilityReport> {
     // One probe at a time: a second click joins the one in flight.
     this.durabilityRun ??= verifyDurability(
@@ -243,10 +287,13 @@ export class StudioHost implements HostApi {
   private toStatus(s: SupervisorSnapshot): ServerStatus {
     const settings = this.store.readFull();
     const auth = this.projectAuth();
+    const { startStderr, ...snapshot } = s;
     return {
-      ...s,
+      ...snapshot,
       mode: settings.persistence,
-      projectDir: this.projectDir,
+      projectDir: this.currentProjectDir,
+      projectErrors: s.state === "error" ? parseStartErrors(startStderr, s.error) : [],
+      canPickFolder: this.options.pickFolder !== undefined,
       auth: auth ? { ...auth, hasToken: !!settings.authToken } : null,
       serverHeaders: this.serverHeaders(),
     };

@@ -1,7 +1,7 @@
 // Electron main: one hardened window, the HostApi over IPC, the skeino server
 // in a utilityProcess (child_process.fork breaks when the RunAsNode fuse is
 // off, electron/electron#41255). Everything else lives in plain-Node modules.
-import { app, BrowserWindow, dialog, Menu, net, protocol, safeStorage, session, shell, utilityProcess } from "electron";
+import { app, BrowserWindow, dialog, Menu, net, type OpenDialogOptions, protocol, safeStorage, session, shell, utilityProcess } from "electron";
 import { existsSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -83,6 +83,12 @@ async function createWindow(projectDir: string | undefined): Promise<void> {
     launcher: utilityLauncher,
     codec: safeStorageCodec(),
     serverEnv: { SKEINO_CORS_ORIGINS: rendererUrl ? new URL(rendererUrl).origin : APP_ORIGIN },
+    pickFolder: async () => {
+      const options: OpenDialogOptions = { properties: ["openDirectory"], title: "Open a folder with langgraph.json" };
+      const focused = BrowserWindow.getFocusedWindow();
+      const result = focused ? await dialog.showOpenDialog(focused, options) : await dialog.showOpenDialog(options);
+      return result.canceled ? null : (result.filePaths[0] ?? null);
+    },
   });
   const win = new BrowserWindow({
     width: 1440,
@@ -118,14 +124,8 @@ function buildMenu(): void {
         submenu: [
           {
             label: "Open Project…",
-            click: async () => {
-              const result = await dialog.showOpenDialog({ properties: ["openDirectory"], title: "Open a folder with langgraph.json" });
-              const dir = result.filePaths[0];
-              if (result.canceled || !dir) return;
-              await host?.close();
-              for (const w of BrowserWindow.getAllWindows()) w.destroy();
-              await createWindow(dir);
-            },
+            accelerator: "CmdOrCtrl+O",
+            click: () => void host?.openProject(),
           },
           { type: "separator" },
           { role: "quit" },

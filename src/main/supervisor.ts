@@ -62,6 +62,12 @@ export interface SupervisorOptions {
   logLimit?: number;
   /** A child that stays ready this long resets the crash counter. */
   stableAfterMs?: number;
+  /**
+   * Retry a child that exits with a code before it was ever ready (default
+   * true). The Studio turns it off: a project whose graphs fail to load fails
+   * the same way every time, so its stderr is the answer, not a crash loop.
+   */
+  retryFailedStart?: boolean;
 }
 
 export interface SupervisorSnapshot {
@@ -74,6 +80,8 @@ export interface SupervisorSnapshot {
   crashCount: number;
   error: string | null;
   graphIds: string[];
+  /** stderr of a start that exited before it was ready (what the server said about why). */
+  startStderr: string[];
 }
 
 export type SupervisorEvent = { type: "status"; snapshot: SupervisorSnapshot } | { type: "log"; line: LogLine };
@@ -99,6 +107,7 @@ export class ServerSupervisor {
     crashCount: 0,
     error: null,
     graphIds: [],
+    startStderr: [],
   };
   private readonly logs: LogLine[] = [];
   private seq = 0;
@@ -117,12 +126,13 @@ export class ServerSupervisor {
       stopTimeoutMs: options.stopTimeoutMs ?? 10_000,
       logLimit: options.logLimit ?? 1000,
       stableAfterMs: options.stableAfterMs ?? 10_000,
+      retryFailedStart: options.retryFailedStart ?? true,
       backoff: { initialMs: 500, maxMs: 8_000, maxCrashes: 4, ...options.backoff },
     };
   }
 
   get status(): SupervisorSnapshot {
-    return { ...this.snap, graphIds: [...this.snap.graphIds] };
+    return { ...this.snap, graphIds: [...this.snap.graphIds], startStderr: [...this.snap.startStderr] };
   }
 
   getLogs(): LogLine[] {
@@ -217,7 +227,8 @@ export class ServerSupervisor {
       settle.reject(new Error("start superseded by a stop or restart"));
       return;
     }
-    this.update({ state: "starting", error: null, url: null, bootId: null, scheme: null, readyAt: null });
+    this.update({ state: "starting", error: null, url: null, bootId: null, scheme: null, readyAt: null, startStderr: [] });
+    const attemptStderr: string[] = [];
     this.log("supervisor", `starting ${spec.entry} ${spec.args.join(" ")}`);
     const child = this.opts.launcher(spec.entry, spec.args, spec.env ?? process.env);
     this.child = child;
@@ -234,6 +245,7 @@ export class ServerSupervisor {
 
     const onLine = (stream: "stdout" | "stderr") => (text: string) => {
       this.log(stream, text);
+      if (stream === "stderr" && !ready && attemptStderr.length < 200) attemptStderr.push(text);
       if (stream !== "stdout" || gen !== this.generation) return;
       const listening = LISTENING.exec(text);
       if (listening && !ready) {
@@ -278,8 +290,23 @@ export class ServerSupervisor {
         if (!ready) settle.reject(new Error("start superseded by a stop or restart"));
         return;
       }
+      if (!ready && signal === null && !this.opts.retryFailedStart) {
+        this.failStart(code, attemptStderr, settle);
+        return;
+      }
       this.onCrash(code, signal, ready, settle);
     });
+  }
+
+  /** A start that exited on its own before it was ready: report what it said, do not retry. */
+  private failStart(code: number | null, stderr: string[], settle: { reject: (e: Error) => void }): void {
+    this.clearTimers();
+    const said = stderr.filter((l) => l.trim() !== "");
+    const error = `Server exited with code ${code} before it was ready${said.length ? `: ${said[0]}` : ""}`;
+    this.update({ state: "error", error, url: null, pid: null, readyAt: null, startStderr: said });
+    this.log("supervisor", `${error}. Not retrying: fix the cause and reload.`);
+    this.pendingStart = null;
+    settle.reject(new Error(error));
   }
 
   private onCrash(

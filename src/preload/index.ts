@@ -7,6 +7,8 @@ import {
   type HostApi,
   IPC_CHANNELS,
   type LogLine,
+  type OpenProjectResult,
+  type RecentProject,
   type RestartMode,
   type ServerEvent,
   type ServerEventListener,
@@ -25,6 +27,8 @@ const api: HostApi = {
   restartServer: (mode?: RestartMode): Promise<ServerStatus> => ipcRenderer.invoke(c.restartServer, mode),
   verifyDurability: (mode?: RestartMode): Promise<DurabilityReport> => ipcRenderer.invoke(c.verifyDurability, mode),
   getLogs: (): Promise<LogLine[]> => ipcRenderer.invoke(c.getLogs),
+  openProject: (dir?: string): Promise<OpenProjectResult> => ipcRenderer.invoke(c.openProject, dir),
+  getRecentProjects: (): Promise<RecentProject[]> => ipcRenderer.invoke(c.getRecentProjects),
   onServerEvent: (listener: ServerEventListener) => {
     const handler = (_e: IpcRendererEvent, event: ServerEvent) => listener(event);
     ipcRenderer.on(IPC_CHANNELS.serverEvent, handler);

@@ -1,6 +1,6 @@
 // The skeino CLI: parses flags, builds the app from a manifest, listens,
 // and closes gracefully on SIGINT/SIGTERM. Everything else lives in the library.
-import { ConfigError } from "./errors.ts";
+import { sep } from "node:path";
 import { loadManifest, markTypeScriptLoaderRegistered, type Manifest, type ManifestLoadOptions } from "./manifest.ts";
 import { createApp, registerPlatformLogger, type CreateAppOptions, type SkeinoApp } from "./app.ts";
 import { createLogger } from "./logger.ts";
@@ -57,9 +57,23 @@ export async function main(argv: string[]): Promise<number> {
     return await validateCheckpointer(parseCommandArgs("validate-checkpointer", args).positionals);
   } catch (error) {
     if (error instanceof UsageError) return fail(error.message, 2);
-    if (error instanceof ConfigError || (error instanceof Error && error.name !== "Error")) return fail(error.message);
-    return fail(error instanceof Error ? error.message : String(error));
+    const code = fail(error instanceof Error ? error.message : String(error));
+    await printLocation(error);
+    return code;
   }
+}
+
+/**
+ * "skeino: at /project/src/agent.ts:2:10" after an error thrown from the
+ * user's code: the Studio shows it beside the message, and a stack is not
+ * printed otherwise. Loaded only on failure, so a good start does not pay for it.
+ */
+async function printLocation(error: unknown): Promise<void> {
+  if (!(error instanceof Error) || error.cause === undefined) return;
+  const { locateError } = await import("./dev/graph-reloader.ts");
+  // The cause is the user's error; the wrapper's own stack points into skeino.
+  const where = locateError(error.cause, sep);
+  if (where) process.stderr.write(`skeino: at ${where.file}:${where.line}${where.column ? `:${where.column}` : ""}\n`);
 }
 
 /** Resolves once SIGINT or SIGTERM asks us to stop; a second signal exits at once. */

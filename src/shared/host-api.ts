@@ -33,8 +33,37 @@ export interface ServerStatus {
    * Settings. Empty when the project has no auth.
    */
   serverHeaders: Record<string, string>;
+  /** Why the project's graphs did not load, one entry per error the server printed (empty when it started). */
+  projectErrors: ProjectError[];
+  /** The host can show a native folder picker (Electron); otherwise the renderer asks for a path. */
+  canPickFolder?: boolean;
   /** `skeino dev` runs the server and serves this Studio: restart, durability and settings belong to it. */
   devServer?: boolean;
+}
+
+export interface ProjectError {
+  message: string;
+  file?: string;
+  line?: number;
+  column?: number;
+}
+
+export interface RecentProject {
+  /** Absolute folder holding langgraph.json. */
+  dir: string;
+  openedAt: number;
+  /** The folder or its langgraph.json is gone. */
+  missing: boolean;
+}
+
+export interface OpenProjectResult {
+  ok: boolean;
+  /** Why the folder was refused (no langgraph.json...); the current project stays open. */
+  error?: string;
+  /** The folder picker was closed without a choice. */
+  canceled?: boolean;
+  status: ServerStatus;
+  recent: RecentProject[];
 }
 
 export interface ProjectAuth {
@@ -159,6 +188,9 @@ export interface HostApi {
   restartServer(mode?: RestartMode): Promise<ServerStatus>;
   verifyDurability(mode?: RestartMode): Promise<DurabilityReport>;
   getLogs(): Promise<LogLine[]>;
+  /** Restart the server on another project folder; without `dir`, the host's folder picker asks (Electron). */
+  openProject(dir?: string): Promise<OpenProjectResult>;
+  getRecentProjects(): Promise<RecentProject[]>;
   onServerEvent(listener: ServerEventListener): () => void;
 }
 
@@ -173,6 +205,8 @@ export const HOST_METHODS = [
   "restartServer",
   "verifyDurability",
   "getLogs",
+  "openProject",
+  "getRecentProjects",
 ] as const satisfies readonly HostMethod[];
 
 /** Electron IPC channel names, written once: "host:<method>" and one event channel. */

@@ -8,6 +8,8 @@ import {
   type HostApi,
   type HostMethod,
   type LogLine,
+  type OpenProjectResult,
+  type RecentProject,
   type RestartMode,
   type ServerEvent,
   type ServerEventListener,
@@ -62,6 +64,8 @@ export function createWebHost(token: string): HostApi {
     restartServer: (mode?: RestartMode) => call<ServerStatus>("restartServer", mode),
     verifyDurability: (mode?: RestartMode) => call<DurabilityReport>("verifyDurability", mode),
     getLogs: () => call<LogLine[]>("getLogs"),
+    openProject: (dir?: string) => call<OpenProjectResult>("openProject", dir),
+    getRecentProjects: () => call<RecentProject[]>("getRecentProjects"),
     onServerEvent(listener) {
       listeners.add(listener);
       if (!source) connect();
