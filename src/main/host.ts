@@ -292,7 +292,7 @@ export class StudioHost implements HostApi {
       ...snapshot,
       mode: settings.persistence,
       projectDir: this.currentProjectDir,
-      projectErrors: s.state === "error" ? parseStartErrors(startStderr, s.error) : [],
+      projectErrors: s.state === "error" ? parseStartErrors(startStderr) : [],
       canPickFolder: this.options.pickFolder !== undefined,
       auth: auth ? { ...auth, hasToken: !!settings.authToken } : null,
       serverHeaders: this.serverHeaders(),

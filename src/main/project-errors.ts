@@ -8,7 +8,7 @@ const AT = /^skeino: at (.+?):(\d+)(?::(\d+))?$/;
 // esbuild's own "file:line:col: ERROR: ..." when the CLI printed no "at" line.
 const ESBUILD = /^(\/.+?|[A-Za-z]:\\.+?):(\d+):(\d+): ERROR: /;
 
-export function parseStartErrors(stderr: readonly string[], fallback: string | null): ProjectError[] {
+export function parseStartErrors(stderr: readonly string[]): ProjectError[] {
   const errors: ProjectError[] = [];
   for (const line of stderr) {
     const at = AT.exec(line);
@@ -30,6 +30,5 @@ export function parseStartErrors(stderr: readonly string[], fallback: string | n
       }
     }
   }
-  if (errors.length === 0 && fallback) errors.push({ message: fallback });
   return errors;
 }

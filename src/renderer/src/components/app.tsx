@@ -9,6 +9,7 @@ import { CronsPage } from "./crons-page.tsx";
 import { AssistantsPage } from "./assistants-page.tsx";
 import { DurabilityPanel } from "./durability-panel.tsx";
 import { LogPanel } from "./log-panel.tsx";
+import { ProjectDialog, projectName } from "./project-dialog.tsx";
 import { ReloadToast } from "./reload-toast.tsx";
 import { SettingsDialog } from "./settings-dialog.tsx";
 import { Shortcuts } from "./shortcut-help.tsx";
@@ -27,6 +28,12 @@ export function App() {
   const [route, navigate] = useRoute();
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [logOpen, setLogOpen] = useState(false);
+  const [projectsOpen, setProjectsOpen] = useState(false);
+  const project = projectName(status?.projectDir);
+  useEffect(() => {
+    // Electron's window follows the page title, so one line names the project in both shells.
+    document.title = project ? `${project} — Skeino Studio` : "Skeino Studio";
+  }, [project]);
   const [graphId, setGraphId] = useState<string>("");
 
   const assistants = useQuery({
@@ -36,7 +43,8 @@ export function App() {
   });
   const graphIds = [...new Set((assistants.data ?? []).map((a) => a.graph_id))].sort();
   useEffect(() => {
-    if (!graphId && graphIds.length > 0) setGraphId(graphIds.includes("review") ? "review" : graphIds[0]!);
+    // Also when another project was opened and the chosen graph is not in it.
+    if ((!graphId || !graphIds.includes(graphId)) && graphIds.length > 0) setGraphId(graphIds.includes("review") ? "review" : graphIds[0]!);
   }, [graphId, graphIds]);
   const assistant = (assistants.data ?? []).find((a) => a.graph_id === graphId);
 
@@ -49,9 +57,16 @@ export function App() {
           </span>
           Skeino Studio
         </div>
-        <span className="project" title={status?.projectDir}>
+        <button
+          type="button"
+          className="btn ghost project"
+          title={status?.projectDir}
+          aria-label={`Project ${project}: open another`}
+          disabled={status?.devServer}
+          onClick={() => setProjectsOpen(true)}
+        >
           {status?.projectDir.split(/[\\/]/).slice(-2).join("/")}
-        </span>
+        </button>
         <nav className="page-nav" aria-label="Pages">
           <button
             type="button"
@@ -128,7 +143,7 @@ export function App() {
           <ThreadList graphId={graphId} />
           <main className="main">
             {!client ? (
-              <ServerNotReady onOpenSettings={() => setSettingsOpen(true)} />
+              <ServerNotReady onOpenSettings={() => setSettingsOpen(true)} onOpenProjects={() => setProjectsOpen(true)} />
             ) : route.threadId ? (
               <ThreadView
                 key={route.threadId}
@@ -157,22 +172,41 @@ export function App() {
       {logOpen && <LogPanel onClose={() => setLogOpen(false)} />}
       <StatusBar logOpen={logOpen} onToggleLog={() => setLogOpen((o) => !o)} />
       {settingsOpen && <SettingsDialog onClose={() => setSettingsOpen(false)} />}
+      {projectsOpen && <ProjectDialog onClose={() => setProjectsOpen(false)} />}
       <ReloadToast />
       <Shortcuts />
     </div>
   );
 }
 
-function ServerNotReady({ onOpenSettings }: { onOpenSettings: () => void }) {
+function ServerNotReady({ onOpenSettings, onOpenProjects }: { onOpenSettings: () => void; onOpenProjects: () => void }) {
   const { status } = useServerClient();
   const host = useHost();
   const state = status?.state ?? "starting";
   const stuck = state === "error" || state === "stopped";
+  const projectErrors = status?.projectErrors ?? [];
   return (
     <div className="empty">
       <div className={`big-dot state-${state}`} aria-hidden />
       <h2>Server {state}</h2>
-      {status?.error ? (
+      {projectErrors.length > 0 ? (
+        <section className="project-errors" aria-label="Project errors">
+          <p className="muted">The project's graphs did not load. Fix the file and reload:</p>
+          <ul>
+            {projectErrors.map((e, i) => (
+              <li key={i} role="alert">
+                {e.file && (
+                  <code className="error-location">
+                    {e.file}:{e.line}
+                    {e.column ? `:${e.column}` : ""}
+                  </code>
+                )}
+                <pre className="error-text">{e.message}</pre>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : status?.error ? (
         <p role="alert" className="error-text">
           {status.error}
         </p>
@@ -182,7 +216,10 @@ function ServerNotReady({ onOpenSettings }: { onOpenSettings: () => void }) {
       {stuck && (
         <div className="row">
           <button type="button" className="btn primary" onClick={() => void host.restartServer("graceful")}>
-            Retry
+            {projectErrors.length > 0 ? "Reload" : "Retry"}
+          </button>
+          <button type="button" className="btn" onClick={onOpenProjects}>
+            Open another project
           </button>
           <button type="button" className="btn" onClick={onOpenSettings}>
             Open settings

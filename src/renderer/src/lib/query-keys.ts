@@ -5,6 +5,7 @@ export const hostKeys = {
   all: ["host"] as const,
   status: () => [...hostKeys.all, "status"] as const,
   settings: () => [...hostKeys.all, "settings"] as const,
+  recentProjects: () => [...hostKeys.all, "recent-projects"] as const,
 };
 
 export interface ThreadFilters {
