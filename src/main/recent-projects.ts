@@ -30,10 +30,12 @@ export class RecentProjects {
   /** Put `dir` at the top (once) and return the new list. */
   add(dir: string, now = Date.now()): RecentProject[] {
     const absolute = resolve(dir);
-    const next = [{ dir: absolute, openedAt: now }, ...this.list().filter((p) => p.dir !== absolute).map(({ dir, openedAt }) => ({ dir, openedAt }))].slice(
-      0,
-      RECENT_LIMIT,
-    );
+    const next = [
+      { dir: absolute, openedAt: now },
+      ...this.list()
+        .filter((p) => p.dir !== absolute)
+        .map(({ dir, openedAt }) => ({ dir, openedAt })),
+    ].slice(0, RECENT_LIMIT);
     mkdirSync(this.dataDir, { recursive: true });
     // Write then rename: a crash mid-write must not lose the list.
     const tmp = join(this.dataDir, `${FILE}.tmp`);
