@@ -13,7 +13,6 @@ import type {
   HostApi,
   LogLine,
   OpenProjectResult,
-  ProjectError,
   RecentProject,
   RestartMode,
   ServerEvent,
