@@ -20,6 +20,7 @@ import type {
   ServerStatus,
   StudioSettings,
 } from "../shared/host-api.ts";
+import { CONFIG_ERROR_EXIT_CODE } from "../server/errors.ts";
 import { describePostgresError, uriParts } from "../server/postgres.ts";
 import { verifyDurability } from "./durability.ts";
 import { LocalPostgres } from "./local-postgres.ts";
@@ -115,7 +116,7 @@ export class StudioHost implements HostApi {
     this.supervisor = new ServerSupervisor({
       spec: () => this.launchSpec(),
       launcher: options.launcher,
-      retryFailedStart: false,
+      finalExitCodes: [CONFIG_ERROR_EXIT_CODE],
     });
     this.supervisor.on((e) => {
       if (e.type === "status") this.emit({ type: "status", status: this.toStatus(e.snapshot) });

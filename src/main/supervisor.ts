@@ -63,11 +63,13 @@ export interface SupervisorOptions {
   /** A child that stays ready this long resets the crash counter. */
   stableAfterMs?: number;
   /**
-   * Retry a child that exits with a code before it was ever ready (default
-   * true). The Studio turns it off: a project whose graphs fail to load fails
-   * the same way every time, so its stderr is the answer, not a crash loop.
+   * Exit codes that mean "starting again will not help" when the child exits
+   * with one before it was ready (the CLI's CONFIG_ERROR_EXIT_CODE: a project
+   * whose graphs fail to load). Such a start ends in the error state with its
+   * stderr, instead of the crash back-off. Other failures (a database still
+   * booting) keep the back-off.
    */
-  retryFailedStart?: boolean;
+  finalExitCodes?: number[];
 }
 
 export interface SupervisorSnapshot {
@@ -126,7 +128,7 @@ export class ServerSupervisor {
       stopTimeoutMs: options.stopTimeoutMs ?? 10_000,
       logLimit: options.logLimit ?? 1000,
       stableAfterMs: options.stableAfterMs ?? 10_000,
-      retryFailedStart: options.retryFailedStart ?? true,
+      finalExitCodes: options.finalExitCodes ?? [],
       backoff: { initialMs: 500, maxMs: 8_000, maxCrashes: 4, ...options.backoff },
     };
   }
@@ -290,7 +292,7 @@ export class ServerSupervisor {
         if (!ready) settle.reject(new Error("start superseded by a stop or restart"));
         return;
       }
-      if (!ready && signal === null && !this.opts.retryFailedStart) {
+      if (!ready && code !== null && this.opts.finalExitCodes.includes(code)) {
         this.failStart(code, attemptStderr, settle);
         return;
       }

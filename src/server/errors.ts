@@ -59,6 +59,13 @@ export const runNotFound = () => notFound("Run not found");
 export const threadBusy = () => unprocessable("Thread is already running a task. Wait for it to finish or choose a different multitask strategy.");
 
 /** A configuration problem found at startup: the CLI prints it and exits non-zero. */
+/**
+ * The CLI's exit code for a ConfigError (sysexits' EX_CONFIG): the project
+ * itself is wrong (manifest, graph files), so starting again will not help.
+ * The Studio's supervisor reads it to show the errors instead of retrying.
+ */
+export const CONFIG_ERROR_EXIT_CODE = 78;
+
 export class ConfigError extends Error {
   constructor(message: string) {
     super(message);

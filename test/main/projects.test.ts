@@ -84,11 +84,11 @@ describe("parseStartErrors", () => {
   });
 });
 
-describe("ServerSupervisor with retryFailedStart: false", () => {
-  it("reports a start that exits before it is ready at once, with its stderr, and does not retry", async () => {
+describe("ServerSupervisor with finalExitCodes", () => {
+  it("reports a start that exits with a final code before it is ready at once, with its stderr, and does not retry", async () => {
     const sup = new ServerSupervisor({
       spec: () => ({ entry: FAKE, args: [], env: { ...process.env, FAKE_MODE: "crash" } }),
-      retryFailedStart: false,
+      finalExitCodes: [3],
       backoff: { initialMs: 10, maxCrashes: 4 },
     });
     try {

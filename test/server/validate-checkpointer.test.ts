@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
+import { CONFIG_ERROR_EXIT_CODE } from "../../src/server/errors.ts";
 
 const root = join(import.meta.dirname, "../..");
 const bin = join(root, "bin/skeino.mjs");
@@ -64,7 +65,7 @@ describe("skeino validate-checkpointer", () => {
 
   it("names a missing file", async () => {
     const { code, output } = await validate("./nowhere.ts:createCheckpointer");
-    expect(code).toBe(1);
+    expect(code).toBe(CONFIG_ERROR_EXIT_CODE);
     expect(output).toMatch(/nowhere\.ts does not exist/);
   });
 });

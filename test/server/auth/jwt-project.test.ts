@@ -10,6 +10,7 @@ import { SignJWT } from "jose";
 import { Client } from "@langchain/langgraph-sdk";
 import { killAllCliChildren, runCli, startCli, type CliServer } from "../../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../../helpers/postgres.ts";
+import { CONFIG_ERROR_EXIT_CODE } from "../../../src/server/errors.ts";
 
 const fixture = join(import.meta.dirname, "../../fixtures/auth-project");
 const manifest = join(fixture, "langgraph.json");
@@ -160,7 +161,8 @@ describe("startup errors", () => {
     ];
     for (const [auth, message] of cases) {
       const { file, result } = await serveWith(auth);
-      expect(result.code, JSON.stringify(auth)).toBe(1);
+      // EX_CONFIG: the project is wrong, so a supervisor does not retry it.
+      expect(result.code, JSON.stringify(auth)).toBe(CONFIG_ERROR_EXIT_CODE);
       expect(result.stderr).toMatch(message);
       expect(result.stderr).toContain(file);
     }
