@@ -29,6 +29,10 @@ const rec = vi.hoisted(() => ({
   appListeners: {} as Record<string, Handler>,
   quit: 0,
   permission: null as null | Handler,
+  menu: [] as Array<{ label?: string; submenu?: Array<{ label?: string; click?: () => unknown }> }>,
+  /** What the stand-in folder dialog answers. */
+  pickDir: null as string | null,
+  dialogs: 0,
 }));
 
 vi.mock("electron", async () => {
@@ -59,6 +63,9 @@ vi.mock("electron", async () => {
     static getAllWindows() {
       return [];
     }
+    static getFocusedWindow() {
+      return null;
+    }
   }
   return {
     app: {
@@ -68,8 +75,13 @@ vi.mock("electron", async () => {
       quit: () => rec.quit++,
     },
     BrowserWindow,
-    Menu: { setApplicationMenu: () => undefined, buildFromTemplate: () => ({}) },
-    dialog: {},
+    Menu: { setApplicationMenu: () => undefined, buildFromTemplate: (t: typeof rec.menu) => ((rec.menu = t), {}) },
+    dialog: {
+      showOpenDialog: async () => {
+        rec.dialogs++;
+        return rec.pickDir ? { canceled: false, filePaths: [rec.pickDir] } : { canceled: true, filePaths: [] };
+      },
+    },
     shell: { openExternal: async () => undefined },
     safeStorage: { isEncryptionAvailable: () => false },
     session: {
@@ -173,6 +185,20 @@ describe("Electron main (stand-in electron module)", () => {
     // The server accepts the renderer's origin (it was handed SKEINO_CORS_ORIGINS).
     const ok = await fetch(`${status.url}/ok`, { headers: { origin: "skeino-studio://app" } });
     expect(ok.headers.get("access-control-allow-origin")).toBe("skeino-studio://app");
+
+    // Open project: the native dialog picks the folder (canceled first), the host restarts the server there.
+    expect(status).toMatchObject({ canPickFolder: true });
+    const openProject = rec.ipc.get(IPC_CHANNELS.invoke.openProject)!;
+    expect(await openProject(trusted)).toMatchObject({ ok: false, canceled: true });
+    rec.pickDir = join(ROOT, "test", "fixtures", "durable-project");
+    const opened = (await openProject(trusted)) as { ok: boolean; status: { state: string; projectDir: string; pid: number } };
+    expect(opened).toMatchObject({ ok: true, status: { state: "ready", projectDir: rec.pickDir } });
+    expect(rec.dialogs).toBe(2);
+    const recent = (await rec.ipc.get(IPC_CHANNELS.invoke.getRecentProjects)!(trusted)) as Array<{ dir: string }>;
+    expect(recent[0]!.dir).toBe(rec.pickDir);
+    const fileMenu = rec.menu.find((m) => m.label === "File")!;
+    expect(fileMenu.submenu!.map((i) => i.label)).toContain("Open Project…");
+    status.pid = opened.status.pid;
 
     // Quit: main prevents the first quit, closes the host (server stops), then quits.
     let quitPrevented = false;
