@@ -57,6 +57,10 @@ test("open a second project and come back through the recent projects", async ({
   await expect(page).toHaveTitle("example — Skeino Studio");
   await expect(page.getByRole("combobox", { name: "Graph" })).toHaveValue("review");
 
+  // A thread of this project in the URL must not follow us into the next one.
+  await page.getByRole("button", { name: "New thread" }).click();
+  await expect(page).toHaveURL(/#\/threads\/[0-9a-f-]{36}/);
+
   const second = makeProject("second", graphSource("greet"));
   projects.push(second);
   await openByPath(page, second);
@@ -64,6 +68,7 @@ test("open a second project and come back through the recent projects", async ({
   const name = second.split("/").at(-1)!;
   await expect(page).toHaveTitle(`${name} — Skeino Studio`);
   await expect(page.getByRole("combobox", { name: "Graph" })).toHaveValue("second");
+  await expect(page).not.toHaveURL(/#\/threads\//);
   await studio.shot("projects-second");
 
   // A folder without langgraph.json is refused and the open project stays.

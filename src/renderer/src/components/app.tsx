@@ -1,7 +1,7 @@
 // The Studio's frame: toolbar (graph, durability, settings), threads on the
 // left, the selected thread (or the graph) in the middle, status bar and log.
 import { useQuery } from "@tanstack/react-query";
-import { lazy, Suspense, useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useRef, useState } from "react";
 import { useHost, useServerClient } from "../host/host-context.tsx";
 import { serverKeys } from "../lib/query-keys.ts";
 import { useRoute } from "../lib/route.ts";
@@ -30,6 +30,15 @@ export function App() {
   const [logOpen, setLogOpen] = useState(false);
   const [projectsOpen, setProjectsOpen] = useState(false);
   const project = projectName(status?.projectDir);
+  const shownProject = useRef(status?.projectDir);
+  useEffect(() => {
+    // Another project (from the dialog or the app's File menu): the thread, assistant or namespace in the URL was the old one's.
+    if (!status?.projectDir) return;
+    if (shownProject.current && shownProject.current !== status.projectDir) {
+      navigate({ page: "threads", threadId: null, assistantId: null, namespace: [] });
+    }
+    shownProject.current = status.projectDir;
+  }, [status?.projectDir, navigate]);
   useEffect(() => {
     // Electron's window follows the page title, so one line names the project in both shells.
     document.title = project ? `${project} — Skeino Studio` : "Skeino Studio";
