@@ -74,7 +74,7 @@ export function App() {
           disabled={status?.devServer}
           onClick={() => setProjectsOpen(true)}
         >
-          {status?.projectDir.split(/[\\/]/).slice(-2).join("/")}
+          {project}
         </button>
         <nav className="page-nav" aria-label="Pages">
           <button
