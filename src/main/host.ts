@@ -228,6 +228,8 @@ export class StudioHost implements HostApi {
       status: await this.getServerStatus(),
       recent: this.recent.list(),
     });
+    // Over HTTP the argument is whatever the page sent.
+    if (dir !== undefined && dir !== null && typeof dir !== "string") return answer({ ok: false, error: "The project folder must be a path." });
     let chosen = dir?.trim();
     if (!chosen) {
       if (!this.options.pickFolder) return answer({ ok: false, error: "Type the path of a folder that holds a langgraph.json." });

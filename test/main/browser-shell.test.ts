@@ -71,6 +71,17 @@ describe("browser shell", () => {
     });
   });
 
+  it("opens projects by path (the browser has no folder dialog) and lists the recent ones", async () => {
+    const open = async (args: unknown[]) => ((await (await call("openProject", args)).json()) as { result: { ok: boolean; error?: string } }).result;
+    expect(await open([])).toMatchObject({ ok: false, error: expect.stringMatching(/Type the path/) });
+    expect(await open([42])).toMatchObject({ ok: false, error: "The project folder must be a path." });
+    expect(await open([join(dir, "renderer")])).toMatchObject({ ok: false, error: `No langgraph.json in ${join(dir, "renderer")}` });
+    const recent = (await (await call("getRecentProjects")).json()) as { result: Array<{ dir: string }> };
+    expect(recent.result.map((p) => p.dir)).toEqual([host.projectDir]);
+    const status = (await (await call("getServerStatus")).json()) as { result: { canPickFolder: boolean; projectErrors: unknown[] } };
+    expect(status.result).toMatchObject({ canPickFolder: false, projectErrors: [] });
+  });
+
   it("refuses a Host header that is not loopback (DNS rebinding)", async () => {
     const status = await new Promise<number>((resolve, reject) => {
       const u = new URL(origin);
