@@ -1,7 +1,7 @@
 // The skeino CLI: parses flags, builds the app from a manifest, listens,
 // and closes gracefully on SIGINT/SIGTERM. Everything else lives in the library.
 import { sep } from "node:path";
-import { CONFIG_ERROR_EXIT_CODE, ConfigError } from "./errors.ts";
+import { CONFIG_ERROR_EXIT_CODE, ConfigError, ConfigErrors } from "./errors.ts";
 import { loadManifest, markTypeScriptLoaderRegistered, type Manifest, type ManifestLoadOptions } from "./manifest.ts";
 import { createApp, registerPlatformLogger, type CreateAppOptions, type SkeinoApp } from "./app.ts";
 import { createLogger } from "./logger.ts";
@@ -58,9 +58,12 @@ export async function main(argv: string[]): Promise<number> {
     return await validateCheckpointer(parseCommandArgs("validate-checkpointer", args).positionals);
   } catch (error) {
     if (error instanceof UsageError) return fail(error.message, 2);
-    const code = fail(error instanceof Error ? error.message : String(error), error instanceof ConfigError ? CONFIG_ERROR_EXIT_CODE : 1);
-    await printLocation(error);
-    return code;
+    // One "skeino:" line (and its "at" line) per error, so the Studio lists each broken graph.
+    for (const each of error instanceof ConfigErrors ? error.errors : [error]) {
+      fail(each instanceof Error ? each.message : String(each));
+      await printLocation(each);
+    }
+    return error instanceof ConfigError ? CONFIG_ERROR_EXIT_CODE : 1;
   }
 }
 

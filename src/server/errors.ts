@@ -72,3 +72,11 @@ export class ConfigError extends Error {
     this.name = "ConfigError";
   }
 }
+
+/** Several graphs of one manifest failed to load: each error is kept, so the CLI and the Studio list them all. */
+export class ConfigErrors extends ConfigError {
+  constructor(readonly errors: ConfigError[]) {
+    super(errors.map((e) => e.message).join("\n"));
+    this.name = "ConfigErrors";
+  }
+}

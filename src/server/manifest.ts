@@ -8,7 +8,7 @@ import { dirname, resolve, isAbsolute } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parse as parseDotenv } from "dotenv";
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
-import { ConfigError } from "./errors.ts";
+import { ConfigError, ConfigErrors } from "./errors.ts";
 import { describeEntryProblem, GRAPH_SOURCE, type GraphEntry, type GraphFactory } from "./graphs/registry.ts";
 import { isPostgresUri, type SkeinoSettings } from "./settings.ts";
 import type { UiDefinitions } from "./ui/bundle.ts";
@@ -187,23 +187,32 @@ export async function loadManifest(manifestPath: string, env: NodeJS.ProcessEnv 
     throw new ConfigError(`${file}: "graphs" must map graph ids to "./file.ts:export", e.g. {"graphs": {"agent": "./src/agent.ts:graph"}}`);
   }
   const graphs: Record<string, GraphEntry> = {};
+  // Every graph is tried, so a project with several broken files shows them all at once.
+  const failures: ConfigError[] = [];
   for (const [graphId, value] of Object.entries(raw.graphs as Record<string, unknown>)) {
-    const key = `graphs.${graphId}`;
-    const spec = typeof value === "string" ? value : value && typeof value === "object" ? (value as { path?: unknown }).path : undefined;
-    if (typeof spec !== "string") throw new ConfigError(`${file}: "${key}" must be "./file.ts:export" or {"path": "./file.ts:export"}`);
-    const exported = await importExport(spec, baseDir, file, key, load);
-    const problem = describeEntryProblem(exported);
-    if (problem) throw new ConfigError(`${file}: "${key}": ${problem}`);
-    // A function exported from a manifest is a LangGraph factory, called with each run's config.
-    const entry = typeof exported === "function" ? ({ factory: exported } as GraphFactory) : (exported as GraphEntry);
-    const { modulePath, exportName } = splitSpec(spec, file, key);
-    Object.defineProperty(entry, GRAPH_SOURCE, {
-      value: { sourceFile: isAbsolute(modulePath) ? modulePath : resolve(baseDir, modulePath), exportSymbol: exportName },
-      enumerable: false,
-      configurable: true,
-    });
-    graphs[graphId] = entry;
+    try {
+      const key = `graphs.${graphId}`;
+      const spec = typeof value === "string" ? value : value && typeof value === "object" ? (value as { path?: unknown }).path : undefined;
+      if (typeof spec !== "string") throw new ConfigError(`${file}: "${key}" must be "./file.ts:export" or {"path": "./file.ts:export"}`);
+      const exported = await importExport(spec, baseDir, file, key, load);
+      const problem = describeEntryProblem(exported);
+      if (problem) throw new ConfigError(`${file}: "${key}": ${problem}`);
+      // A function exported from a manifest is a LangGraph factory, called with each run's config.
+      const entry = typeof exported === "function" ? ({ factory: exported } as GraphFactory) : (exported as GraphEntry);
+      const { modulePath, exportName } = splitSpec(spec, file, key);
+      Object.defineProperty(entry, GRAPH_SOURCE, {
+        value: { sourceFile: isAbsolute(modulePath) ? modulePath : resolve(baseDir, modulePath), exportSymbol: exportName },
+        enumerable: false,
+        configurable: true,
+      });
+      graphs[graphId] = entry;
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      failures.push(error);
+    }
   }
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) throw new ConfigErrors(failures);
 
   const settings: SkeinoSettings = {};
   if (raw.store !== undefined && raw.store !== null) {

@@ -145,10 +145,22 @@ describe("StudioHost.openProject", () => {
     expect(reloaded.graphIds).toEqual(["agent"]);
   }, 120_000);
 
+  it("lists every broken graph of a project, each with its file and line", async () => {
+    const two = project("two-broken", THROWS);
+    writeFileSync(join(two, "src", "other.ts"), "export const graph = ;\n");
+    writeFileSync(join(two, "langgraph.json"), JSON.stringify({ graphs: { agent: "./src/agent.ts:graph", other: "./src/other.ts:graph" } }));
+    const opened = await host.openProject(two);
+    expect(opened.status.state).toBe("error");
+    expect(opened.status.projectErrors).toEqual([
+      expect.objectContaining({ message: expect.stringContaining('"graphs.agent"'), file: join(two, "src", "agent.ts"), line: 2 }),
+      expect.objectContaining({ message: expect.stringContaining('"graphs.other"'), file: join(two, "src", "other.ts"), line: 1 }),
+    ]);
+  }, 120_000);
+
   it("goes back to the first project", async () => {
     const back = await host.openProject(good);
     expect(back.status.state).toBe("ready");
     expect(back.status.projectDir).toBe(good);
-    expect((await host.getRecentProjects()).map((p) => p.dir)).toEqual([good, broken]);
+    expect((await host.getRecentProjects()).map((p) => p.dir)).toEqual([good, join(tmp, "two-broken"), broken]);
   }, 120_000);
 });
