@@ -143,6 +143,7 @@ export function App() {
         <StorePage />
       ) : route.page === "crons" && client ? (
         <div className="body">
+          <ThreadList graphId={graphId} />
           <main className="main">
             <CronsPage assistants={assistants.data ?? []} />
           </main>

@@ -8,10 +8,11 @@ import { useState } from "react";
 import { useServerClient } from "../host/host-context.tsx";
 import { flattenVersion } from "../lib/assistant-version.ts";
 import { diffValues } from "../lib/diff.ts";
-import { compactJson, errorMessage, shortId, timeAgo } from "../lib/format.ts";
+import { errorMessage, shortId, timeAgo } from "../lib/format.ts";
 import { serverKeys } from "../lib/query-keys.ts";
 import { useRoute } from "../lib/route.ts";
 import { AssistantEditor } from "./assistant-editor.tsx";
+import { DiffTable } from "./diff-table.tsx";
 
 const PAGE = 50;
 const VERSION_PAGE = 20;
@@ -336,25 +337,7 @@ function VersionDiff({
           Make latest
         </button>
       </div>
-      <table className="diff" aria-label="Version changes">
-        <tbody>
-          {changes.length === 0 && (
-            <tr>
-              <td className="muted">{isLatest ? "This is the latest version." : "Same as the latest version."}</td>
-            </tr>
-          )}
-          {changes.map((c) => (
-            <tr key={c.key} className={`diff-${c.kind}`}>
-              <td className="diff-kind">{c.kind === "added" ? "+" : c.kind === "removed" ? "−" : "~"}</td>
-              <td className="diff-key">{c.key}</td>
-              <td className="diff-val">
-                {c.kind !== "added" && <div className="before">{compactJson(c.before, 300)}</div>}
-                {c.kind !== "removed" && <div className="after">{compactJson(c.after, 300)}</div>}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DiffTable label="Version changes" changes={changes} empty={isLatest ? "This is the latest version." : "Same as the latest version."} />
     </div>
   );
 }

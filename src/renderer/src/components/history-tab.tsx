@@ -5,11 +5,12 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useServerClient } from "../host/host-context.tsx";
 import { diffValues } from "../lib/diff.ts";
-import { compactJson, errorMessage, parseJsonField, shortId, timeAgo } from "../lib/format.ts";
+import { errorMessage, parseJsonField, shortId, timeAgo } from "../lib/format.ts";
 import { serverKeys } from "../lib/query-keys.ts";
 import { useRoute } from "../lib/route.ts";
 import { JsonTree } from "./json-tree.tsx";
 import { CheckpointFacts } from "./state-tab.tsx";
+import { DiffTable } from "./diff-table.tsx";
 
 const PAGE = 50;
 
@@ -143,25 +144,7 @@ function CheckpointDetail({ threadId, state, loaded }: { threadId: string; state
       )}
       <CheckpointFacts state={state} />
       <h3>Changes from parent {parentId ? <code className="muted">{shortId(parentId, 13)}</code> : <span className="muted">(root)</span>}</h3>
-      <table className="diff" aria-label="Changes from parent">
-        <tbody>
-          {changes.length === 0 && (
-            <tr>
-              <td className="muted">No value changes.</td>
-            </tr>
-          )}
-          {changes.map((c) => (
-            <tr key={c.key} className={`diff-${c.kind}`}>
-              <td className="diff-kind">{c.kind === "added" ? "+" : c.kind === "removed" ? "−" : "~"}</td>
-              <td className="diff-key">{c.key}</td>
-              <td className="diff-val">
-                {c.kind !== "added" && <div className="before">{compactJson(c.before, 300)}</div>}
-                {c.kind !== "removed" && <div className="after">{compactJson(c.after, 300)}</div>}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DiffTable label="Changes from parent" changes={changes} empty="No value changes." />
       <h3>Values</h3>
       <JsonTree label="Checkpoint values" value={state.values} openDepth={1} />
     </div>
