@@ -279,7 +279,12 @@ export class RunEngine {
   /** Arms a timer for the next after_seconds run; at most one look-up per second across workers. */
   private async scheduleDue(): Promise<void> {
     const now = Date.now();
-    if (now - this.lastDueCheck < 1000) return;
+    if (now - this.lastDueCheck < 1000) {
+      // Throttled: look again when the second is over, never not at all. Memory has no poll to
+      // catch a delayed run whose timer was spent on an earlier one (seen as a stream that hung).
+      this.scheduleAt(new Date(this.lastDueCheck + 1000));
+      return;
+    }
     this.lastDueCheck = now;
     const due = await this.persistence.metadata.runs.nextDueAt();
     if (!due) return;
