@@ -19,6 +19,12 @@ export interface ExecutionResult {
   lastValues?: unknown;
 }
 
+/** The status a run records for how it ended (a rollback that could not purge is an interrupt). */
+export function toRunStatus(outcome: ExecutionResult["outcome"]): "success" | "error" | "interrupted" | "timeout" {
+  if (outcome === "rollback") return "interrupted";
+  return outcome;
+}
+
 interface RunSendInput {
   node: string;
   input?: unknown;
