@@ -262,14 +262,8 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
         thread_id,
         runNotFound,
       );
-      const before = await store.runs.get(run_id, thread_id);
-      const pendingEnd = before && (before.status === "running" || before.status === "pending") ? ctx.engine.waitFor(run_id) : undefined;
-      await ctx.runs.cancel(thread_id, [run_id], action);
-      if (wait) {
-        await pendingEnd;
-        return reply.status(204).send();
-      }
-      return reply.status(202).send();
+      await ctx.runs.cancel(thread_id, [run_id], action, { wait });
+      return reply.status(wait ? 204 : 202).send();
     },
   );
 
@@ -320,14 +314,9 @@ export async function runRoutes(app: FastifyInstance, ctx: ServerContext): Promi
     async (request, reply) => {
       const b = request.body ?? {};
       const action = (request.query.action ?? "interrupt") as "interrupt" | "rollback";
-      let ids = b.run_ids ?? [];
-      if (b.thread_id && !b.run_ids) {
-        const active = await store.runs.active(b.thread_id);
-        ids = active.filter((r) => !b.status || b.status === "all" || r.status === b.status).map((r) => r.run_id);
-      }
-      for (const id of ids) {
-        const run = await store.runs.get(id, b.thread_id);
-        if (!run) throw runNotFound();
+      const runs = await ctx.runs.cancelTargets(b.thread_id, b.run_ids, b.status);
+      const ids = runs.map((r) => r.run_id);
+      for (const run of runs) {
         await access.thread(
           request,
           "threads:update",

@@ -1,8 +1,8 @@
 // Run creation and control as the API defines them: assistant and thread
 // resolution, config merging, multitask strategies, cancel, join.
 import { v7 as uuid7 } from "uuid";
-import type { Assistant, JsonObject, MultitaskStrategy, Persistence, Run, RunnableConfigRecord } from "../persistence/types.ts";
-import { notFound, runNotFound, threadBusy, threadNotFound, unprocessable } from "../errors.ts";
+import type { Assistant, JsonObject, MultitaskStrategy, Persistence, Run, RunnableConfigRecord, Thread } from "../persistence/types.ts";
+import { notFound, runNotFound, threadBusy, threadNotFound } from "../errors.ts";
 import type { GraphRegistry } from "../graphs/registry.ts";
 import { systemAssistantId } from "../graphs/registry.ts";
 import type { RunEngine } from "./run-engine.ts";
@@ -10,8 +10,7 @@ import type { CancelAction } from "./executor.ts";
 import { purgeRun } from "./run-purge.ts";
 import type { AuthContext, AuthFilter } from "../auth/types.ts";
 import { matchesFilter } from "../auth/filter.ts";
-import { stampAuthUser, withoutAuthKeys } from "../auth/run-auth.ts";
-import { INTERNAL_HEADER_PREFIX } from "../auth/request-auth.ts";
+import { checkWebhook, draftRun } from "./run-draft.ts";
 
 /** Who creates a run (custom auth): stamped into its config; `filter` guards an existing thread. */
 export interface RunCaller {
@@ -57,34 +56,8 @@ export interface RunCreateOptions {
   caller?: RunCaller;
 }
 
-const HIDDEN_HEADERS = new Set(["x-api-key", "x-tenant-id", "x-service-key"]);
-
-/**
- * Webhooks go to http(s) URLs or to a path on this server; anything else
- * (file:, javascript:, data:) is refused when the run is created rather than
- * attempted when it ends.
- */
-export function checkWebhook(webhook: string | undefined): void {
-  if (webhook === undefined || (webhook.startsWith("/") && !webhook.startsWith("//"))) return;
-  let protocol: string;
-  try {
-    protocol = new URL(webhook).protocol;
-  } catch {
-    throw unprocessable(`Invalid webhook ${JSON.stringify(webhook.slice(0, 200))}: expected an http(s) URL or a path starting with "/"`);
-  }
-  if (protocol !== "http:" && protocol !== "https:") {
-    throw unprocessable(`Invalid webhook ${JSON.stringify(webhook.slice(0, 200))}: only http and https URLs are allowed, got ${protocol}`);
-  }
-}
-
-/**
- * Where a run starts (a fork's checkpoint) belongs to that run: kept in the
- * thread's config, it made every later run start from the same checkpoint.
- */
-const CHECKPOINT_KEYS = new Set(["checkpoint_id", "checkpoint_ns", "checkpoint_map"]);
-function withoutCheckpoint(configurable: JsonObject | undefined): JsonObject {
-  return Object.fromEntries(Object.entries(configurable ?? {}).filter(([k]) => !CHECKPOINT_KEYS.has(k)));
-}
+/** Kept here for the routes that check a batch before creating any run. */
+export { checkWebhook } from "./run-draft.ts";
 
 export class RunService {
   constructor(
@@ -145,101 +118,24 @@ export class RunService {
     const { metadata: store } = this.persistence;
     checkWebhook(body.webhook);
     const assistant = await this.assertAssistant(body.assistant_id);
-    const assistantId = assistant.assistant_id;
-    const streamMode = Array.isArray(body.stream_mode) ? [...body.stream_mode] : body.stream_mode != null ? [body.stream_mode] : [];
-    if (streamMode.length === 0) streamMode.push("values");
     const strategy = body.multitask_strategy ?? "reject";
-    const runConfig: RunnableConfigRecord = { ...(body.config ?? {}) };
-    // Only the server says who the user is.
-    const runConfigurable: JsonObject = { ...withoutAuthKeys(runConfig.configurable ?? {}) };
-    if (body.checkpoint_id) runConfigurable.checkpoint_id = body.checkpoint_id;
-    if (body.checkpoint) Object.assign(runConfigurable, body.checkpoint);
-    for (const [name, value] of Object.entries(headers)) {
-      if (value === undefined) continue;
-      if ((name.startsWith("x-") && !HIDDEN_HEADERS.has(name) && !name.startsWith(INTERNAL_HEADER_PREFIX)) || name === "user-agent") {
-        runConfigurable[name] = Array.isArray(value) ? value.join(", ") : value;
-      }
-    }
-    runConfig.configurable = runConfigurable;
-
-    const temporary = threadId === undefined && (body.on_completion ?? "delete") === "delete";
-    const runMetadata = body.metadata ?? {};
-    let thread = threadId !== undefined ? await store.threads.get(threadId) : undefined;
-    if (threadId !== undefined && !thread && body.if_not_exists !== "create") throw threadNotFound(threadId);
-    // Someone else's thread: as if it did not exist.
-    if (thread && !matchesFilter(thread.metadata, options.caller?.filter)) throw threadNotFound(thread.thread_id);
-    const id = threadId ?? options.statelessThreadId ?? uuid7();
-    let createdHere = false;
-    if (!thread) {
-      const created = await store.threads.create({
-        thread_id: id,
-        metadata: { graph_id: assistant.graph_id, assistant_id: assistantId, ...runMetadata },
-      });
-      createdHere = created !== "exists";
-      thread = created === "exists" ? await store.threads.get(id) : created;
-      if (!thread) throw threadNotFound(id);
-      if (created === "exists" && !matchesFilter(thread.metadata, options.caller?.filter)) throw threadNotFound(id);
-    }
-
+    const { thread, createdHere } = await this.threadFor(threadId, body, assistant, options);
+    const id = thread.thread_id;
     const inflight = await store.runs.active(id);
-    if (strategy === "reject" && inflight.length > 0) {
-      throw threadBusy();
-    }
-
-    const assistantConfigurable = withoutAuthKeys(assistant.config.configurable);
-    const threadConfigurable = withoutAuthKeys(thread.config.configurable);
-    const threadConfig: RunnableConfigRecord = {
-      ...assistant.config,
-      ...thread.config,
-      ...runConfig,
-      configurable: { ...assistantConfigurable, ...withoutCheckpoint(threadConfigurable), ...withoutCheckpoint(runConfigurable) },
-    };
-    // Written together with the run below (one commit).
-    const threadUpdate = { status: "busy" as const, metadata: { graph_id: assistant.graph_id, assistant_id: assistantId }, config: threadConfig };
-    thread = { ...thread, ...threadUpdate, metadata: { ...thread.metadata, ...threadUpdate.metadata } };
-
-    const runId = options.runId ?? uuid7();
-    const configurable: JsonObject = {
-      ...assistantConfigurable,
-      ...withoutCheckpoint(threadConfigurable),
-      ...runConfigurable,
-      run_id: runId,
-      thread_id: id,
-      graph_id: assistant.graph_id,
-      assistant_id: assistantId,
-    };
-    stampAuthUser(configurable, options.caller?.context);
-    const mergedMetadata: JsonObject = { ...assistant.metadata, ...thread.metadata, ...runMetadata };
-    const now = Date.now();
-    const feedbackKeys = body.feedback_keys == null ? undefined : Array.isArray(body.feedback_keys) ? body.feedback_keys : [body.feedback_keys];
-    const run: Run = {
-      run_id: runId,
-      thread_id: id,
-      assistant_id: assistantId,
-      created_at: new Date(now + Math.max(0, body.after_seconds ?? 0) * 1000).toISOString(),
-      updated_at: new Date(now).toISOString(),
-      status: "pending",
-      metadata: mergedMetadata,
-      multitask_strategy: strategy,
-      kwargs: {
-        input: body.input,
-        command: body.command ?? undefined,
-        config: { ...assistant.config, ...runConfig, configurable, metadata: mergedMetadata },
-        context: { ...assistant.context, ...(body.context ?? {}) },
-        stream_mode: streamMode,
-        interrupt_before: body.interrupt_before,
-        interrupt_after: body.interrupt_after,
-        webhook: body.webhook,
-        feedback_keys: feedbackKeys?.length ? feedbackKeys : undefined,
-        temporary,
-        subgraphs: body.stream_subgraphs ?? false,
-        resumable: body.stream_resumable ?? false,
-        on_disconnect: body.on_disconnect,
-        ...(options.protocol ? { protocol: true } : {}),
-      },
-    };
+    if (strategy === "reject" && inflight.length > 0) throw threadBusy();
+    const { run, threadUpdate } = draftRun({
+      runId: options.runId ?? uuid7(),
+      body,
+      headers,
+      assistant,
+      thread,
+      strategy,
+      temporary: threadId === undefined && (body.on_completion ?? "delete") === "delete",
+      protocol: options.protocol,
+      caller: options.caller?.context,
+    });
     // Open the stream before the run can start, so no event is missed.
-    this.engine.broker.open(runId, run.kwargs.resumable, options.streamed === true);
+    this.engine.broker.open(run.run_id, run.kwargs.resumable, options.streamed === true);
     // "reject" is checked again where the run is written: another process may
     // have created a run on this thread since the read above.
     let stored: Run;
@@ -247,7 +143,7 @@ export class RunService {
       stored = await store.runs.create(run, threadUpdate, { ifIdle: strategy === "reject" });
     } catch (error) {
       // A thread made for this run alone goes with it: the request did nothing.
-      this.engine.broker.drop(runId);
+      this.engine.broker.drop(run.run_id);
       if (createdHere) await store.threads.delete(id).catch(() => undefined);
       throw error;
     }
@@ -264,31 +160,88 @@ export class RunService {
     return stored;
   }
 
-  /** Cancels runs of a thread: running ones abort, pending ones end without running. */
-  async cancel(threadId: string | undefined, runIds: string[], action: CancelAction): Promise<void> {
+  /**
+   * The run's thread: the one named (404 when it is missing, unless
+   * if_not_exists is "create", or when it is not the caller's), else a new
+   * one; `createdHere` when this request made it.
+   */
+  private async threadFor(
+    threadId: string | undefined,
+    body: RunCreateBody,
+    assistant: Assistant,
+    options: RunCreateOptions,
+  ): Promise<{ thread: Thread; createdHere: boolean }> {
     const { metadata: store } = this.persistence;
+    const filter = options.caller?.filter;
+    const existing = threadId !== undefined ? await store.threads.get(threadId) : undefined;
+    if (threadId !== undefined && !existing && body.if_not_exists !== "create") throw threadNotFound(threadId);
+    // Someone else's thread: as if it did not exist.
+    if (existing && !matchesFilter(existing.metadata, filter)) throw threadNotFound(existing.thread_id);
+    if (existing) return { thread: existing, createdHere: false };
+    const id = threadId ?? options.statelessThreadId ?? uuid7();
+    const created = await store.threads.create({
+      thread_id: id,
+      metadata: { graph_id: assistant.graph_id, assistant_id: assistant.assistant_id, ...(body.metadata ?? {}) },
+    });
+    const thread = created === "exists" ? await store.threads.get(id) : created;
+    if (!thread) throw threadNotFound(id);
+    if (created === "exists" && !matchesFilter(thread.metadata, filter)) throw threadNotFound(id);
+    return { thread, createdHere: created !== "exists" };
+  }
+
+  /**
+   * The runs a bulk cancel names: `runIds`, or else the active runs of
+   * `threadId` (only those with `status`, unless "all"). Each must exist (404).
+   */
+  async cancelTargets(threadId: string | undefined, runIds: string[] | undefined, status?: "pending" | "running" | "all"): Promise<Run[]> {
+    const { metadata: store } = this.persistence;
+    if (threadId && !runIds) {
+      const active = await store.runs.active(threadId);
+      return active.filter((r) => !status || status === "all" || r.status === status);
+    }
+    const runs: Run[] = [];
+    for (const runId of runIds ?? []) {
+      const run = await store.runs.get(runId, threadId);
+      if (!run) throw runNotFound();
+      runs.push(run);
+    }
+    return runs;
+  }
+
+  /**
+   * Cancels runs: one executing here aborts; one executing in another
+   * process is asked to; a pending one ends without running (rollback:
+   * purged), and so does a running one no live process can own. `wait`:
+   * resolves once every cancelled run has ended.
+   */
+  async cancel(threadId: string | undefined, runIds: string[], action: CancelAction, options: { wait?: boolean } = {}): Promise<void> {
+    const { metadata: store } = this.persistence;
+    const ending: Promise<unknown>[] = [];
     for (const runId of runIds) {
       const run = await store.runs.get(runId, threadId);
       if (!run) throw runNotFound();
       if (run.status !== "pending" && run.status !== "running") continue;
+      if (options.wait) ending.push(this.engine.waitFor(runId));
       if (this.engine.abort(runId, action)) continue;
       if (run.status === "pending") {
-        if (action === "rollback") {
-          await purgeRun(this.persistence, run.thread_id, runId);
-        } else {
-          await store.runs.finish(runId, "interrupted");
-        }
-        await this.engine.recomputeThread(run.thread_id, run, undefined);
-        this.engine.release(runId);
+        if (action === "rollback") await purgeRun(this.persistence, run.thread_id, runId);
+        else await store.runs.finish(runId, "interrupted");
+        await this.endWithoutExecution(run);
         await this.engine.observer?.discarded(run);
       } else if (!(await this.engine.requestRemoteCancel(runId, action))) {
         // Running, not here, and no other process can be running it: a run
         // left by a process that is gone.
         await store.runs.finish(runId, "interrupted");
-        await this.engine.recomputeThread(run.thread_id, run, undefined);
-        this.engine.release(runId);
+        await this.endWithoutExecution(run);
       }
     }
+    await Promise.all(ending);
+  }
+
+  /** A run that ended without executing here: its thread is recomputed, its waiters and streams released. */
+  private async endWithoutExecution(run: Run): Promise<void> {
+    await this.engine.recomputeThread(run.thread_id, run, undefined);
+    this.engine.release(run.run_id);
   }
 
   /**
