@@ -11,22 +11,15 @@ import { Access, type Caller } from "../http/access.ts";
 import type { AuthFilter } from "../auth/types.ts";
 import { matchesFilter } from "../auth/filter.ts";
 import { forbidden, threadNotFound } from "../errors.ts";
-import type { JsonObject, MultitaskStrategy, Run, RunnableConfigRecord } from "../persistence/types.ts";
+import type { Run, RunnableConfigRecord } from "../persistence/types.ts";
 import type { RunCaller, RunCreateBody } from "../runs/run-service.ts";
 import type { ApiThreadState } from "../runs/thread-state.ts";
 import { ProtocolError, errorEnvelope, invalidArgument, type ErrorEnvelope } from "./errors.ts";
+import { isObject, optionalObject, pendingInterrupts, strategyOf, type Params, type SuccessEnvelope } from "./command-envelope.ts";
 import { parseFilter, type EventFilter } from "./event-filter.ts";
 import { buildAgentTree, noSuchRun } from "./agent-tree.ts";
 
-type Params = Record<string, unknown>;
 type Headers = Record<string, string | string[] | undefined>;
-
-export interface SuccessEnvelope {
-  type: "success";
-  id: number;
-  result: unknown;
-  meta: { thread_id: string };
-}
 
 /** What only a WebSocket has: subscriptions (an SSE stream carries its filter in its request). */
 export interface CommandSession {
@@ -34,46 +27,6 @@ export interface CommandSession {
   unsubscribe(subscriptionId: string): boolean;
   /** A run this connection started: its subscriptions replay from its start. */
   noteRun(runId: string): void;
-}
-
-const isObject = (v: unknown): v is Params => typeof v === "object" && v !== null && !Array.isArray(v);
-const STRATEGIES = new Set<MultitaskStrategy>(["reject", "interrupt", "rollback", "enqueue"]);
-
-/** Checks the envelope: an integer id >= 0, a method, params an object if present. */
-export function parseCommand(raw: unknown): Command | ErrorEnvelope {
-  if (!isObject(raw)) return errorEnvelope(null, invalidArgument("A protocol command must be a JSON object with an integer id and a string method."));
-  const id = typeof raw.id === "number" && Number.isInteger(raw.id) && raw.id >= 0 ? raw.id : null;
-  if (id === null || typeof raw.method !== "string" || raw.method === "") {
-    return errorEnvelope(id, invalidArgument("Protocol commands must include an integer id and string method."));
-  }
-  if (raw.params !== undefined && raw.params !== null && !isObject(raw.params))
-    return errorEnvelope(id, invalidArgument("params must be an object."));
-  return { id, method: raw.method, params: (raw.params ?? {}) as Params } as Command;
-}
-
-function optionalObject(p: Params, key: string): JsonObject | undefined {
-  const v = p[key];
-  if (v === undefined || v === null) return undefined;
-  if (!isObject(v)) throw invalidArgument(`${key} must be an object.`);
-  return v;
-}
-
-function strategyOf(p: Params): MultitaskStrategy {
-  const given = p.multitaskStrategy ?? p.multitask_strategy;
-  if (given === undefined || given === null) return "enqueue";
-  if (typeof given !== "string" || !STRATEGIES.has(given as MultitaskStrategy))
-    throw invalidArgument("multitaskStrategy must be one of reject, interrupt, rollback, enqueue.");
-  return given as MultitaskStrategy;
-}
-
-/** Interrupt ids the thread waits on, subgraphs included. */
-function pendingInterrupts(state: ApiThreadState): string[] {
-  const ids: string[] = [];
-  for (const task of state.tasks) {
-    for (const i of task.interrupts) if (isObject(i) && typeof i.id === "string") ids.push(i.id);
-    if (task.state) ids.push(...pendingInterrupts(task.state));
-  }
-  return ids;
 }
 
 /** The services the commands go through. */

@@ -9,7 +9,7 @@ import { openSse, pipeEvents } from "../http/sse.ts";
 import { threadIdParams } from "../http/schemas.ts";
 import { HttpError } from "../errors.ts";
 import type { StreamEvent } from "../runs/stream-broker.ts";
-import { parseCommand } from "./commands.ts";
+import { parseCommand } from "./command-envelope.ts";
 import { ProtocolError, errorEnvelope, invalidArgument } from "./errors.ts";
 import { eventEnvelope, matchesFilter, parseFilter, type EventFilter } from "./event-filter.ts";
 import type { ProtocolService } from "./protocol-service.ts";
