@@ -166,8 +166,17 @@ export class RunEngine {
     return this.running.abort(runId, action);
   }
 
-  /** Aborts every run of a thread executing here and waits (bounded) for them to end. */
-  async abortThread(threadId: string, graceMs = 5_000): Promise<void> {
+  /**
+   * Stops the runs of a thread being deleted, wherever they execute: here
+   * they are aborted and waited for (bounded by `graceMs`), elsewhere asked
+   * to stop; waiters of the others are released.
+   */
+  async stopThreadRuns(threadId: string, runs: Run[], graceMs = 5_000): Promise<void> {
+    for (const run of runs) {
+      if (this.running.has(run.run_id)) continue;
+      if (run.status === "running") await this.requestRemoteCancel(run.run_id, "interrupt");
+      this.release(run.run_id);
+    }
     const ending = this.running.ofThread(threadId).map((runId) => {
       const ended = this.waitFor(runId);
       this.abort(runId, "interrupt");

@@ -136,14 +136,10 @@ export class ThreadService {
     const active = await metadata.runs.active(threadId);
     // The record (and, cascading, its runs) first: no worker can claim them after this.
     await metadata.threads.delete(threadId);
-    for (const run of active) {
-      if (!this.engine.isRunningHere(run.run_id) && run.status === "running") await this.engine.requestRemoteCancel(run.run_id, "interrupt");
-      if (!this.engine.isRunningHere(run.run_id)) this.engine.release(run.run_id);
-    }
     // Runs executing here may still write checkpoints: stop them, let no late
     // write of theirs land (LangGraph finishes pending writes after an
     // abort), then delete those.
-    await this.engine.abortThread(threadId);
+    await this.engine.stopThreadRuns(threadId, active);
     await Promise.all(active.map((run) => fenceRunWrites(this.persistence.checkpointer, run.run_id)));
     await checkpoints.deleteThread(threadId);
     await this.persistence.threadEvents.deleteThread(threadId);
