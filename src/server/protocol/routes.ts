@@ -16,19 +16,15 @@ import type { ProtocolService } from "./protocol-service.ts";
 import { SocketSession } from "./socket-session.ts";
 import { ThreadGate } from "./thread-gate.ts";
 import { Access } from "../http/access.ts";
+import type { Logger } from "../logger.ts";
 
 /** Larger command frames close the socket (1009): commands are small, inputs included. */
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
 
-export async function protocolRoutes(app: FastifyInstance, ctx: ServerContext, protocol: ProtocolService): Promise<void> {
-  await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
-  const access = new Access(ctx);
-  const openGate = (request: FastifyRequest<{ Params: { thread_id: string } }>) =>
-    ThreadGate.open(access, ctx.persistence.metadata.threads, request, request.params.thread_id);
-
-  // A body that is not a command at all (bad JSON, too large, a thread id
-  // that is not a UUID) still answers in the protocol's terms, with its 4xx.
-  const commandErrorHandler = (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+// A body that is not a command at all (bad JSON, too large, a thread id
+// that is not a UUID) still answers in the protocol's terms, with its 4xx.
+function commandErrorHandler(log: Logger) {
+  return (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
     const status =
       error instanceof HttpError
         ? error.status
@@ -45,16 +41,23 @@ export async function protocolRoutes(app: FastifyInstance, ctx: ServerContext, p
           : status === 400
             ? `Protocol commands must be valid JSON (${error.message}).`
             : error.message;
-    if (status >= 500) ctx.log.error("protocol command failed", { error: error.message, stack: error.stack });
+    if (status >= 500) log.error("protocol command failed", { error: error.message, stack: error.stack });
     void reply
       .status(status)
       .type("application/json")
       .send(errorEnvelope(null, status >= 500 ? error : invalidArgument(message)));
   };
+}
+
+export async function protocolRoutes(app: FastifyInstance, ctx: ServerContext, protocol: ProtocolService): Promise<void> {
+  await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
+  const access = new Access(ctx);
+  const openGate = (request: FastifyRequest<{ Params: { thread_id: string } }>) =>
+    ThreadGate.open(access, ctx.persistence.metadata.threads, request, request.params.thread_id);
 
   app.post<{ Params: { thread_id: string } }>(
     "/threads/:thread_id/commands",
-    { schema: { params: threadIdParams }, errorHandler: commandErrorHandler },
+    { schema: { params: threadIdParams }, errorHandler: commandErrorHandler(ctx.log) },
     async (request, reply) => {
       const command = parseCommand(request.body);
       // Not a command (no integer id or no method): nobody to answer to, a 400.
