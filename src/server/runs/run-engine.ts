@@ -1,21 +1,18 @@
 // The run engine: the facade the services and routes use over its parts —
 // the worker pool and due timer (worker-pool.ts, due-timer.ts), executing a
 // claimed run (run-execution.ts), recording its end (run-settlement.ts),
-// waiters (run-waiters.ts) and streams (run-streams.ts). Push-based:
+// waiters (run-waiters.ts), streams (run-streams.ts) and, with a backend
+// several processes share, their messages (run-bus-link.ts). Push-based:
 // creating a run wakes a worker at once; the only timer is for runs
-// scheduled with after_seconds.
-//
-// With a backend several processes share (persistence.bus), the engine also
-// tells other processes when runs are created, end or must be cancelled, and
-// appends every stream event to a shared log so clients of any process can
-// join any run. Notifications are not durable: waits also poll.
-import type { BusMessage, Persistence, Run, RunBus } from "../persistence/types.ts";
+// scheduled with after_seconds. Cross-process notifications are not
+// durable: waits and stream readers also poll.
+import type { Persistence, Run } from "../persistence/types.ts";
 import type { GraphRegistry } from "../graphs/registry.ts";
 import type { Logger } from "../logger.ts";
 import type { StreamBroker, StreamEvent, SubscribeOptions } from "./stream-broker.ts";
 import type { CancelAction, ExecutionResult } from "./executor.ts";
 import type { RunObserver } from "./run-observer.ts";
-import { serializeError } from "../serialize.ts";
+import { RunBusLink } from "./run-bus-link.ts";
 import { WorkerPool } from "./worker-pool.ts";
 import { RunningRuns } from "./running-runs.ts";
 import { RunWaiters, type RunEnded } from "./run-waiters.ts";
@@ -40,23 +37,22 @@ export class RunEngine {
   publicUrl?: string;
   /** Sees every thread run this process executes (the streaming protocol's recorder). */
   observer?: RunObserver;
-  private readonly bus?: RunBus;
+  private readonly shared: boolean;
   private readonly stopping = new AbortController();
   private readonly running = new RunningRuns();
   private readonly waiters: RunWaiters;
   private readonly streams: RunStreams;
   private readonly settlement: RunSettlement;
   private readonly pool: WorkerPool;
-  private readonly unsubscribeBus?: () => void;
-  private readonly log: Logger;
+  private readonly busLink: RunBusLink;
 
   constructor(persistence: Persistence, registry: GraphRegistry, log: Logger, options: RunEngineOptions) {
-    const bus = (this.bus = persistence.bus);
+    const bus = persistence.bus;
+    this.shared = bus !== undefined;
     const pollMs = options.pollIntervalMs ?? 500;
     const stopping = this.stopping.signal;
-    const getRun = (runId: string) => persistence.metadata.runs.get(runId);
     this.waiters = new RunWaiters({
-      poll: bus ? { getRun, intervalMs: pollMs } : undefined,
+      poll: bus ? { getRun: (runId) => persistence.metadata.runs.get(runId), intervalMs: pollMs } : undefined,
       isRunningHere: (runId) => this.running.has(runId),
       onEndedElsewhere: (runId) => this.release(runId),
       stopping,
@@ -88,8 +84,17 @@ export class RunEngine {
       reaperIntervalMs: options.reaperIntervalMs,
       log,
     });
-    this.unsubscribeBus = bus?.subscribe((message) => this.onBusMessage(message));
-    this.log = log;
+    this.busLink = new RunBusLink(bus, log, {
+      created: () => this.wake(),
+      ended: (runId) => {
+        // A run of another process ended: its waiters here, and the thread is free.
+        if (!this.running.has(runId)) this.release(runId);
+        this.streams.logGrown(runId);
+        this.wake();
+      },
+      cancel: (runId, action) => this.abort(runId, action),
+      logGrew: (runId) => this.streams.logGrown(runId),
+    });
   }
 
   get workerId(): string {
@@ -101,26 +106,6 @@ export class RunEngine {
     return this.streams.broker;
   }
 
-  private onBusMessage(message: BusMessage): void {
-    switch (message.type) {
-      case "run_created":
-        this.wake();
-        break;
-      case "run_ended":
-        // A run of another process ended: its waiters here, and the thread is free.
-        if (!this.running.has(message.run_id)) this.release(message.run_id);
-        this.streams.logGrown(message.run_id);
-        this.wake();
-        break;
-      case "cancel":
-        this.abort(message.run_id, message.action);
-        break;
-      case "events":
-        this.streams.logGrown(message.run_id);
-        break;
-    }
-  }
-
   start(): void {
     this.pool.start();
   }
@@ -128,7 +113,7 @@ export class RunEngine {
   /** Stops claiming, cancels nothing: in-flight runs finish (drain) unless the grace period ends. */
   async stop(graceMs = 10_000): Promise<void> {
     this.stopping.abort();
-    this.unsubscribeBus?.();
+    this.busLink.close();
     await this.pool.stop(graceMs, () => this.running.abortAll("interrupt"));
   }
 
@@ -144,17 +129,12 @@ export class RunEngine {
 
   /** Tells idle workers of other processes that a run is waiting, when ours are all busy. */
   announceCreated(): void {
-    if (!this.bus || !this.pool.allBusy) return;
-    void this.bus
-      .publish({ type: "run_created" })
-      .catch((error: unknown) => this.log.warn("bus publish failed", { error: serializeError(error).message }));
+    if (this.shared && this.pool.allBusy) this.busLink.announceCreated();
   }
 
   /** Asks the process running a run elsewhere to abort it. False when no other process can be running it. */
-  async requestRemoteCancel(runId: string, action: CancelAction): Promise<boolean> {
-    if (!this.bus) return false;
-    await this.bus.publish({ type: "cancel", run_id: runId, action });
-    return true;
+  requestRemoteCancel(runId: string, action: CancelAction): Promise<boolean> {
+    return this.busLink.requestCancel(runId, action);
   }
 
   isRunningHere(runId: string): boolean {
