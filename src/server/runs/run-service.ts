@@ -1,5 +1,7 @@
 // Run creation and control as the API defines them: assistant and thread
-// resolution, config merging, multitask strategies, cancel, join.
+// resolution, multitask strategies, cancel, delete, join. The run record
+// itself (config merging) is drafted in run-draft.ts. Cancel semantics live
+// here alone: routes validate and call cancel/cancelTargets/deleteRun.
 import { v7 as uuid7 } from "uuid";
 import type { Assistant, JsonObject, MultitaskStrategy, Persistence, Run, RunnableConfigRecord, Thread } from "../persistence/types.ts";
 import { notFound, runNotFound, threadBusy, threadNotFound } from "../errors.ts";
