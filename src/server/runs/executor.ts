@@ -77,20 +77,8 @@ export async function executeRun(
   publish("metadata", serializeJson({ run_id: run.run_id, attempt: 1 }));
   await started?.();
 
-  const config = kwargs.config;
   const input = kwargs.command != null ? toCommand(kwargs.command) : (kwargs.input ?? null);
-  const options = omitUndefined({
-    interruptBefore: kwargs.interrupt_before,
-    interruptAfter: kwargs.interrupt_after,
-    tags: config.tags,
-    context: kwargs.context,
-    configurable: config.configurable as RunnableConfig["configurable"],
-    recursionLimit: config.recursion_limit as number | undefined,
-    metadata: config.metadata as Record<string, unknown> | undefined,
-    runId: run.run_id,
-    signal,
-    subgraphs,
-  });
+  const options = graphOptions(run, signal);
 
   let lastValues: unknown;
   const noteValues = (ns: string[] | undefined, mode: string, chunk: unknown) => {
@@ -130,6 +118,24 @@ export async function executeRun(
     publish("error", serializeJson(serializeError(error)));
     return { outcome: "error", error, lastValues };
   }
+}
+
+/** The options every stream call of the graph gets (stream modes aside). */
+function graphOptions(run: Run, signal: AbortSignal) {
+  const { kwargs } = run;
+  const config = kwargs.config;
+  return omitUndefined({
+    interruptBefore: kwargs.interrupt_before,
+    interruptAfter: kwargs.interrupt_after,
+    tags: config.tags,
+    context: kwargs.context,
+    configurable: config.configurable as RunnableConfig["configurable"],
+    recursionLimit: config.recursion_limit as number | undefined,
+    metadata: config.metadata as Record<string, unknown> | undefined,
+    runId: run.run_id,
+    signal,
+    subgraphs: kwargs.subgraphs === true,
+  });
 }
 
 function abortedResult(signal: AbortSignal, lastValues: unknown, publish: (event: string, data: string) => void): ExecutionResult {
