@@ -304,6 +304,39 @@ describe.each(BACKENDS)("runs (%s)", (backend) => {
     expect(await waitStatus(server, thread.thread_id, second.run_id, ["interrupted"])).toBe("interrupted");
   });
 
+  it("cancels only the pending runs of a thread with status pending, and cancel?wait=true returns once the run ended", async () => {
+    const { client } = server;
+    const thread = await client.threads.create();
+    const running = await client.runs.create(thread.thread_id, "slow", { input: { sleep: 600_000 } });
+    const queued = await client.runs.create(thread.thread_id, "slow", { input: { sleep: 600_000 }, multitaskStrategy: "enqueue" });
+    const later = await client.runs.create(thread.thread_id, "slow", { input: { sleep: 600_000 }, multitaskStrategy: "enqueue" });
+    await waitStatus(server, thread.thread_id, running.run_id, ["running"]);
+    const res = await fetch(`${server.url}/runs/cancel`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ thread_id: thread.thread_id, run_ids: [queued.run_id] }),
+    });
+    expect(res.status).toBe(204);
+    expect((await client.runs.get(thread.thread_id, queued.run_id)).status).toBe("interrupted");
+    const pendingOnly = await fetch(`${server.url}/runs/cancel`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ thread_id: thread.thread_id, status: "pending" }),
+    });
+    expect(pendingOnly.status).toBe(204);
+    expect((await client.runs.get(thread.thread_id, later.run_id)).status).toBe("interrupted");
+    expect((await client.runs.get(thread.thread_id, running.run_id)).status).toBe("running");
+    const waited = await fetch(`${server.url}/threads/${thread.thread_id}/runs/${running.run_id}/cancel?wait=true`, { method: "POST" });
+    expect(waited.status).toBe(204);
+    expect((await client.runs.get(thread.thread_id, running.run_id)).status).toBe("interrupted");
+    const unknown = await fetch(`${server.url}/runs/cancel`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ thread_id: thread.thread_id, run_ids: [running.run_id, "00000000-0000-4000-8000-000000000000"] }),
+    });
+    expect(unknown.status).toBe(404);
+  });
+
   it("keeps a stateless run's thread with on_completion keep, and deletes it by default", async () => {
     const { client } = server;
     // The SDK types on_completion as "complete" | "continue"; servers take "delete" | "keep".
