@@ -3,7 +3,15 @@
 // resource (a record the caller's filter hides answers as missing), versions,
 // deletion with the assistant's threads, and graph introspection.
 import { v4 as uuid4 } from "uuid";
-import type { Assistant, AssistantSearch, AssistantVersion, IfExists, JsonObject, MetadataStore, RunnableConfigRecord } from "../persistence/types.ts";
+import type {
+  Assistant,
+  AssistantSearch,
+  AssistantVersion,
+  IfExists,
+  JsonObject,
+  MetadataStore,
+  RunnableConfigRecord,
+} from "../persistence/types.ts";
 import { assistantNotFound, conflict, notFound, unprocessable, type HttpError } from "../errors.ts";
 import { drawGraph, graphSchemas, graphSubgraphs } from "../graphs/introspection.ts";
 import type { GraphRegistry } from "../graphs/registry.ts";
@@ -103,7 +111,12 @@ export class AssistantService {
   }
 
   async count(caller: AssistantCaller, filter: { graph_id?: string; name?: string; metadata?: JsonObject }): Promise<number> {
-    const authFilter = await this.deps.access.condition(caller, "assistants:search", { graph_id: filter.graph_id, metadata: filter.metadata, limit: 0, offset: 0 });
+    const authFilter = await this.deps.access.condition(caller, "assistants:search", {
+      graph_id: filter.graph_id,
+      metadata: filter.metadata,
+      limit: 0,
+      offset: 0,
+    });
     return this.store.count({ ...filter, authFilter });
   }
 

@@ -2,9 +2,9 @@
 // AssistantService's (assistants/assistant-service.ts); here the schemas and
 // the mapping of query strings and pages.
 import type { FastifyInstance } from "fastify";
-import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { Static } from "typebox";
 import type { ServerContext } from "./context.ts";
+import { typed } from "./schemas.ts";
 import { AssistantService } from "../assistants/assistant-service.ts";
 import { Access } from "./access.ts";
 import { pageOf, queryFlag, queryFlagSaysNo, selectFields, sendPage } from "./query.ts";
@@ -30,7 +30,7 @@ function xrayDepth(xray: string | string[] | undefined): boolean | number {
 }
 
 export async function assistantRoutes(fastify: FastifyInstance, ctx: ServerContext): Promise<void> {
-  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const app = typed(fastify);
   const assistants = new AssistantService({
     metadata: ctx.persistence.metadata,
     registry: ctx.registry,

@@ -1,6 +1,21 @@
 // Request shapes of the assistant routes (http/assistant-routes.ts).
 import { Type, type Static } from "typebox";
-import { assistantVersion, config, ifExists, limit, nonEmpty, nullableString, obj, objOrNull, offset, optionalBody, select, sortOrder, stringEnum, uuid } from "./schemas.ts";
+import {
+  assistantVersion,
+  config,
+  ifExists,
+  limit,
+  nonEmpty,
+  nullableString,
+  obj,
+  objOrNull,
+  offset,
+  optionalBody,
+  select,
+  sortOrder,
+  stringEnum,
+  uuid,
+} from "./schemas.ts";
 import { flagParam } from "./query.ts";
 
 export const assistantIdParams = Type.Object({ assistant_id: nonEmpty });
@@ -48,11 +63,16 @@ export type AssistantPatchBody = NonNullable<Static<typeof assistantPatch>>;
 
 export const assistantLatest = Type.Object({ version: assistantVersion });
 
-export const assistantVersions = optionalBody(Type.Object({ limit: Type.Optional(limit), offset: Type.Optional(offset), metadata: Type.Optional(obj) }));
+export const assistantVersions = optionalBody(
+  Type.Object({ limit: Type.Optional(limit), offset: Type.Optional(offset), metadata: Type.Optional(obj) }),
+);
 export type AssistantVersionsBody = NonNullable<Static<typeof assistantVersions>>;
 
 export const deleteQuery = Type.Object({ delete_threads: Type.Optional(flagParam) });
-/** xray: a flag, or a depth (2, 3...). */
-export const graphQuery = Type.Object({ xray: Type.Optional(flagParam) });
+export const graphQuery = Type.Object({
+  xray: Type.Optional(
+    Type.Unsafe<string | string[]>({ description: "subgraphs to draw: a depth (2, 3...); no for false, 0 or no (any case); else one level" }),
+  ),
+});
 export const subgraphsQuery = Type.Object({ recurse: Type.Optional(flagParam), namespace: Type.Optional(Type.String()) });
 export const recurseQuery = Type.Object({ recurse: Type.Optional(flagParam) });

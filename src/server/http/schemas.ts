@@ -19,6 +19,8 @@
 // as written where TypeBox would emit an equivalent but differently reported
 // form (a `type` array, an enum with its `type`), so ajv's messages do not move.
 import { Type, type Static, type TSchema, type TUnsafe } from "typebox";
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { JsonObject } from "../persistence/types.ts";
 
 /** A string from a closed list, validated as `{type: "string", enum}` (ajv reports "must be equal to one of the allowed values"). */
@@ -77,3 +79,15 @@ export const checkpointSelector = Type.Object({
   checkpoint_ns: Type.Optional(Type.String()),
   checkpoint_map: Type.Optional(objOrNull),
 });
+
+/** A fastify instance whose handlers get their request types from these schemas. */
+export type TypedApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+/** The instance a route plugin receives, typed by its schemas. */
+export const typed = (app: FastifyInstance): TypedApp => app.withTypeProvider<TypeBoxTypeProvider>();

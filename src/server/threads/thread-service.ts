@@ -22,7 +22,7 @@ export interface SuperstepUpdate {
 export interface CheckpointSelector {
   checkpoint_id?: string;
   checkpoint_ns?: string;
-  checkpoint_map?: JsonObject;
+  checkpoint_map?: JsonObject | null;
 }
 
 /**
