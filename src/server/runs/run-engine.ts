@@ -14,7 +14,7 @@ import type { Logger } from "../logger.ts";
 import { StreamBroker, type StreamEvent, type SubscribeOptions } from "./stream-broker.ts";
 import { executeRun, TimeoutAbort, type CancelAction, type ExecutionResult } from "./executor.ts";
 import { serializeError } from "../serialize.ts";
-import { computeThreadFromState } from "./thread-state.ts";
+import { computeThreadFromState } from "../threads/thread-state.ts";
 import { isDatabaseUnavailable } from "../persistence/database-unavailable.ts";
 import { purgeRun } from "./run-purge.ts";
 

@@ -6,12 +6,11 @@ import type { RunnableConfig } from "@langchain/core/runnables";
 import type { JsonObject, Persistence, Thread } from "../persistence/types.ts";
 import { HttpError, badRequest, conflict, threadNotFound } from "../errors.ts";
 import type { CompiledGraph, GraphRegistry } from "../graphs/registry.ts";
-import type { RunEngine } from "../runs/run-engine.ts";
-import { toCommand } from "../runs/executor.ts";
+import { toCommand } from "../graphs/command.ts";
 import { serializeJson } from "../serialize.ts";
 import { fenceRunWrites } from "../persistence/instrumented-saver.ts";
 import type { ThreadStateCache } from "./state-cache.ts";
-import { EMPTY_THREAD_STATE, toApiThreadState, computeThreadFromState, type ApiThreadState } from "../runs/thread-state.ts";
+import { EMPTY_THREAD_STATE, toApiThreadState, computeThreadFromState, type ApiThreadState } from "./thread-state.ts";
 
 export interface SuperstepUpdate {
   values?: unknown;
@@ -51,11 +50,26 @@ function checkSuperstepNodes(graph: CompiledGraph, supersteps: { updates: Supers
   }
 }
 
+/**
+ * What deleting a thread needs of the run engine (runs/run-engine.ts), which
+ * is wired in by app.ts: threads do not depend on the runs module.
+ */
+export interface ThreadRunControl {
+  /** Whether this process executes the run. */
+  isRunningHere(runId: string): boolean;
+  /** Asks the process executing the run to stop it. */
+  requestRemoteCancel(runId: string, action: "interrupt"): Promise<unknown>;
+  /** Forgets a run this process does not execute (its waiters are told it ended). */
+  release(runId: string): void;
+  /** Stops the runs of the thread executing here; resolves when they have let go. */
+  abortThread(threadId: string): Promise<void>;
+}
+
 export class ThreadService {
   constructor(
     private readonly persistence: Persistence,
     private readonly registry: GraphRegistry,
-    private readonly engine: RunEngine,
+    private readonly engine: ThreadRunControl,
     private readonly cache?: ThreadStateCache,
   ) {}
 
