@@ -85,7 +85,16 @@ export class AssistantService {
 
   async create(caller: AssistantCaller, input: AssistantCreateInput): Promise<Assistant> {
     // The auth handler sees (and may stamp) a copy of the metadata.
-    const value = { ...input, config: input.config ?? {}, context: input.context ?? {}, metadata: { ...(input.metadata ?? {}) } };
+    const value = {
+      assistant_id: input.assistant_id,
+      graph_id: input.graph_id,
+      config: input.config ?? {},
+      context: input.context ?? {},
+      metadata: { ...(input.metadata ?? {}) },
+      if_exists: input.if_exists,
+      name: input.name,
+      description: input.description,
+    };
     const filter = await this.deps.access.check(caller, "assistants:create", value);
     this.assertGraph(input.graph_id);
     if (filter && input.assistant_id !== undefined) {
