@@ -3,6 +3,7 @@
 // bundle (its stylesheets and script), GET /ui/{name}/{file} serves the files.
 import { extname } from "node:path";
 import type { FastifyInstance } from "fastify";
+import { Type, type Static } from "typebox";
 import type { UiFile } from "../ui/bundle.ts";
 import { uiGlobalName } from "../ui/bundle.ts";
 import { notFound } from "../errors.ts";
@@ -19,6 +20,9 @@ const MIME: Record<string, string> = {
 const LOOPBACK_HOST = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/;
 const escapeAttr = (value: string) => value.replaceAll("&", "&amp;").replaceAll('"', "&quot;").replaceAll("'", "&#39;").replaceAll("<", "&lt;");
 
+/** POST /ui/:agent: which component of the agent's UI bundle to render. */
+const uiRequest = Type.Object({ name: Type.String() });
+
 export async function uiRoutes(app: FastifyInstance, bundles: Map<string, UiFile[]>): Promise<void> {
   const filesOf = (name: string) => {
     const files = bundles.get(name);
@@ -26,27 +30,24 @@ export async function uiRoutes(app: FastifyInstance, bundles: Map<string, UiFile
     return files;
   };
 
-  app.post<{ Params: { agent: string }; Body: { name: string } }>(
-    "/ui/:agent",
-    { schema: { body: { type: "object", required: ["name"], properties: { name: { type: "string" } } } } },
-    async (request, reply) => {
-      const { agent } = request.params;
-      const files = filesOf(agent);
-      const host = request.headers.host ?? "";
-      // Loopback is plain http; elsewhere the page's own scheme (a proxy may terminate TLS).
-      const base = `${LOOPBACK_HOST.test(host) ? "http:" : ""}//${host}/ui/${encodeURIComponent(agent)}`;
-      const html: string[] = [];
-      for (const css of files.filter((f) => extname(f.basename) === ".css")) {
-        html.push(`<link rel="stylesheet" href="${escapeAttr(`${base}/${css.basename}`)}" />`);
-      }
-      const js = files.find((f) => extname(f.basename) === ".js");
-      if (js) {
-        const call = `${uiGlobalName(agent)}.render(${JSON.stringify(request.body.name)}, "{{shadowRootId}}")`;
-        html.push(`<script src="${escapeAttr(`${base}/${js.basename}`)}" onload='${call.replaceAll("'", "&#39;")}'></script>`);
-      }
-      return reply.type("text/html; charset=utf-8").send(html.join("\n"));
-    },
-  );
+  // No params schema, as before: the agent is whatever the path holds (an unknown one is a 404).
+  app.post<{ Params: { agent: string }; Body: Static<typeof uiRequest> }>("/ui/:agent", { schema: { body: uiRequest } }, async (request, reply) => {
+    const { agent } = request.params;
+    const files = filesOf(agent);
+    const host = request.headers.host ?? "";
+    // Loopback is plain http; elsewhere the page's own scheme (a proxy may terminate TLS).
+    const base = `${LOOPBACK_HOST.test(host) ? "http:" : ""}//${host}/ui/${encodeURIComponent(agent)}`;
+    const html: string[] = [];
+    for (const css of files.filter((f) => extname(f.basename) === ".css")) {
+      html.push(`<link rel="stylesheet" href="${escapeAttr(`${base}/${css.basename}`)}" />`);
+    }
+    const js = files.find((f) => extname(f.basename) === ".js");
+    if (js) {
+      const call = `${uiGlobalName(agent)}.render(${JSON.stringify(request.body.name)}, "{{shadowRootId}}")`;
+      html.push(`<script src="${escapeAttr(`${base}/${js.basename}`)}" onload='${call.replaceAll("'", "&#39;")}'></script>`);
+    }
+    return reply.type("text/html; charset=utf-8").send(html.join("\n"));
+  });
 
   app.get<{ Params: { agent: string; file: string } }>("/ui/:agent/:file", async (request, reply) => {
     const file = filesOf(request.params.agent).find((f) => f.basename === request.params.file);

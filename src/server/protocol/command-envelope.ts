@@ -3,7 +3,7 @@
 // and reading typed params out of it.
 import type { Command } from "@langchain/protocol";
 import type { JsonObject, MultitaskStrategy } from "../persistence/types.ts";
-import type { ApiThreadState } from "../runs/thread-state.ts";
+import type { ApiThreadState } from "../threads/thread-state.ts";
 import { errorEnvelope, invalidArgument, type ErrorEnvelope } from "./errors.ts";
 
 export type Params = Record<string, unknown>;

@@ -13,7 +13,7 @@ import { matchesFilter } from "../auth/filter.ts";
 import { forbidden, threadNotFound } from "../errors.ts";
 import type { Run, RunnableConfigRecord } from "../persistence/types.ts";
 import type { RunCaller, RunCreateBody } from "../runs/run-service.ts";
-import type { ApiThreadState } from "../runs/thread-state.ts";
+import type { ApiThreadState } from "../threads/thread-state.ts";
 import { ProtocolError, errorEnvelope, invalidArgument, type ErrorEnvelope } from "./errors.ts";
 import { isObject, optionalObject, pendingInterrupts, strategyOf, type Params, type SuccessEnvelope } from "./command-envelope.ts";
 import { parseFilter, type EventFilter } from "./event-filter.ts";

@@ -1,7 +1,7 @@
 // Executes one run: streams the graph with the thread's checkpointer and
 // publishes every event to the broker. Returns how the run ended; the engine
 // writes statuses.
-import { Command, Send } from "@langchain/langgraph";
+import { toCommand } from "../graphs/command.ts";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { Run } from "../persistence/types.ts";
 import type { CompiledGraph } from "../graphs/registry.ts";
@@ -23,21 +23,6 @@ export interface ExecutionResult {
 export function toRunStatus(outcome: ExecutionResult["outcome"]): "success" | "error" | "interrupted" | "timeout" {
   if (outcome === "rollback") return "interrupted";
   return outcome;
-}
-
-interface RunSendInput {
-  node: string;
-  input?: unknown;
-}
-
-export function toCommand(command: NonNullable<Run["kwargs"]["command"]>): Command {
-  const rawGoto = command.goto;
-  const goto = rawGoto == null ? undefined : Array.isArray(rawGoto) ? rawGoto : [rawGoto];
-  return new Command({
-    goto: goto?.map((item) => (typeof item === "string" ? item : new Send((item as RunSendInput).node, (item as RunSendInput).input))),
-    update: command.update as Record<string, unknown> | undefined,
-    resume: command.resume,
-  });
 }
 
 function omitUndefined<T extends Record<string, unknown>>(obj: T): Partial<T> {

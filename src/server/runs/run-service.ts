@@ -20,15 +20,16 @@ export interface RunCaller {
   filter?: AuthFilter;
 }
 
+/** A run as requested (http/run-schemas.ts `runCreate` is its wire shape: metadata and context may be null there). */
 export interface RunCreateBody {
   assistant_id: string;
   input?: unknown;
   command?: { resume?: unknown; update?: unknown; goto?: unknown } | null;
   checkpoint_id?: string;
   checkpoint?: JsonObject;
-  metadata?: JsonObject;
+  metadata?: JsonObject | null;
   config?: RunnableConfigRecord;
-  context?: JsonObject;
+  context?: JsonObject | null;
   webhook?: string;
   interrupt_before?: string[] | "*";
   interrupt_after?: string[] | "*";

@@ -6,7 +6,7 @@ import type { CompiledGraph, GraphRegistry } from "../graphs/registry.ts";
 import type { Logger } from "../logger.ts";
 import { serializeError } from "../serialize.ts";
 import { toRunStatus, type ExecutionResult } from "./executor.ts";
-import { computeThreadFromState } from "./thread-state.ts";
+import { computeThreadFromState } from "../threads/thread-state.ts";
 import { purgeRun } from "./run-purge.ts";
 import { callWebhook } from "./run-webhook.ts";
 

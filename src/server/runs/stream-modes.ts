@@ -1,35 +1,10 @@
 // Turns LangGraph stream chunks into the SSE events of the LangGraph Platform
 // API (event names, `mode|ns` naming for subgraphs, debug/tasks payloads).
-import type { RunnableConfig } from "@langchain/core/runnables";
-
-export interface ApiCheckpoint {
-  thread_id: string;
-  checkpoint_ns: string;
-  checkpoint_id: string;
-  checkpoint_map: Record<string, unknown> | null;
-}
+import { configurableOf, configToCheckpoint, type ApiCheckpoint } from "../graphs/checkpoint-ref.ts";
 
 export interface SseOut {
   event: string;
   data: unknown;
-}
-
-type Configurable = Record<string, unknown>;
-const configurableOf = (config: unknown): Configurable | undefined => {
-  if (typeof config !== "object" || config === null) return undefined;
-  const c = (config as RunnableConfig).configurable;
-  return typeof c === "object" && c !== null ? (c as Configurable) : undefined;
-};
-
-export function configToCheckpoint(config: unknown): ApiCheckpoint | null {
-  const c = configurableOf(config);
-  if (!c || typeof c.thread_id !== "string" || typeof c.checkpoint_id !== "string") return null;
-  return {
-    thread_id: c.thread_id,
-    checkpoint_ns: typeof c.checkpoint_ns === "string" ? c.checkpoint_ns : "",
-    checkpoint_id: c.checkpoint_id,
-    checkpoint_map: (c.checkpoint_map as Record<string, unknown> | undefined) ?? null,
-  };
 }
 
 function taskConfigToCheckpoint(config: unknown): Partial<ApiCheckpoint> | null {

@@ -3,15 +3,14 @@
 // thread belongs to.
 import { v7 as uuid7 } from "uuid";
 import type { RunnableConfig } from "@langchain/core/runnables";
-import type { JsonObject, Persistence, Thread } from "../persistence/types.ts";
+import type { JsonObject, Persistence, Run, Thread } from "../persistence/types.ts";
 import { HttpError, badRequest, conflict, threadNotFound } from "../errors.ts";
 import type { CompiledGraph, GraphRegistry } from "../graphs/registry.ts";
-import type { RunEngine } from "../runs/run-engine.ts";
-import { toCommand } from "../runs/executor.ts";
+import { toCommand } from "../graphs/command.ts";
 import { serializeJson } from "../serialize.ts";
 import { fenceRunWrites } from "../persistence/instrumented-saver.ts";
 import type { ThreadStateCache } from "./state-cache.ts";
-import { EMPTY_THREAD_STATE, toApiThreadState, computeThreadFromState, type ApiThreadState } from "../runs/thread-state.ts";
+import { EMPTY_THREAD_STATE, toApiThreadState, computeThreadFromState, type ApiThreadState } from "./thread-state.ts";
 
 export interface SuperstepUpdate {
   values?: unknown;
@@ -22,7 +21,7 @@ export interface SuperstepUpdate {
 export interface CheckpointSelector {
   checkpoint_id?: string;
   checkpoint_ns?: string;
-  checkpoint_map?: JsonObject;
+  checkpoint_map?: JsonObject | null;
 }
 
 /**
@@ -51,11 +50,20 @@ function checkSuperstepNodes(graph: CompiledGraph, supersteps: { updates: Supers
   }
 }
 
+/**
+ * What deleting a thread needs of the run engine (runs/run-engine.ts), which
+ * is wired in by app.ts: threads do not depend on the runs module.
+ */
+export interface ThreadRunControl {
+  /** Stops the thread's runs: those executing here (resolves when they have let go) and, through the bus, elsewhere. */
+  stopThreadRuns(threadId: string, runs: Run[]): Promise<void>;
+}
+
 export class ThreadService {
   constructor(
     private readonly persistence: Persistence,
     private readonly registry: GraphRegistry,
-    private readonly engine: RunEngine,
+    private readonly engine: ThreadRunControl,
     private readonly cache?: ThreadStateCache,
   ) {}
 

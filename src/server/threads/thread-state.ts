@@ -1,7 +1,7 @@
 // LangGraph StateSnapshot -> the API's ThreadState, and what a thread record
 // keeps of it (values, interrupts, whether it waits on a next node).
 import type { StateSnapshot } from "@langchain/langgraph";
-import { configToCheckpoint, type ApiCheckpoint } from "./stream-modes.ts";
+import { configToCheckpoint, type ApiCheckpoint } from "../graphs/checkpoint-ref.ts";
 import { serializeError } from "../serialize.ts";
 
 export interface ApiThreadTask {
