@@ -9,6 +9,7 @@ import { serializeError, serializeJson } from "../serialize.ts";
 import { libraryModes, translateChunk, type SseOut } from "./stream-modes.ts";
 import type { ProtocolSourceEvent } from "./run-observer.ts";
 import { protocolSource, CLASSIC_OBSERVED_MODES, classicToProtocol } from "./protocol-source.ts";
+import { withSubgraphBreakpoints } from "./subgraph-breakpoints.ts";
 
 export type CancelAction = "interrupt" | "rollback";
 
@@ -47,7 +48,7 @@ export class TimeoutAbort extends Error {
 
 export async function executeRun(
   run: Run,
-  graph: CompiledGraph,
+  sharedGraph: CompiledGraph,
   publish: (event: string, data: string) => void,
   signal: AbortSignal,
   /** Awaited once the run's first event is published, before the graph starts. */
@@ -71,11 +72,20 @@ export async function executeRun(
   publish("metadata", serializeJson({ run_id: run.run_id, attempt: 1 }));
   await started?.();
 
+  // Breakpoints inside subgraphs need a per-run copy of the graph (see subgraph-breakpoints.ts).
+  let plan: ReturnType<typeof withSubgraphBreakpoints>;
+  try {
+    plan = withSubgraphBreakpoints(sharedGraph, kwargs.interrupt_before, kwargs.interrupt_after);
+  } catch (error) {
+    publish("error", serializeJson(serializeError(error)));
+    return { outcome: "error", error };
+  }
+  const graph = plan.graph;
   const config = kwargs.config;
   const input = kwargs.command != null ? toCommand(kwargs.command) : (kwargs.input ?? null);
   const options = omitUndefined({
-    interruptBefore: kwargs.interrupt_before,
-    interruptAfter: kwargs.interrupt_after,
+    interruptBefore: plan.interruptBefore,
+    interruptAfter: plan.interruptAfter,
     tags: config.tags,
     context: kwargs.context,
     configurable: config.configurable as RunnableConfig["configurable"],
