@@ -10,7 +10,7 @@ import { useServerClient } from "../host/host-context.tsx";
 import { compactJson, errorMessage, parseJsonField } from "../lib/format.ts";
 import { serverKeys } from "../lib/query-keys.ts";
 import { runThroughProtocol, type LiveReply, type StreamLine } from "../lib/protocol-run.ts";
-import { useBreakpoints } from "../lib/breakpoints.ts";
+import { stepBreakpoints, useBreakpoints } from "../lib/breakpoints.ts";
 import { applyStreamEvent, finishLive, type LiveRun, startLive } from "../lib/live-run.ts";
 import { AssistantPicker } from "./assistant-picker.tsx";
 import { BreakpointList, PausedCard, pauseReason } from "./breakpoints-panel.tsx";
@@ -77,7 +77,7 @@ export function RunPanel({
     // Step: run the next node and pause after whatever it is; otherwise the user's breakpoints.
     const breakpoints =
       kind === "step"
-        ? { interruptAfter: "*" as const }
+        ? { interruptAfter: stepBreakpoints(next) }
         : {
             ...(bp.before.length ? { interruptBefore: bp.before } : {}),
             ...(bp.after.length ? { interruptAfter: bp.after } : {}),
