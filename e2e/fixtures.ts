@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { _electron, type Browser, expect, type Page, test as base } from "@playwright/test";
+import { _electron, type Browser, type ElectronApplication, expect, type Page, test as base } from "@playwright/test";
 import { type E2EPostgres, startPostgres } from "./postgres.ts";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -19,6 +19,8 @@ export interface Studio {
   /** Wait until the status bar says the server is ready. */
   ready(): Promise<void>;
   shot(name: string): Promise<void>;
+  /** The app in the electron project (its main process, to stub native dialogs); absent in the browser shell. */
+  electron?: ElectronApplication;
 }
 
 async function startShell(dataDir: string, project: string | null): Promise<{ url: string; child: ChildProcess }> {
@@ -125,7 +127,7 @@ export const test = base.extend<
         cwd: ROOT,
       });
       const page = await app.firstWindow();
-      await use(makeStudio(page));
+      await use({ ...makeStudio(page), electron: app });
       await Promise.race([app.close(), new Promise((r) => setTimeout(r, 15_000))]);
       return;
     }
