@@ -98,10 +98,29 @@ function directSubgraph(node: NodeLike): GraphLike | undefined {
   return isGraph(node.bound) ? node.bound : undefined;
 }
 
+/**
+ * LangGraph ignores a name that is no node, as the API does at the top level;
+ * inside a subgraph the name came from a path the user wrote, so say so.
+ */
+function checkNames(graph: GraphLike, list: NodeList | undefined, path: string): void {
+  if (list === undefined || list === "*") return;
+  const names = Object.keys(graph.nodes).filter((n) => n !== "__start__");
+  for (const name of list) {
+    if (graph.nodes[name]) continue;
+    throw new HttpError(
+      422,
+      `A breakpoint names '${path}:${name}', but the subgraph '${path}' has no node '${name}' (its nodes are ${names.map((n) => `'${n}'`).join(", ")})`,
+      "UNKNOWN_NODE",
+    );
+  }
+}
+
 function applyLevel<G extends GraphLike>(graph: G, tree: BreakpointTree, prefix: string, top: boolean): G {
   const copy = copyGraph(graph);
   // The top level takes its lists as run options (as before); a subgraph has no other way.
   if (!top) {
+    checkNames(graph, tree.before, prefix);
+    checkNames(graph, tree.after, prefix);
     if (tree.before !== undefined) copy.interruptBefore = tree.before;
     if (tree.after !== undefined) copy.interruptAfter = tree.after;
   }

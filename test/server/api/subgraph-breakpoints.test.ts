@@ -3,7 +3,19 @@
 // level steps one node at a time; on both backends.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BACKENDS, startTestServer, type TestServer } from "../../helpers/server.ts";
-import { testGraphs } from "../../fixtures/graphs.ts";
+import { StateGraph, START, END } from "@langchain/langgraph";
+import { SimpleState, testGraphs } from "../../fixtures/graphs.ts";
+
+/** Two levels: deep -> mid (a subgraph) -> leaf (its subgraph) -> x, y. */
+const leaf = new StateGraph(SimpleState)
+  .addNode("x", () => ({ messages: ["x"] }))
+  .addNode("y", () => ({ messages: ["y"] }))
+  .addEdge(START, "x")
+  .addEdge("x", "y")
+  .addEdge("y", END)
+  .compile();
+const mid = new StateGraph(SimpleState).addNode("leaf", leaf).addEdge(START, "leaf").addEdge("leaf", END).compile();
+const deep = new StateGraph(SimpleState).addNode("mid", mid).addEdge(START, "mid").addEdge("mid", END).compile();
 
 type State = { messages: string[] };
 type Snapshot = { next: string[]; tasks: Array<{ name: string; state?: Snapshot | null }> };
@@ -11,7 +23,7 @@ type Snapshot = { next: string[]; tasks: Array<{ name: string; state?: Snapshot 
 describe.each(BACKENDS)("subgraph breakpoints (%s)", (backend) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer(backend, { graphs: testGraphs });
+    server = await startTestServer(backend, { graphs: { ...testGraphs, deep } });
   });
   afterAll(async () => {
     await server?.close();
@@ -62,6 +74,27 @@ describe.each(BACKENDS)("subgraph breakpoints (%s)", (backend) => {
     }
     expect(seen.at(-1)).toEqual([]);
     expect((await client.threads.get(thread.thread_id)).status).toBe("idle");
+  });
+
+  it("pauses two subgraph levels down ('mid:leaf:y')", async () => {
+    const { client } = server;
+    const thread = await client.threads.create();
+    await client.runs.wait(thread.thread_id, "deep", { input: { messages: [] }, interruptBefore: ["mid:leaf:y"] });
+    const state = (await client.threads.getState(thread.thread_id, undefined, { subgraphs: true })) as unknown as Snapshot;
+    const mid = state.tasks.find((t) => t.name === "mid")?.state;
+    const inner = mid?.tasks.find((t) => t.name === "leaf")?.state;
+    expect([state.next, mid?.next, inner?.next]).toEqual([["mid"], ["leaf"], ["y"]]);
+    const done = (await client.runs.wait(thread.thread_id, "deep", { input: null })) as State;
+    expect(done.messages).toContain("y");
+    expect((await client.threads.get(thread.thread_id)).status).toBe("idle");
+  });
+
+  it("fails the run when a subgraph has no node of the name given", async () => {
+    const { client } = server;
+    const thread = await client.threads.create();
+    const events: unknown[] = [];
+    for await (const e of client.runs.stream(thread.thread_id, "deep", { input: { messages: [] }, interruptBefore: ["mid:leaf:z"] })) events.push(e);
+    expect(JSON.stringify(events)).toContain("A breakpoint names 'mid:leaf:z', but the subgraph 'mid:leaf' has no node 'z' (its nodes are 'x', 'y')");
   });
 
   it("leaves the shared graph alone: a run without breakpoints goes straight through", async () => {
