@@ -181,7 +181,8 @@ export function GraphView({
           edges={flow.edges}
           nodeTypes={nodeTypes}
           fitView
-          fitViewOptions={{ padding: 0.15 }}
+          // A two-node graph fitted to the pane was drawn at three times its size: cap the zoom.
+          fitViewOptions={{ padding: 0.15, maxZoom: 1.25 }}
           nodesDraggable={false}
           nodesConnectable={false}
           proOptions={{ hideAttribution: true }}

@@ -116,7 +116,9 @@ export function ThreadView({
     <div className="thread-view">
       <div className="thread-head">
         <div className="thread-title">
-          <span className={`badge status-${thread.data?.status ?? "idle"}`}>{thread.data?.status ?? "…"}</span>
+          <span className={`badge status-${thread.data?.status ?? "idle"}`} aria-label="Thread status">
+            {thread.data?.status ?? "…"}
+          </span>
           <h2>
             <code aria-label="Thread ID">{threadId}</code>
           </h2>
