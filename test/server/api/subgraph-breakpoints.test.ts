@@ -45,7 +45,8 @@ describe.each(BACKENDS)("subgraph breakpoints (%s)", (backend) => {
     expect(inner?.values.messages).toEqual(["x", "outer", "inner_a"]);
     expect((await client.threads.get(thread.thread_id)).status).toBe("interrupted");
     expect(await pausedInside(thread.thread_id)).toEqual({ next: ["child"], inner: ["inner_b"] });
-    const done = (await client.runs.wait(thread.thread_id, "nested", { input: null })) as State;
+    // Continue keeps the breakpoint set (as the Studio does): it does not pause at the same place again.
+    const done = (await client.runs.wait(thread.thread_id, "nested", { input: null, interruptBefore: ["child:inner_b"] })) as State;
     expect(done.messages.slice(-2)).toEqual(["inner_a", "inner_b"]);
     expect((await client.threads.get(thread.thread_id)).status).toBe("idle");
   });
