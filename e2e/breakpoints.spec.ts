@@ -82,8 +82,8 @@ test("breakpoints inside a subgraph: pause before its inner node, step through i
   await expect(reason).toHaveText(/^Paused after research:rank \(one step\)/);
   await studio.shot("subgraph-step");
 
-  // Continue leaves the subgraph and runs on to the graph's own interrupt().
-  await list.getByLabel("Pause before research:rank", { exact: true }).uncheck();
+  // Continue (the breakpoint still set) leaves the subgraph and runs on to the graph's own interrupt().
+  await expect(list.getByLabel("Pause before research:rank", { exact: true })).toBeChecked();
   await page.getByRole("button", { name: "Continue", exact: true }).click();
   await expect(page.getByRole("status").filter({ hasText: /paused at an interrupt/ })).toBeVisible();
   await expect(page.getByLabel("Run path")).toHaveText(/write → approve$/);
