@@ -15,8 +15,9 @@ test("breakpoints: set on the graph and in the list, hit one, step, continue; th
   await expect(list.getByLabel("Pause after plan")).toBeChecked();
   await list.getByLabel("Pause before write").check();
   await expect(graph.getByRole("button", { name: "Pause before write" })).toHaveAttribute("aria-pressed", "true");
-  // The subgraph's own node is listed under its parent (breakpoints apply to the graph the run starts).
-  await expect(list.getByLabel("Pause before research")).toBeVisible();
+  // The subgraph node is listed, and so are its inner nodes (the next test pauses inside it).
+  await expect(list.getByLabel("Pause before research", { exact: true })).toBeVisible();
+  await expect(list.getByLabel("Pause before research:rank", { exact: true })).toBeVisible();
 
   await run(page, '{ "topic": "durable agents" }', /paused at a breakpoint/);
   const reason = page.getByLabel("Pause reason");
@@ -55,4 +56,35 @@ test("breakpoints: set on the graph and in the list, hit one, step, continue; th
   await expect(page.getByLabel("Run path")).toHaveText("plan → research → research:gather → research:rank → write → approve");
   await expect(graph.locator(".react-flow__edge.visited")).toHaveCount(5);
   await studio.shot("live-graph");
+});
+
+test("breakpoints inside a subgraph: pause before its inner node, step through it, continue", async ({ studio }) => {
+  const { page } = studio;
+  await studio.ready();
+  await newThread(page, "review");
+  await page.getByRole("tab", { name: "Graph" }).click();
+  const graph = page.getByRole("figure", { name: "Graph view" });
+  const list = page.getByRole("table", { name: "Breakpoints" });
+
+  // The subgraph's inner node takes a breakpoint on the graph, named as the xray drawing names it.
+  await graph.getByRole("button", { name: "Pause before research:rank" }).click();
+  await expect(list.getByLabel("Pause before research:rank", { exact: true })).toBeChecked();
+
+  await run(page, '{ "topic": "subgraph breakpoints" }', /paused at a breakpoint/);
+  const reason = page.getByLabel("Pause reason");
+  await expect(reason).toHaveText("Paused before research:rank (breakpoint); next: research:rank");
+  await expect(graph.locator(".react-flow__node.next")).toHaveText(["research:rank"]);
+  await expect(page.getByLabel("Run path")).toHaveText("plan → research → research:gather");
+  await studio.shot("subgraph-breakpoint");
+
+  // Step runs the inner node only, and pauses still inside the subgraph.
+  await page.getByRole("button", { name: "Step", exact: true }).click();
+  await expect(reason).toHaveText(/^Paused after research:rank \(one step\)/);
+  await studio.shot("subgraph-step");
+
+  // Continue (the breakpoint still set) leaves the subgraph and runs on to the graph's own interrupt().
+  await expect(list.getByLabel("Pause before research:rank", { exact: true })).toBeChecked();
+  await page.getByRole("button", { name: "Continue", exact: true }).click();
+  await expect(page.getByRole("status").filter({ hasText: /paused at an interrupt/ })).toBeVisible();
+  await expect(page.getByLabel("Run path")).toHaveText(/write → approve$/);
 });

@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { _electron, type Browser, expect, type Page, test as base } from "@playwright/test";
+import { _electron, type Browser, type ElectronApplication, expect, type Page, test as base } from "@playwright/test";
 import { type E2EPostgres, startPostgres } from "./postgres.ts";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -19,6 +19,10 @@ export interface Studio {
   /** Wait until the status bar says the server is ready. */
   ready(): Promise<void>;
   shot(name: string): Promise<void>;
+  /** The app in the electron project (its main process, to stub native dialogs); absent in the browser shell. */
+  electron?: ElectronApplication;
+  /** Quit and relaunch on the same data dir (the browser shell: a new shell, its URL opened with no route); the page to use after. */
+  restart(): Promise<Page>;
 }
 
 async function startShell(dataDir: string, project: string | null): Promise<{ url: string; child: ChildProcess }> {
@@ -100,49 +104,73 @@ export const test = base.extend<
     const dataDir = join(workerDir, `t${testInfo.testId}`);
     mkdirSync(dataDir, { recursive: true });
     if (initialSettings) writeFileSync(join(dataDir, "settings.json"), JSON.stringify(initialSettings), { mode: 0o600 });
-    const makeStudio = (page: Page): Studio => ({
-      page,
+    // One object for the whole test: restart() swaps its page (Electron) and shell underneath.
+    const studio: Studio = {
+      page: undefined as unknown as Page,
       dataDir,
-      ready: () => expect(page.getByLabel("Server state")).toHaveText(/ready/, { timeout: 45_000 }),
+      ready: () => expect(studio.page.getByLabel("Server state")).toHaveText(/ready/, { timeout: 45_000 }),
       shot: async (name) => {
-        await page.screenshot({ path: testInfo.outputPath(`${name}.png`) });
+        await studio.page.screenshot({ path: testInfo.outputPath(`${name}.png`) });
       },
-    });
+      restart: async () => studio.page,
+    };
 
     if (testInfo.project.name === "electron") {
       const meta = testInfo.project.metadata as { electronPath?: string; skipReason?: string };
       test.skip(!meta.electronPath, `Electron binary absent: ${meta.skipReason}`);
-      const app = await _electron.launch({
-        executablePath: meta.electronPath,
-        // Chromium refuses to start as root with its OS sandbox on (CI containers).
-        args: [
-          ...(process.getuid?.() === 0 ? ["--no-sandbox"] : []),
-          join(ROOT, "out", "main", "index.js"),
-          "--data-dir",
-          dataDir,
-          ...(project ? ["--project", join(ROOT, project)] : []),
-        ],
-        cwd: ROOT,
-      });
-      const page = await app.firstWindow();
-      await use(makeStudio(page));
-      await Promise.race([app.close(), new Promise((r) => setTimeout(r, 15_000))]);
+      const launch = () =>
+        _electron.launch({
+          executablePath: meta.electronPath,
+          // Chromium refuses to start as root with its OS sandbox on (CI containers).
+          args: [
+            ...(process.getuid?.() === 0 ? ["--no-sandbox"] : []),
+            join(ROOT, "out", "main", "index.js"),
+            "--data-dir",
+            dataDir,
+            ...(project ? ["--project", join(ROOT, project)] : []),
+          ],
+          cwd: ROOT,
+        });
+      const close = (app: ElectronApplication) => Promise.race([app.close(), new Promise((r) => setTimeout(r, 15_000))]);
+      let app = await launch();
+      studio.electron = app;
+      studio.page = await app.firstWindow();
+      studio.restart = async () => {
+        await close(app);
+        app = await launch();
+        studio.electron = app;
+        studio.page = await app.firstWindow();
+        return studio.page;
+      };
+      try {
+        await use(studio);
+      } finally {
+        await close(app);
+      }
       return;
     }
 
     const browser = await lazyBrowser();
-    const { url, child } = await startShell(dataDir, project);
+    let shell = await startShell(dataDir, project);
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const page = await context.newPage();
+    studio.page = page;
+    // A new shell on the same data dir, opened at its plain URL (another port, no hash), as after a relaunch.
+    studio.restart = async () => {
+      await stopChild(shell.child);
+      shell = await startShell(dataDir, project);
+      await page.goto(shell.url);
+      return page;
+    };
     try {
-      await page.goto(url);
-      await use(makeStudio(page));
+      await page.goto(shell.url);
+      await use(studio);
     } finally {
       // The shell and its server must go even if closing the context fails.
       try {
         await context.close();
       } finally {
-        await stopChild(child);
+        await stopChild(shell.child);
       }
     }
   },

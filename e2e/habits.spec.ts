@@ -1,7 +1,9 @@
 import { expect, test } from "./fixtures.ts";
 
-test("habits: keyboard shortcuts with a help overlay, deep links that survive a reload, light theme following the system", async ({ studio }) => {
-  const { page } = studio;
+test("habits: keyboard shortcuts with a help overlay, deep links that survive a reload and a relaunch, light theme following the system", async ({
+  studio,
+}) => {
+  let { page } = studio;
   await page.emulateMedia({ colorScheme: "light" });
   await studio.ready();
 
@@ -52,6 +54,14 @@ test("habits: keyboard shortcuts with a help overlay, deep links that survive a 
   await page.reload();
   await expect(page.getByLabel("Assistant name")).toHaveText("counter");
   await studio.shot("habits-assistant-light");
+
+  // A relaunch opens the Studio with no route: it comes back to the view it was left at (the system
+  // assistant's id is the same across restarts; the memory backend's threads are not).
+  page = await studio.restart();
+  await studio.ready();
+  await expect(page).toHaveURL(/#\/assistants\/[0-9a-f-]{36}$/);
+  await expect(page.getByLabel("Assistant name")).toHaveText("counter");
+  await studio.shot("habits-relaunched");
 
   // A manual override beats the system, and is remembered.
   await page.getByLabel("Theme").selectOption("dark");

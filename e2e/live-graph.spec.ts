@@ -43,10 +43,13 @@ test("live graph: the running node is highlighted as a run moves through the gra
     }));
   await expect.poll(marks).toEqual({ running: ["increment"], visited: [], edges: 1 }); // START -> increment
   await expect(page.getByLabel("Running node")).toContainText("increment");
+  // The header follows the run too, not only the thread list.
+  await expect(page.getByLabel("Thread status")).toHaveText("busy");
   await expect.poll(marks).toEqual({ running: ["report"], visited: ["increment"], edges: 2 }); // ... -> report
   await studio.shot("live-running-report");
   await expect(page.getByRole("status").filter({ hasText: "Run finished." })).toBeVisible();
   await expect(graph.locator(".react-flow__node.running")).toHaveCount(0);
+  await expect(page.getByLabel("Thread status")).toHaveText("idle");
   await expect(graph.locator(".react-flow__node.visited")).toHaveText(["increment", "report"]);
   await expect(graph.locator(".react-flow__edge.visited")).toHaveCount(3); // ... -> END
   expect(await page.evaluate(() => (window as unknown as { __running: string[] }).__running)).toEqual(["increment", "report"]);

@@ -1,12 +1,13 @@
 // Projects: open a second project from the Projects dialog (the browser
-// shell's path field) and come back through the recent list; a project whose
+// shell's path field; in Electron, "Open project…" with the native folder
+// picker answered from the main process) and come back through the recent list; a project whose
 // graph file is broken opens anyway, shows the error with file and line, and
 // Reload after the fix brings its graph up. Fixture projects are temp folders.
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Page } from "@playwright/test";
-import { expect, test } from "./fixtures.ts";
+import type { Locator } from "@playwright/test";
+import { expect, type Studio, test } from "./fixtures.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const EXAMPLE = join(ROOT, "resources", "example");
@@ -34,21 +35,30 @@ function makeProject(graphId: string, source: string): string {
   return dir;
 }
 
-async function openByPath(page: Page, dir: string): Promise<void> {
-  await page.getByRole("button", { name: /^Project .*: open another$/ }).click();
-  const dialog = page.getByRole("dialog", { name: "Projects" });
+/** Choose a folder in the open Projects dialog: typed in the browser shell, picked in the app's folder dialog. */
+async function chooseFolder(studio: Studio, dialog: Locator, dir: string): Promise<void> {
+  if (studio.electron) {
+    // The native picker cannot be driven; answer it from the main process instead.
+    await studio.electron.evaluate(({ dialog: native }, folder) => {
+      native.showOpenDialog = (async () => ({ canceled: false, filePaths: [folder] })) as typeof native.showOpenDialog;
+    }, dir);
+    await dialog.getByRole("button", { name: "Open project…" }).click();
+    return;
+  }
   await dialog.getByLabel("Project folder").fill(dir);
   await dialog.getByRole("button", { name: "Open project" }).click();
+}
+
+async function openByPath(studio: Studio, dir: string): Promise<void> {
+  await studio.page.getByRole("button", { name: /^Project .*: open another$/ }).click();
+  const dialog = studio.page.getByRole("dialog", { name: "Projects" });
+  await chooseFolder(studio, dialog, dir);
   await expect(dialog).toBeHidden({ timeout: 45_000 });
 }
 
 const projects: string[] = [];
 test.afterAll(() => {
   for (const dir of projects) rmSync(dir, { recursive: true, force: true });
-});
-
-test.beforeEach(({}, testInfo) => {
-  test.skip(testInfo.project.name === "electron", "the path field is the browser shell's; Electron opens its native dialog");
 });
 
 test("open a second project and come back through the recent projects", async ({ studio }) => {
@@ -63,7 +73,7 @@ test("open a second project and come back through the recent projects", async ({
 
   const second = makeProject("second", graphSource("greet"));
   projects.push(second);
-  await openByPath(page, second);
+  await openByPath(studio, second);
   await studio.ready();
   const name = second.split("/").at(-1)!;
   await expect(page).toHaveTitle(`${name} — Skeino Studio`);
@@ -74,8 +84,7 @@ test("open a second project and come back through the recent projects", async ({
   // A folder without langgraph.json is refused and the open project stays.
   await page.getByRole("button", { name: /^Project .*: open another$/ }).click();
   const dialog = page.getByRole("dialog", { name: "Projects" });
-  await dialog.getByLabel("Project folder").fill(join(second, "src"));
-  await dialog.getByRole("button", { name: "Open project" }).click();
+  await chooseFolder(studio, dialog, join(second, "src"));
   await expect(dialog.getByRole("alert")).toContainText("No langgraph.json in");
 
   const recents = dialog.getByRole("list", { name: "Recent projects" });
@@ -97,7 +106,7 @@ test("a project with a broken graph file opens, shows the error with file and li
   await studio.ready();
   const broken = makeProject("fragile", BROKEN);
   projects.push(broken);
-  await openByPath(page, broken);
+  await openByPath(studio, broken);
 
   await expect(page.getByLabel("Server state")).toHaveText(/error/, { timeout: 45_000 });
   const errors = page.getByRole("region", { name: "Project errors" });

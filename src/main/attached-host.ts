@@ -116,6 +116,9 @@ export class AttachedServerHost implements HostApi {
     return [];
   }
 
+  /** `skeino dev` keeps no data dir: a reload keeps the route in the URL, a new dev session starts fresh. */
+  async rememberView(): Promise<void> {}
+
   onServerEvent(listener: ServerEventListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -25,7 +25,7 @@ import { describePostgresError, uriParts } from "../server/postgres.ts";
 import { verifyDurability } from "./durability.ts";
 import { LocalPostgres } from "./local-postgres.ts";
 import { parseStartErrors } from "./project-errors.ts";
-import { RecentProjects } from "./recent-projects.ts";
+import { isView, RecentProjects } from "./recent-projects.ts";
 import { maskPassword, parsePostgresUri, type SecretCodec, SettingsStore, validateSettings } from "./settings-store.ts";
 import { type ChildLauncher, type LaunchSpec, ServerSupervisor, type SupervisorSnapshot } from "./supervisor.ts";
 
@@ -220,6 +220,12 @@ export class StudioHost implements HostApi {
 
   async getRecentProjects(): Promise<RecentProject[]> {
     return this.recent.list();
+  }
+
+  async rememberView(view: string): Promise<void> {
+    // Over HTTP the argument is whatever the page sent.
+    if (!isView(view)) throw new Error('A view is the Studio\'s URL hash ("#/...", at most 2,000 characters).');
+    this.recent.setView(this.currentProjectDir, view);
   }
 
   async openProject(dir?: string): Promise<OpenProjectResult> {

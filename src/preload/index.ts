@@ -29,6 +29,7 @@ const api: HostApi = {
   getLogs: (): Promise<LogLine[]> => ipcRenderer.invoke(c.getLogs),
   openProject: (dir?: string): Promise<OpenProjectResult> => ipcRenderer.invoke(c.openProject, dir),
   getRecentProjects: (): Promise<RecentProject[]> => ipcRenderer.invoke(c.getRecentProjects),
+  rememberView: (view: string): Promise<void> => ipcRenderer.invoke(c.rememberView, view),
   onServerEvent: (listener: ServerEventListener) => {
     const handler = (_e: IpcRendererEvent, event: ServerEvent) => listener(event);
     ipcRenderer.on(IPC_CHANNELS.serverEvent, handler);

@@ -54,6 +54,8 @@ export interface RecentProject {
   openedAt: number;
   /** The folder or its langgraph.json is gone. */
   missing: boolean;
+  /** The Studio's route (URL hash) when it last showed this project: where a relaunch comes back to. */
+  lastView?: string;
 }
 
 export interface OpenProjectResult {
@@ -191,6 +193,8 @@ export interface HostApi {
   /** Restart the server on another project folder; without `dir`, the host's folder picker asks (Electron). */
   openProject(dir?: string): Promise<OpenProjectResult>;
   getRecentProjects(): Promise<RecentProject[]>;
+  /** Keep the route (URL hash, "#/...") the Studio shows for the current project, for the next launch. */
+  rememberView(view: string): Promise<void>;
   onServerEvent(listener: ServerEventListener): () => void;
 }
 
@@ -207,6 +211,7 @@ export const HOST_METHODS = [
   "getLogs",
   "openProject",
   "getRecentProjects",
+  "rememberView",
 ] as const satisfies readonly HostMethod[];
 
 /** Electron IPC channel names, written once: "host:<method>" and one event channel. */

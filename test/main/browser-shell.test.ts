@@ -78,6 +78,11 @@ describe("browser shell", () => {
     expect(await open([join(dir, "renderer")])).toMatchObject({ ok: false, error: `No langgraph.json in ${join(dir, "renderer")}` });
     const recent = (await (await call("getRecentProjects")).json()) as { result: Array<{ dir: string }> };
     expect(recent.result.map((p) => p.dir)).toEqual([host.projectDir]);
+    // The view the page shows is kept with the project; anything but a route is refused.
+    expect((await call("rememberView", ["#/threads/abc/history"])).status).toBe(200);
+    expect((await call("rememberView", ["https://evil.example"])).status).toBe(400);
+    const kept = (await (await call("getRecentProjects")).json()) as { result: Array<{ lastView?: string }> };
+    expect(kept.result[0]?.lastView).toBe("#/threads/abc/history");
     const status = (await (await call("getServerStatus")).json()) as { result: { canPickFolder: boolean; projectErrors: unknown[] } };
     expect(status.result).toMatchObject({ canPickFolder: false, projectErrors: [] });
   });

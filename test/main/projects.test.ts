@@ -60,6 +60,26 @@ describe("RecentProjects", () => {
     expect(new RecentProjects(data).list()[0]!.dir).toBe(join(tmp, `p${RECENT_LIMIT + 2}`));
   });
 
+  it("remembers the view each project was last shown at, across instances and re-opens", () => {
+    const data = join(tmp, "view-data");
+    const recent = new RecentProjects(data);
+    const a = project("view-a", GOOD);
+    const b = project("view-b", GOOD);
+    recent.add(a, 1);
+    recent.add(b, 2);
+    recent.setView(a, "#/assistants/123");
+    recent.setView(join(tmp, "never-opened"), "#/crons");
+    recent.add(a, 3);
+    const list = new RecentProjects(data).list();
+    expect(list.map((p) => [p.dir, p.lastView])).toEqual([
+      [a, "#/assistants/123"],
+      [b, undefined],
+    ]);
+    // A hand-edited file with something that is not a route loses the view, not the project.
+    writeFileSync(join(data, "recent-projects.json"), JSON.stringify([{ dir: a, openedAt: 1, lastView: "javascript:alert(1)" }]));
+    expect(new RecentProjects(data).list()).toEqual([{ dir: a, openedAt: 1, missing: false }]);
+  });
+
   it("reads a corrupt file as an empty list instead of failing", () => {
     const data = join(tmp, "corrupt-data");
     mkdirSync(data);

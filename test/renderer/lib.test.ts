@@ -161,13 +161,31 @@ describe("live graph", () => {
     expect(frames[2]!.live.visited).toEqual(["increment", "report"]);
   });
 
-  it("keeps breakpoints per graph and lists a subgraph's inner nodes under their parent", async () => {
+  it("keeps breakpoints per graph and lists a subgraph's inner nodes after their parent", async () => {
     const { breakpointNodes, toggleBreakpoint } = await import("../../src/renderer/src/lib/breakpoints.ts");
-    expect(breakpointNodes(["__start__", "plan", "research:gather", "research:rank", "write", "__end__"])).toEqual(["plan", "research", "write"]);
+    expect(breakpointNodes(["__start__", "plan", "research:__start__", "research:gather", "research:rank", "write", "__end__"])).toEqual([
+      "plan",
+      "research",
+      "research:gather",
+      "research:rank",
+      "write",
+    ]);
     let all = toggleBreakpoint({}, "review", "plan", "after");
     all = toggleBreakpoint(all, "review", "write", "before");
     expect(all.review).toEqual({ before: ["write"], after: ["plan"] });
     expect(toggleBreakpoint(all, "review", "plan", "after").review).toEqual({ before: ["write"], after: [] });
+  });
+
+  it("names where a thread paused inside a subgraph, and what Step pauses after", async () => {
+    const { pausePoints, stepBreakpoints } = await import("../../src/renderer/src/lib/breakpoints.ts");
+    expect(pausePoints({ next: ["research"], tasks: [{ name: "research", state: { next: [], tasks: [] } }] })).toEqual(["research"]);
+    const inside = { next: ["research"], tasks: [{ name: "research", state: { next: ["rank"], tasks: [{ name: "rank" }] } }] };
+    expect(pausePoints(inside)).toEqual(["research:rank"]);
+    const deeper = { next: ["a"], tasks: [{ name: "a", state: { next: ["b"], tasks: [{ name: "b", state: { next: ["c"] } }] } }] };
+    expect(pausePoints(deeper)).toEqual(["a:b:c"]);
+    expect(stepBreakpoints(["write"])).toBe("*");
+    expect(stepBreakpoints(["research:rank"])).toEqual(["*", "research:*"]);
+    expect(stepBreakpoints(["a:b:c"])).toEqual(["*", "a:*", "a:b:*"]);
   });
 });
 

@@ -9,6 +9,7 @@ import { serializeError, serializeJson } from "../serialize.ts";
 import { libraryModes, translateChunk, type SseOut } from "./stream-modes.ts";
 import type { ProtocolSourceEvent } from "./run-observer.ts";
 import { protocolSource, CLASSIC_OBSERVED_MODES, classicToProtocol } from "./protocol-source.ts";
+import { withSubgraphBreakpoints } from "./subgraph-breakpoints.ts";
 
 export type CancelAction = "interrupt" | "rollback";
 
@@ -38,7 +39,7 @@ export class TimeoutAbort extends Error {
 
 export async function executeRun(
   run: Run,
-  graph: CompiledGraph,
+  sharedGraph: CompiledGraph,
   publish: (event: string, data: string) => void,
   signal: AbortSignal,
   /** Awaited once the run's first event is published, before the graph starts. */
@@ -62,8 +63,17 @@ export async function executeRun(
   publish("metadata", serializeJson({ run_id: run.run_id, attempt: 1 }));
   await started?.();
 
+  // Breakpoints inside subgraphs need a per-run copy of the graph (see subgraph-breakpoints.ts).
+  let plan: ReturnType<typeof withSubgraphBreakpoints>;
+  try {
+    plan = withSubgraphBreakpoints(sharedGraph, kwargs.interrupt_before, kwargs.interrupt_after);
+  } catch (error) {
+    publish("error", serializeJson(serializeError(error)));
+    return { outcome: "error", error };
+  }
+  const graph = plan.graph;
   const input = kwargs.command != null ? toCommand(kwargs.command) : (kwargs.input ?? null);
-  const options = graphOptions(run, signal);
+  const options = graphOptions(run, signal, plan);
 
   let lastValues: unknown;
   const noteValues = (ns: string[] | undefined, mode: string, chunk: unknown) => {
@@ -106,12 +116,16 @@ export async function executeRun(
 }
 
 /** The options every stream call of the graph gets (stream modes aside). */
-function graphOptions(run: Run, signal: AbortSignal) {
+function graphOptions(
+  run: Run,
+  signal: AbortSignal,
+  breakpoints: Pick<ReturnType<typeof withSubgraphBreakpoints>, "interruptBefore" | "interruptAfter">,
+) {
   const { kwargs } = run;
   const config = kwargs.config;
   return omitUndefined({
-    interruptBefore: kwargs.interrupt_before,
-    interruptAfter: kwargs.interrupt_after,
+    interruptBefore: breakpoints.interruptBefore,
+    interruptAfter: breakpoints.interruptAfter,
     tags: config.tags,
     context: kwargs.context,
     configurable: config.configurable as RunnableConfig["configurable"],

@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { lazy, Suspense, useEffect, useRef, useState } from "react";
 import { useHost, useServerClient } from "../host/host-context.tsx";
 import { serverKeys } from "../lib/query-keys.ts";
+import { useRememberedView } from "../lib/remembered-view.ts";
 import { useRoute } from "../lib/route.ts";
 import { CronsPage } from "./crons-page.tsx";
 import { AssistantsPage } from "./assistants-page.tsx";
@@ -30,6 +31,7 @@ export function App() {
   const [logOpen, setLogOpen] = useState(false);
   const [projectsOpen, setProjectsOpen] = useState(false);
   const project = projectName(status?.projectDir);
+  useRememberedView(status?.projectDir);
   const shownProject = useRef(status?.projectDir);
   useEffect(() => {
     // Another project (from the dialog or the app's File menu): the thread, assistant or namespace in the URL was the old one's.

@@ -58,6 +58,8 @@ export function pauseReason(next: string[], bp: Breakpoints, lastNode: string | 
   if (stepped && lastNode) return `Paused after ${lastNode} (one step); next: ${target}`;
   const before = next.find((n) => bp.before.includes(n));
   if (before) return `Paused before ${before} (breakpoint); next: ${target}`;
+  // Paused after a subgraph's inner node, or after the subgraph node as a whole.
+  if (lastNode && bp.after.includes(lastNode)) return `Paused after ${lastNode} (breakpoint); next: ${target}`;
   if (lastNode && bp.after.includes(lastNode.split(":")[0]!)) return `Paused after ${lastNode.split(":")[0]} (breakpoint); next: ${target}`;
   return `Paused; next: ${target}`;
 }

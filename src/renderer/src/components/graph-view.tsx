@@ -31,8 +31,8 @@ type GraphNode = Node<{ label: string }, "step">;
 /** A node with the usual top/bottom handles plus right-side ones for edges that loop back up. */
 function StepNode({ id, data }: NodeProps<GraphNode>) {
   const bps = useContext(BreakpointContext);
-  // Breakpoints name the graph's own nodes: a subgraph's inner nodes get none (see breakpointNodes).
-  const own = !id.includes(":") && id !== "__start__" && id !== "__end__";
+  // Every node but START and END takes a breakpoint, a subgraph's inner ones too ("parent:child").
+  const own = !/(^|:)__(start|end)__$/.test(id);
   return (
     <>
       <Handle type="target" position={Position.Top} />
@@ -98,7 +98,7 @@ export function layoutGraph(raw: RawGraph, highlight: string[], live?: LiveRun |
     const id = String(n.id);
     const p = g.node(id);
     const terminal = id === "__start__" || id === "__end__";
-    const isNext = hot.has(id) || hot.has(id.split(":")[0]!);
+    const isNext = marked(highlight, id);
     const running = !!live && marked(live.running, id);
     const visited = !!live && marked(live.visited, id);
     const marks = [
@@ -181,7 +181,8 @@ export function GraphView({
           edges={flow.edges}
           nodeTypes={nodeTypes}
           fitView
-          fitViewOptions={{ padding: 0.15 }}
+          // A two-node graph fitted to the pane was drawn at three times its size: cap the zoom.
+          fitViewOptions={{ padding: 0.15, maxZoom: 1.25 }}
           nodesDraggable={false}
           nodesConnectable={false}
           proOptions={{ hideAttribution: true }}

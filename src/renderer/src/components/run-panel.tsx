@@ -10,7 +10,7 @@ import { useServerClient } from "../host/host-context.tsx";
 import { compactJson, errorMessage, parseJsonField } from "../lib/format.ts";
 import { serverKeys } from "../lib/query-keys.ts";
 import { runThroughProtocol, type LiveReply, type StreamLine } from "../lib/protocol-run.ts";
-import { useBreakpoints } from "../lib/breakpoints.ts";
+import { stepBreakpoints, useBreakpoints } from "../lib/breakpoints.ts";
 import { applyStreamEvent, finishLive, type LiveRun, startLive } from "../lib/live-run.ts";
 import { AssistantPicker } from "./assistant-picker.tsx";
 import { BreakpointList, PausedCard, pauseReason } from "./breakpoints-panel.tsx";
@@ -77,7 +77,7 @@ export function RunPanel({
     // Step: run the next node and pause after whatever it is; otherwise the user's breakpoints.
     const breakpoints =
       kind === "step"
-        ? { interruptAfter: "*" as const }
+        ? { interruptAfter: stepBreakpoints(next) }
         : {
             ...(bp.before.length ? { interruptBefore: bp.before } : {}),
             ...(bp.after.length ? { interruptAfter: bp.after } : {}),
@@ -96,8 +96,10 @@ export function RunPanel({
           signal: ctrl.signal,
           onStarted: (id) => {
             runId.current = id ?? null;
-            // The run exists now: the list shows the thread as busy without waiting for the end.
+            // The run exists now: the list and the header show the thread as busy without waiting for the end.
             void queryClient.invalidateQueries({ queryKey: keys.threads.lists() });
+            // Exact: the thread's status; its state and history change at the end.
+            void queryClient.invalidateQueries({ queryKey: keys.threads.detail(threadId), exact: true });
           },
           onLine: (line) => setLines((ls) => [...ls.slice(-499), line]),
           onReply: setReply,
@@ -138,10 +140,12 @@ export function RunPanel({
           }
           const moved = applyStreamEvent(live, event, data);
           if (moved !== live) onLive?.((live = moved));
-          // The run exists now: the list shows the thread as busy without waiting for the end.
+          // The run exists now: the list and the header show the thread as busy without waiting for the end.
           if (event === "metadata") {
             runId.current = (data as { run_id?: string } | null)?.run_id ?? null;
             void queryClient.invalidateQueries({ queryKey: keys.threads.lists() });
+            // Exact: the thread's status; its state and history change at the end.
+            void queryClient.invalidateQueries({ queryKey: keys.threads.detail(threadId), exact: true });
           }
           // "tasks" events only drive the live graph: each repeats the node's whole input, too much for the log.
           if (event.startsWith("tasks")) continue;

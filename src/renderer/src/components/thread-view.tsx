@@ -7,6 +7,7 @@ import { useServerClient } from "../host/host-context.tsx";
 import { errorMessage, timeAgo } from "../lib/format.ts";
 import { fetchThreadExpiry } from "../lib/extensions-api.ts";
 import type { LiveRun } from "../lib/live-run.ts";
+import { pausePoints } from "../lib/breakpoints.ts";
 import { serverKeys } from "../lib/query-keys.ts";
 import { type ThreadTab, useRoute } from "../lib/route.ts";
 import { HistoryTab } from "./history-tab.tsx";
@@ -55,7 +56,8 @@ export function ThreadView({
   });
   const state = useQuery({
     queryKey: keys.threads.state(threadId),
-    queryFn: ({ signal }) => client!.threads.getState(threadId, undefined, { signal }),
+    // With its subgraphs' states: a run paused inside a subgraph shows and steps from the inner node.
+    queryFn: ({ signal }) => client!.threads.getState(threadId, undefined, { signal, subgraphs: true }),
     enabled: !!client && thread.isSuccess,
   });
 
@@ -108,13 +110,15 @@ export function ThreadView({
   const interrupts: Interrupt[] = (state.data?.tasks ?? []).flatMap((t) => t.interrupts ?? []);
   const tab = route.tab;
   // Only an interrupted thread is paused; an errored one also has next nodes (the failed ones).
-  const pausedAt = thread.data?.status === "interrupted" ? (state.data?.next ?? []) : [];
+  const pausedAt = thread.data?.status === "interrupted" && state.data ? pausePoints(state.data) : [];
 
   return (
     <div className="thread-view">
       <div className="thread-head">
         <div className="thread-title">
-          <span className={`badge status-${thread.data?.status ?? "idle"}`}>{thread.data?.status ?? "…"}</span>
+          <span className={`badge status-${thread.data?.status ?? "idle"}`} aria-label="Thread status">
+            {thread.data?.status ?? "…"}
+          </span>
           <h2>
             <code aria-label="Thread ID">{threadId}</code>
           </h2>
@@ -182,7 +186,7 @@ export function ThreadView({
                 <ReplayBar threadId={threadId} onFrame={setReplay} />
                 <GraphView
                   assistantId={assistantId}
-                  highlight={replay ? [] : (state.data?.next ?? [])}
+                  highlight={replay ? [] : state.data ? pausePoints(state.data) : []}
                   breakpointsFor={threadGraph}
                   live={replay ?? live}
                 />

@@ -66,6 +66,7 @@ export function createWebHost(token: string): HostApi {
     getLogs: () => call<LogLine[]>("getLogs"),
     openProject: (dir?: string) => call<OpenProjectResult>("openProject", dir),
     getRecentProjects: () => call<RecentProject[]>("getRecentProjects"),
+    rememberView: (view: string) => call<void>("rememberView", view),
     onServerEvent(listener) {
       listeners.add(listener);
       if (!source) connect();
