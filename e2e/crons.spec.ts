@@ -33,12 +33,27 @@ test("create a cron with a schedule preview, watch it fire, open its run, pause 
   await row.getByRole("button", { name: "Pause" }).click();
   await expect(row).toContainText("Paused");
   await expect(row.getByRole("button", { name: "Resume" })).toBeVisible();
-  // Paused: no new firing lands (the count holds across several due times).
-  // First let the list catch up (it refreshes every 2 s) with a firing claimed just before the pause.
-  await page.waitForTimeout(3000);
-  const count = await firings.getByRole("listitem").count();
-  await page.waitForTimeout(4500);
-  await expect(firings.getByRole("listitem")).toHaveCount(count);
+  // Paused: no new firing lands across several due times. Each refresh of the
+  // list (every 2 s) is a response from the server: compare what they carry.
+  const refreshed = async () => {
+    const res = await page.waitForResponse((r) => /\/runs\/crons\/[^/]+\/firings/.test(r.url()) && r.ok(), { timeout: 30_000 });
+    return (await res.json()) as Array<{ due_at: string }>;
+  };
+  const newest = (list: Array<{ due_at: string }>) =>
+    list
+      .map((f) => f.due_at)
+      .sort()
+      .at(-1);
+  // The second refresh after the pause: a firing claimed just before it has landed.
+  await refreshed();
+  const atPause = await refreshed();
+  let latest = atPause;
+  // Three more refreshes, 6 s or more: three due times of the 2 s schedule.
+  for (let i = 0; i < 3; i++) {
+    latest = await refreshed();
+    expect(newest(latest)).toBe(newest(atPause));
+  }
+  await expect(firings.getByRole("listitem")).toHaveCount(latest.length);
 
   // A firing's run opens its thread (kept: "Keep each run's thread" is on by default).
   await firings.getByRole("button", { name: /^Run / }).first().click();

@@ -7,6 +7,7 @@ import { createApp, registerPlatformLogger, type CreateAppOptions, type SkeinoAp
 import { createLogger } from "./logger.ts";
 import type { SkeinoSettings } from "./settings.ts";
 import { SKEINO_VERSION } from "./version.ts";
+import { prefetchGraphSchemas } from "./graphs/introspection.ts";
 import {
   COMMANDS,
   commandUsage,
@@ -143,6 +144,9 @@ export async function startFromFlags(
   const shown = `http://${host.includes(":") ? `[${host}]` : host}:${new URL(url).port}`;
   process.stdout.write(`skeino listening on ${shown}\n`);
   process.stdout.write(`persistence: ${app.settings.checkpointerScheme}; graphs: ${app.context.registry.ids().join(", ")}\n`);
+  // After listening, so it never delays readiness; SKEINO_SCHEMA_PREFETCH=0 leaves
+  // it to the first request (test suites that start many short-lived servers).
+  if (process.env.SKEINO_SCHEMA_PREFETCH !== "0") void prefetchGraphSchemas(app.context.registry).catch(() => undefined);
   return { app, manifest, url: shown };
 }
 

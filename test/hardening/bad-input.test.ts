@@ -503,8 +503,8 @@ describe.each<Backend>(["memory", "postgres"])("hostile but well-formed input is
   afterAll(async () => {
     await server?.close();
   });
-  // Reads whose selector carries a NUL: like filters, they may match nothing
-  // (200) or be refused with a 4xx naming the NUL; never a 5xx.
+  // Reads whose selector carries a NUL: refused, as any NUL in a request is,
+  // with a 422 naming it (never a 5xx), on both backends alike.
   it.each([
     ["a store key", "GET", "/store/items?namespace=a&key=k%00", undefined],
     ["a store namespace", "GET", "/store/items?namespace=a%00b&key=k", undefined],
@@ -516,27 +516,18 @@ describe.each<Backend>(["memory", "postgres"])("hostile but well-formed input is
       { before: { configurable: { checkpoint_id: "\u0000" } } },
     ],
     ["POST history's checkpoint.checkpoint_ns", "POST", "/threads/{thread}/history", { checkpoint: { checkpoint_ns: "\u0000" } }],
-  ] as const)("a NUL character in %s finds nothing or is a 4xx naming it", async (_what, method, path, body) => {
+  ] as const)("a NUL character in %s is a 422 naming it", async (_what, method, path, body) => {
     const thread = await server.client.threads.create();
     await server.client.runs.wait(thread.thread_id, "simple", { input: {} });
     const res = await send(server.url, { method, path: path.replace("{thread}", thread.thread_id), body });
-    if (res.status !== 200) {
-      expect({ status: res.status, text: res.text.slice(0, 200) }).toMatchObject({ status: expect.any(Number) });
-      expect(res.status).toBeLessThan(500);
-      expect(res.text).toMatch(/NUL|\\u0000|null character/i);
-      return;
-    }
-    expect(["null", "[]"]).toContain(res.text);
+    expect(res.status, res.text.slice(0, 200)).toBe(422);
+    expect(res.text).toMatch(/NUL characters \(\\u0000\) are not allowed/);
   });
 
-  it("a lone surrogate in a metadata filter matches nothing (or is a 4xx naming it)", async () => {
+  it("a lone surrogate in a metadata filter is a 422 naming it", async () => {
     const res = await send(server.url, { method: "POST", path: "/threads/search", body: { metadata: { owner: "\ud800" } } });
-    if (res.status !== 200) {
-      expect(res.status).toBeLessThan(500);
-      expect(res.text).toMatch(/surrogate|unicode|UTF/i);
-      return;
-    }
-    expect(JSON.parse(res.text)).toEqual([]);
+    expect(res.status, res.text.slice(0, 200)).toBe(422);
+    expect(res.text).toMatch(/lone UTF-16 surrogate/);
   });
 
   // PostgreSQL cannot take NUL even as a query parameter: refused alike on both backends.
@@ -547,23 +538,19 @@ describe.each<Backend>(["memory", "postgres"])("hostile but well-formed input is
   });
 
   // Values live in checkpoints (bytes on both backends), but run input also
-  // passes through the run record: either refuse NUL with a 4xx naming it or
-  // keep it exactly. Silently dropping it changes the user's data.
+  // passes through the run record: NUL is refused with a 422 naming it, as
+  // anywhere in a request. Silently dropping it would change the user's data.
   it.each([
     ["run input", { assistant_id: "simple", input: { messages: ["x\u0000y"] } }, "runs/wait"],
     ["state update", { values: { messages: ["x\u0000y"] } }, "state"],
-  ] as const)("a NUL character in %s is refused or kept exactly", async (_what, body, route) => {
+  ] as const)("a NUL character in %s is refused with a 422 naming it, never silently dropped", async (_what, body, route) => {
     const thread = await server.client.threads.create();
     await server.client.runs.wait(thread.thread_id, "simple", { input: {} });
+    const before = await server.client.threads.getState(thread.thread_id);
     const res = await send(server.url, { method: "POST", path: `/threads/${thread.thread_id}/${route}`, body });
-    if (res.status >= 400) {
-      expect(res.status).toBeLessThan(500);
-      expect(res.text).toMatch(/NUL|\\u0000|null character/i);
-      return;
-    }
-    expect(res.status).toBe(200);
-    const state = await server.client.threads.getState<{ messages: string[] }>(thread.thread_id);
-    expect(state.values.messages).toContain("x\u0000y");
+    expect(res.status, res.text.slice(0, 200)).toBe(422);
+    expect(res.text).toMatch(/NUL characters \(\\u0000\) are not allowed/);
+    expect((await server.client.threads.getState(thread.thread_id)).values).toEqual(before.values);
   });
 
   const SQL = ["' OR '1'='1", "x'); DROP TABLE app_threads; --", '" OR 1=1 --', "$1", "metadata->>'owner'", "%' --"];

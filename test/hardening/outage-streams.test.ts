@@ -9,7 +9,8 @@ import { testGraphs } from "../fixtures/graphs.ts";
 import { send, startDedicatedPostgres, waitUntil, type DedicatedPostgres } from "./support.ts";
 
 const TERMINAL = ["success", "error", "timeout", "interrupted"];
-const RECOVERY_LIMIT_MS = 10_000;
+// A ceiling for a hung stream, not a speed: on a busy machine a stream may end late.
+const RECOVERY_LIMIT_MS = 60_000;
 
 interface OpenStream {
   label: string;
@@ -80,7 +81,7 @@ describe("streams across a PostgreSQL outage", () => {
     (JSON.parse((await send(url, { method: "POST", path: "/threads", body: {} })).text) as { thread_id: string }).thread_id;
 
   it.each([1, 2, 3])(
-    "round %i: every stream opened before, during and after the outage ends within 10 s of recovery",
+    "round %i: every stream opened before, during and after the outage ends after recovery, none hangs",
     async () => {
       const streams: OpenStream[] = [];
       // Before: runs that end before, during and after the outage; a join on each of two of them.
@@ -160,7 +161,7 @@ describe("streams across a PostgreSQL outage", () => {
           expect(end.failed, s.label).toBeUndefined();
           // The reader waited the outage out instead of giving up on the stream.
           expect(end.text, s.label).not.toMatch(/StreamError/);
-        } else expect(s.status === 0 || s.status >= 500, `${s.label}: ${s.status} ${end.text.slice(0, 200)}`).toBe(true);
+        } else expect(s.status, `${s.label}: ${end.text.slice(0, 200)}`).toBe(503);
       }
       // Every run that was accepted reaches a final status.
       for (const { s } of outcomes) {

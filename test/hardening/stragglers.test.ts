@@ -7,6 +7,7 @@ import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type Backend, type TestServer } from "../helpers/server.ts";
 import { isUp, send } from "./support.ts";
+import { pollUntil } from "../helpers/wait.ts";
 import { HttpError } from "../../src/server/errors.ts";
 
 /** Writes `request` on a raw socket and returns what comes back until the server closes. */
@@ -72,8 +73,11 @@ describe.each<Backend>(["memory", "postgres"])("issue 11 stragglers (%s)", (back
       });
       expect(res.status, res.text).toBe(200);
       const run = JSON.parse(res.text) as { run_id: string };
-      // Long enough for an overflowed timer (it fires after 1 ms) to have started the run.
-      await new Promise((r) => setTimeout(r, 300));
+      // A run due in 1 s on another thread: once it is done, an overflowed
+      // timer (it fires after 1 ms, so earlier) would have started ours.
+      const control = await server.client.threads.create();
+      const due = await server.client.runs.create(control.thread_id, "simple", { input: {}, afterSeconds: 1 });
+      await pollUntil(async () => (await server.client.runs.get(control.thread_id, due.run_id)).status === "success", "the run due in 1 s");
       expect((await server.client.runs.get(thread.thread_id, run.run_id)).status).toBe("pending");
       expect(warnings.filter((w) => w.startsWith("TimeoutOverflowWarning"))).toEqual([]);
       await server.client.runs.cancel(thread.thread_id, run.run_id);

@@ -37,7 +37,8 @@ function exited(child: ChildProcess): Promise<string> {
 export function startCli(args: string[], options: CliOptions = {}): Promise<CliServer> {
   const child = spawn(process.execPath, [SKEINO_BIN, "serve", ...args], {
     cwd: options.cwd ?? REPO_ROOT,
-    env: { ...process.env, ...options.env },
+    // No background schema parse (seconds of CPU) in servers that never serve /schemas.
+    env: { SKEINO_SCHEMA_PREFETCH: "0", ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.add(child);

@@ -4,6 +4,7 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ServerSupervisor, type SupervisorSnapshot } from "../../src/main/supervisor.ts";
+import { createGate, withCeiling } from "../helpers/wait.ts";
 
 const FAKE = join(import.meta.dirname, "fixtures", "fake-server.mjs");
 const CLI = join(import.meta.dirname, "..", "..", "bin", "skeino.mjs");
@@ -141,15 +142,18 @@ describe("ServerSupervisor", () => {
 describe("ServerSupervisor: overlapping calls", () => {
   it("a restart during a slow start settles the first start() instead of leaving it hanging", async () => {
     let calls = 0;
+    const booting = createGate();
     const sup = make({
       spec: async () => {
         // The first start waits (like Local PostgreSQL booting); the restart's does not.
-        if (calls++ === 0) await new Promise((r) => setTimeout(r, 300));
+        if (calls++ === 0) await booting.pass();
         return { entry: FAKE, args: [], env: { ...process.env, FAKE_MODE: "ok" } };
       },
     });
     const first = sup.start();
+    await withCeiling(booting.reached, "the first start to be under way");
     const second = sup.restart("graceful");
+    booting.open();
     await expect(first).rejects.toThrow(/superseded/);
     await expect(second).resolves.toMatchObject({ state: "ready" });
   });

@@ -10,13 +10,13 @@ import { join } from "node:path";
 import pg from "pg";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres.ts";
 import { REPO_ROOT, killAllCliChildren, startCli, type CliServer } from "../helpers/cli.ts";
+import { pollUntil, sleep } from "../helpers/wait.ts";
 
 const manifest = join(REPO_ROOT, "test/fixtures/scale-out/langgraph.json");
 const T0 = Date.parse("2030-01-01T00:00:30Z");
 const MINUTE = 60_000;
 const CRONS = 20;
 const DUE_TIMES = 15;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("crons on three processes sharing one database", () => {
   let db: TestDatabase;
@@ -91,8 +91,18 @@ describe("crons on three processes sharing one database", () => {
       }
       await setClock(T0 + (k - 1) * MINUTE + 30_000);
       if (k === 8) {
-        // Kill a process in the middle of a due time's claims and firings.
-        await sleep(20);
+        // Kill a process in the middle of a due time's claims and firings:
+        // once the first of them is claimed.
+        await pollUntil(
+          async () =>
+            ((
+              await sql.query<{ n: number }>("SELECT count(*)::int AS n FROM app_cron_firings WHERE due_at = $1 AND claimed_by <> 'dead-process'", [
+                due,
+              ])
+            ).rows[0]?.n ?? 0) > 0,
+          `a claim of due time ${due}`,
+          { intervalMs: 5 },
+        );
         victimPid = procs[2].child.pid ?? 0;
         procs[2].child.kill("SIGKILL");
       }
@@ -106,8 +116,11 @@ describe("crons on three processes sharing one database", () => {
       }
     }
     expect(victimPid).toBeGreaterThan(0);
-    // Runs left over settle quietly; then count everything once more.
-    await sleep(500);
+    // Once every firing has started its run none can fire again: then count everything once more.
+    await pollUntil(
+      async () => (await sql.query<{ n: number }>("SELECT count(*)::int AS n FROM app_cron_firings WHERE status <> 'started'")).rows[0]?.n === 0,
+      "every firing to have started its run",
+    );
     const perFiring = await sql.query<{ cron_id: string; due: string; n: number }>(
       `SELECT metadata->>'cron_id' AS cron_id, metadata->>'cron_due_at' AS due, count(*)::int AS n
          FROM app_runs WHERE metadata ? 'cron_id' GROUP BY 1, 2`,

@@ -14,14 +14,14 @@ import { createTestDatabase, type TestDatabase } from "../helpers/postgres.ts";
 
 const agentSource = (body: string) => `import { Annotation, StateGraph } from "@langchain/langgraph";
 import { reply } from "./reply.ts";
-const State = Annotation.Root({ text: Annotation<string>, slow: Annotation<boolean> });
+const State = Annotation.Root({ text: Annotation<string>, slow: Annotation<boolean>, release: Annotation<string> });
 ${body}
 export const graph = new StateGraph(State)
   .addNode("answer", async (s: typeof State.State) => {
-    const text = reply(s.text);
-    // A slow run: it must finish on the code it started with, whatever is reloaded meanwhile.
-    if (s.slow) await new Promise((r) => setTimeout(r, 1500));
-    return { text };
+    // A slow run waits until the test creates its release file: it must finish
+    // on the code it started with, whatever is reloaded meanwhile.
+    if (s.slow) while (!(await import("node:fs")).existsSync(s.release)) await new Promise((r) => setTimeout(r, 20));
+    return { text: reply(s.text) };
   })
   .addEdge("__start__", "answer")
   .compile();
@@ -38,7 +38,8 @@ interface DevProcess {
 function startDev(project: string, env: NodeJS.ProcessEnv): Promise<DevProcess> {
   const child = spawn(process.execPath, [SKEINO_BIN, "dev", "--port", "0", "--no-studio", "--log-level", "warn"], {
     cwd: project,
-    env: { ...process.env, ...env },
+    // No background schema parse: seconds of CPU these tests never use.
+    env: { SKEINO_SCHEMA_PREFETCH: "0", ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -135,12 +136,16 @@ describe.each(BACKENDS)("skeino dev (%s)", (backend) => {
 
   it("lets a running run finish on the code it started with", async () => {
     const thread = await client.threads.create();
-    const run = await client.runs.create(thread.thread_id, "agent", { input: { text: "slow", slow: true } });
+    const release = join(tmpdir(), `skeino-dev-release-${thread.thread_id}`);
+    const run = await client.runs.create(thread.thread_id, "agent", { input: { text: "slow", slow: true, release } });
     await expect.poll(async () => (await client.runs.get(thread.thread_id, run.run_id)).status, { timeout: 30_000, interval: 50 }).toBe("running");
     const before = reloads();
     write("src/reply.ts", replySource("v3"));
     await expect.poll(reloads, { timeout: 30_000, interval: 50 }).toBe(before + 1);
+    // The run goes on only now, after the reload.
+    writeFileSync(release, "");
     await client.runs.join(thread.thread_id, run.run_id);
+    rmSync(release);
     const state = await client.threads.getState<{ text: string }>(thread.thread_id);
     expect(state.values.text).toBe("v2:slow:bonjour");
     const next = (await client.runs.wait(thread.thread_id, "agent", { input: { text: "d", slow: false } })) as { text: string };
@@ -220,7 +225,7 @@ describe("skeino dev started on a broken graph", () => {
     writeFileSync(join(project, "src/agent.ts"), agentSource("const broken = ;"));
     child = spawn(process.execPath, [SKEINO_BIN, "dev", "--port", "0", "--no-studio", "--log-level", "warn"], {
       cwd: project,
-      env: { ...process.env, SKEINO_POSTGRES_URI: "" },
+      env: { SKEINO_SCHEMA_PREFETCH: "0", ...process.env, SKEINO_POSTGRES_URI: "" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
@@ -237,5 +242,6 @@ describe("skeino dev started on a broken graph", () => {
     const client = new Client({ apiUrl: url, callerOptions: { maxRetries: 0 } });
     const result = (await client.runs.wait(null, "agent", { input: { text: "x" } })) as { text: string };
     expect(result.text).toBe("v1:x:");
-  });
+    // Two cold starts of `skeino dev` (the broken one, then the fixed one): a ceiling for a busy machine.
+  }, 180_000);
 });

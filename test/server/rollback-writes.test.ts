@@ -10,11 +10,13 @@ import type { BaseCheckpointSaver, Checkpoint, CheckpointMetadata } from "@langc
 import { fenceRunWrites, instrumentSaver } from "../../src/server/persistence/instrumented-saver.ts";
 import { simple, slow } from "../fixtures/graphs.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
-import { createGate, sleep, withCeiling, type Gate } from "../helpers/wait.ts";
+import { createGate, withCeiling, type Gate } from "../helpers/wait.ts";
 
-class SlowSaver extends MemorySaver {
+/** A saver whose writes wait at `gate` while one is set: a write held under way. */
+class GatedSaver extends MemorySaver {
+  gate: Gate | undefined;
   override async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata): Promise<RunnableConfig> {
-    await sleep(100);
+    await this.gate?.pass();
     return super.put(config, checkpoint, metadata);
   }
 }
@@ -32,11 +34,20 @@ const config = (runId: string, threadId = "t1"): RunnableConfig => ({ configurab
 
 describe("fenceRunWrites", () => {
   it("waits for the run's writes under way, then refuses its later ones; other runs write on", async () => {
-    const saver: BaseCheckpointSaver = new SlowSaver();
+    const gated = new GatedSaver();
+    const saver: BaseCheckpointSaver = gated;
     instrumentSaver(saver);
+    const gate = (gated.gate = createGate());
     let landed = false;
     const inFlight = saver.put(config("run-a"), checkpoint("00000000-0000-6000-8000-000000000001"), metadata, {}).then(() => (landed = true));
-    await fenceRunWrites(saver, "run-a");
+    await withCeiling(gate.reached, "the write to be under way");
+    gated.gate = undefined;
+    let fenced = false;
+    const fence = fenceRunWrites(saver, "run-a").then(() => (fenced = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(fenced).toBe(false);
+    gate.open();
+    await withCeiling(fence, "the fence");
     expect(landed).toBe(true);
     await inFlight;
 

@@ -2,7 +2,7 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { Assistant } from "../persistence/types.ts";
 import type { CompiledGraph, GraphRegistry } from "./registry.ts";
-import { extractSchemas, type GraphSchemas } from "./runtime-schema.ts";
+import { extractSchemas, needsStaticParse, prefetchStaticSchemas, type GraphSchemas, type GraphSource } from "./runtime-schema.ts";
 
 async function graphFor(registry: GraphRegistry, assistant: Assistant): Promise<CompiledGraph> {
   return registry.get(assistant.graph_id, { ...(assistant.config as RunnableConfig), configurable: { ...assistant.config.configurable } });
@@ -40,4 +40,22 @@ export async function graphSubgraphs(
     out[ns] = { state: s.state_schema, input: s.input_schema, output: s.output_schema, config: s.config_schema };
   }
   return out;
+}
+
+/**
+ * Parses, in one background pass, the sources of the graphs whose schemas
+ * exist only as TypeScript types. That parse takes seconds (more on a busy
+ * machine), and without this the first /schemas or /subgraphs of each such
+ * graph waited for it.
+ */
+export async function prefetchGraphSchemas(registry: GraphRegistry): Promise<void> {
+  const sources: GraphSource[] = [];
+  for (const graphId of registry.ids()) {
+    const source = registry.source(graphId);
+    if (!source) continue;
+    const graph = registry.staticGraph(graphId);
+    if (graph && !(await needsStaticParse(graph, source))) continue;
+    sources.push(source);
+  }
+  await prefetchStaticSchemas(sources);
 }

@@ -160,6 +160,12 @@ export class GraphRegistry {
     return entry?.[GRAPH_SOURCE];
   }
 
+  /** The compiled graph, when it is one object (not made per run by a factory, which this never calls). */
+  staticGraph(graphId: string): CompiledGraph | undefined {
+    const entry = this.resolved.get(graphId);
+    return entry?.kind === "static" ? entry.graph : undefined;
+  }
+
   ids(): string[] {
     return [...this.resolved.keys()];
   }

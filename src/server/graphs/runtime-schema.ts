@@ -30,6 +30,8 @@ interface ParsedSchema {
 interface SchemaParser {
   getRuntimeGraphSchema(graph: unknown): Promise<ParsedSchema | undefined>;
   getStaticGraphSchema(spec: GraphSource, options?: { timeoutMs?: number }): Promise<Record<string, ParsedSchema>>;
+  /** Several graphs in one parse: their entries under the same keys. */
+  getStaticGraphSchema(specs: Record<string, GraphSource>, options?: { timeoutMs?: number }): Promise<Record<string, Record<string, ParsedSchema>>>;
 }
 
 let parser: Promise<SchemaParser | undefined> | undefined;
@@ -46,14 +48,41 @@ export function forgetStaticSchemas(): void {
   staticCache.clear();
 }
 
+const sourceKey = (source: GraphSource) => `${source.sourceFile}:${source.exportSymbol}`;
+const parseOne = (source: GraphSource) => loadParser().then((p) => p?.getStaticGraphSchema(source, { timeoutMs: 30_000 }).catch(() => undefined));
+
 function staticSchemas(source: GraphSource): Promise<Record<string, ParsedSchema> | undefined> {
-  const key = `${source.sourceFile}:${source.exportSymbol}`;
+  const key = sourceKey(source);
   let found = staticCache.get(key);
   if (!found) {
-    found = loadParser().then((p) => p?.getStaticGraphSchema(source, { timeoutMs: 30_000 }).catch(() => undefined));
+    found = parseOne(source);
     staticCache.set(key, found);
   }
   return found;
+}
+
+/**
+ * Starts the static parse of `sources` now, all in one TypeScript program:
+ * most of a parse is checking LangGraph's own types, so several graphs cost
+ * about what one does. Requests arriving meanwhile wait for the batch instead of starting their own.
+ */
+export function prefetchStaticSchemas(sources: GraphSource[]): Promise<void> {
+  const pending = sources.filter((s) => !staticCache.has(sourceKey(s)));
+  if (pending.length === 0) return Promise.resolve();
+  const batch = loadParser().then((p) =>
+    p?.getStaticGraphSchema(Object.fromEntries(pending.map((s) => [sourceKey(s), s])), { timeoutMs: 60_000 }).catch(() => undefined),
+  );
+  for (const source of pending) {
+    const key = sourceKey(source);
+    const entry: Promise<Record<string, ParsedSchema> | undefined> = batch.then((all) => {
+      if (all) return all[key];
+      // The batch failed as a whole (a timeout): each graph is parsed alone when next asked.
+      if (staticCache.get(key) === entry) staticCache.delete(key);
+      return staticSchemas(source);
+    });
+    staticCache.set(key, entry);
+  }
+  return batch.then(() => undefined);
 }
 
 const toApi = (s: ParsedSchema): GraphSchemas => ({
@@ -136,15 +165,25 @@ function resolvePackageExport(fromFile: string, pkg: string, subpath: string): s
 
 const isZodSchema = (value: unknown) => typeof value === "object" && value !== null && ("_def" in value || "_zod" in value);
 
-/** `namespace` selects a subgraph's entry in the static parse ("root|ns"). */
-export async function extractSchemas(graph: CompiledGraph, source?: GraphSource, namespace?: string): Promise<GraphSchemas> {
+/** The schemas the graph object itself carries (zod / StateSchema), if any. */
+async function runtimeSchemas(graph: CompiledGraph, source?: GraphSource): Promise<ParsedSchema | undefined> {
   const definition = (graph as unknown as { builder?: { _schemaRuntimeDefinition?: unknown } }).builder?._schemaRuntimeDefinition;
   if (source && isZodSchema(definition)) {
     const fromCopy = await zodSchemasFromGraphCopy(graph, source);
-    if (fromCopy) return toApi(fromCopy);
+    if (fromCopy) return fromCopy;
   }
   const p = await loadParser();
-  const runtime = await p?.getRuntimeGraphSchema(graph).catch(() => undefined);
+  return p?.getRuntimeGraphSchema(graph).catch(() => undefined);
+}
+
+/** Whether `extractSchemas` on this graph would parse its source (it carries no schemas of its own). */
+export async function needsStaticParse(graph: CompiledGraph, source: GraphSource): Promise<boolean> {
+  return (await runtimeSchemas(graph, source)) === undefined;
+}
+
+/** `namespace` selects a subgraph's entry in the static parse ("root|ns"). */
+export async function extractSchemas(graph: CompiledGraph, source?: GraphSource, namespace?: string): Promise<GraphSchemas> {
+  const runtime = await runtimeSchemas(graph, source);
   if (runtime) return toApi(runtime);
   if (source) {
     const parsed = await staticSchemas(source);

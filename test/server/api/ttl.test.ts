@@ -6,6 +6,7 @@ import pg from "pg";
 import { Annotation, END, START, StateGraph, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { BACKENDS, startTestServer, type TestServer } from "../../helpers/server.ts";
 import { testGraphs } from "../../fixtures/graphs.ts";
+import { GENEROUS_MS, sleep } from "../../helpers/wait.ts";
 
 /** Reads a memory from the store inside a node, as an agent does. */
 const recall = new StateGraph(Annotation.Root({ found: Annotation<boolean> }))
@@ -14,7 +15,6 @@ const recall = new StateGraph(Annotation.Root({ found: Annotation<boolean> }))
   .addEdge("read", END)
   .compile();
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // 0.01 minute = 600 ms.
 const SHORT = 0.01;
 
@@ -134,17 +134,31 @@ describe.each(BACKENDS)("ttl (%s)", (backend) => {
     }
   });
 
+  /**
+   * Calls `touch` (which reads the kept item, and so refreshes it) every
+   * quarter second until `control`, put with the same ttl and never read, has
+   * expired. The kept item then outlives it by a whole ttl less one round: no
+   * sleep lined up with the expiry, so a slow round only shortens the margin.
+   */
+  async function touchUntilExpired(touch: () => Promise<void>, control: [string[], string]): Promise<void> {
+    const deadline = Date.now() + GENEROUS_MS;
+    for (;;) {
+      await touch();
+      if ((await server.client.store.getItem(...control, { refreshTtl: false })) === null) return;
+      if (Date.now() > deadline) throw new Error(`${control.join("/")} never expired`);
+      await sleep(250);
+    }
+  }
+
   it("reading an item pushes its expiry forward by its own ttl (refresh on read), unless refreshTtl is false", async () => {
     const { client } = server;
-    // Margins of seconds, for a busy machine: ttl 6 s, read at 4 s, look at 7 s.
+    // ttl 6 s: the margin a busy machine gets between two reads.
     const ttl = 0.1;
     await client.store.putItem(["ttl", "r"], "read", { v: 1 }, { ttl });
     await client.store.putItem(["ttl", "r"], "unread", { v: 2 }, { ttl });
-    await sleep(4000);
-    expect(await client.store.getItem(["ttl", "r"], "read")).not.toBeNull();
-    expect(await client.store.getItem(["ttl", "r"], "unread", { refreshTtl: false })).not.toBeNull();
-    // 7 s after the put: the unread item expired at 6 s, the read one lives until ~10 s.
-    await sleep(3000);
+    await touchUntilExpired(async () => {
+      expect(await client.store.getItem(["ttl", "r"], "read")).not.toBeNull();
+    }, [["ttl", "r"], "unread"]);
     expect(await client.store.getItem(["ttl", "r"], "unread")).toBeNull();
     expect(await client.store.getItem(["ttl", "r"], "read", { refreshTtl: false })).toMatchObject({ value: { v: 1 } });
   });
@@ -152,11 +166,12 @@ describe.each(BACKENDS)("ttl (%s)", (backend) => {
   it("a graph reading an item refreshes it too (agent memories live while they are used)", async () => {
     const { client } = server;
     await client.store.putItem(["ttl", "g"], "memory", { fact: "x" }, { ttl: 0.1 });
-    await sleep(4000);
+    await client.store.putItem(["ttl", "g"], "control", { fact: "y" }, { ttl: 0.1 });
     const thread = await client.threads.create();
-    expect(await client.runs.wait(thread.thread_id, "recall", { input: {} })).toMatchObject({ found: true });
-    await sleep(3000);
-    // 7 s after the put (ttl 6 s): alive only because the graph's read pushed its expiry.
+    await touchUntilExpired(async () => {
+      expect(await client.runs.wait(thread.thread_id, "recall", { input: {} })).toMatchObject({ found: true });
+    }, [["ttl", "g"], "control"]);
+    // Past the ttl of the put: alive only because the graph's reads pushed its expiry.
     expect(await client.store.getItem(["ttl", "g"], "memory", { refreshTtl: false })).toMatchObject({ value: { fact: "x" } });
   });
 
@@ -178,13 +193,15 @@ describe.each(BACKENDS)("ttl defaults from the manifest settings (%s)", (backend
 
   it("threads and items without a ttl of their own expire after the default; the sweeper runs on its own", async () => {
     const { client } = server;
+    // The sweeper holds off until the default is read (else, on a busy machine,
+    // the thread may be gone first), then runs on its own again.
+    await server.app.context.sweeper.stop();
     const thread = await client.threads.create();
     const pinned = await client.threads.create({ ttl: 60 });
     await client.store.putItem(["d"], "k", { v: 1 });
     const expiry = await fetch(`${server.url}/threads/${thread.thread_id}/ttl`);
-    // The default is 600 ms and the sweeper runs every 200: on a busy machine
-    // the thread may be gone before this read, which is the default at work too.
-    if (expiry.status !== 404) expect(((await expiry.json()) as { ttl_minutes: number }).ttl_minutes).toBe(SHORT);
+    expect(((await expiry.json()) as { ttl_minutes: number }).ttl_minutes).toBe(SHORT);
+    server.app.context.sweeper.start();
     await vi.waitFor(async () => expect(client.threads.get(thread.thread_id)).rejects.toThrow(/HTTP 404/), { timeout: 20_000, interval: 200 });
     expect(await client.store.getItem(["d"], "k")).toBeNull();
     expect(await client.threads.get(pinned.thread_id)).toMatchObject({ thread_id: pinned.thread_id });
