@@ -12,11 +12,42 @@
 // a string): new threads get the fix. test/server/persistence/issue-1812.test.ts
 // reproduces the bug with the stock saver and checks ours.
 //
+// Writes are batched (issue #15): the stock saver sends BEGIN, one INSERT
+// per blob, the checkpoint's INSERT and COMMIT for every put, and BEGIN, one
+// INSERT per write and COMMIT for every putWrites. Ours sends each as ONE
+// statement (a CTE over unnest()ed arrays): same rows, same ON CONFLICT
+// rules, same atomicity (a statement is its own transaction) and the same
+// commit (so the same durability), a third of the round trips. Named, so
+// PostgreSQL plans each once per connection.
+//
 // Run metadata (run_id...) in checkpoints is added for every backend by
 // ../instrumented-saver.ts, not here.
 import { randomBytes } from "node:crypto";
 import type pg from "pg";
+import type { RunnableConfig } from "@langchain/core/runnables";
+import type { ChannelVersions, Checkpoint, CheckpointMetadata, PendingWrite } from "@langchain/langgraph-checkpoint";
+import { WRITES_IDX_MAP } from "@langchain/langgraph-checkpoint";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
+
+const PUT_SQL = `
+WITH blobs AS (
+  INSERT INTO checkpoint_blobs (thread_id, checkpoint_ns, channel, version, type, blob)
+  SELECT $1, $2, u.channel, u.version, u.type, u.blob
+    FROM unnest($7::text[], $8::text[], $9::text[], $10::bytea[]) AS u(channel, version, type, blob)
+  ON CONFLICT (thread_id, checkpoint_ns, channel, version) DO NOTHING)
+INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, checkpoint, metadata)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, metadata = EXCLUDED.metadata`;
+
+const WRITES_SELECT = `
+INSERT INTO checkpoint_writes (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, blob)
+SELECT $1, $2, $3, $4, u.idx, u.channel, u.type, u.blob
+  FROM unnest($5::int[], $6::text[], $7::text[], $8::bytea[]) AS u(idx, channel, type, blob)
+ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx)`;
+/** Only special channels (errors, interrupts...): the last write of an index wins, as in the stock saver. */
+const UPSERT_WRITES_SQL = `${WRITES_SELECT} DO UPDATE SET channel = EXCLUDED.channel, type = EXCLUDED.type, blob = EXCLUDED.blob`;
+/** Otherwise retries are idempotent: the first write of an index stays. */
+const INSERT_WRITES_SQL = `${WRITES_SELECT} DO NOTHING`;
 
 /** The saver's tables in its default schema "public". */
 export const SAVER_TABLES = ["checkpoint_migrations", "checkpoints", "checkpoint_blobs", "checkpoint_writes"] as const;
@@ -28,8 +59,59 @@ export function nextUniqueVersion(current: string | number | undefined): string 
 }
 
 export class SkeinoPostgresSaver extends PostgresSaver {
-  constructor(pool: pg.Pool) {
-    super(pool);
+  constructor(private readonly writePool: pg.Pool) {
+    super(writePool);
+  }
+
+  override async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions): Promise<RunnableConfig> {
+    if (config.configurable === undefined) throw new Error(`Missing "configurable" field in "config" param`);
+    const { thread_id: threadId, checkpoint_ns: ns = "", checkpoint_id: parentId } = config.configurable as Record<string, string | undefined>;
+    // Serialized before a connection is taken (research §1.5: serializing
+    // inside a transaction once starved the pool).
+    const [blobs, serializedMetadata] = await Promise.all([
+      this._dumpBlobs(threadId as string, ns, checkpoint.channel_values, newVersions),
+      this._dumpMetadata(metadata),
+    ]);
+    await this.writePool.query({
+      name: "skeino_checkpoint_put",
+      text: PUT_SQL,
+      values: [
+        threadId,
+        ns,
+        checkpoint.id,
+        parentId,
+        this._dumpCheckpoint(checkpoint),
+        serializedMetadata,
+        blobs.map((b) => b[2]),
+        blobs.map((b) => b[3]),
+        blobs.map((b) => b[4]),
+        blobs.map((b) => b[5] ?? null),
+      ],
+    });
+    return { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: checkpoint.id } };
+  }
+
+  override async putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string): Promise<void> {
+    const upsert = writes.every((w) => w[0] in WRITES_IDX_MAP);
+    const dumped = await this._dumpWrites(
+      config.configurable?.thread_id as string,
+      config.configurable?.checkpoint_ns as string,
+      config.configurable?.checkpoint_id as string,
+      taskId,
+      writes,
+    );
+    if (dumped.length === 0) return;
+    // One row per index: a statement may not upsert a row twice. The stock
+    // saver's row-by-row statements keep the last (upsert) or first (insert) one.
+    const byIdx = new Map<number, (typeof dumped)[number]>();
+    for (const row of dumped) if (upsert || !byIdx.has(row[4])) byIdx.set(row[4], row);
+    const rows = [...byIdx.values()];
+    const first = rows[0] as (typeof dumped)[number];
+    await this.writePool.query({
+      name: upsert ? "skeino_checkpoint_upsert_writes" : "skeino_checkpoint_insert_writes",
+      text: upsert ? UPSERT_WRITES_SQL : INSERT_WRITES_SQL,
+      values: [first[0], first[1] ?? "", first[2], first[3], rows.map((r) => r[4]), rows.map((r) => r[5]), rows.map((r) => r[6]), rows.map((r) => r[7])],
+    });
   }
 
   // PostgresSaver types its versions as numbers (BaseCheckpointSaver<number>);
