@@ -202,6 +202,16 @@ export interface MetadataStore {
      */
     claimNext(workerId: string): Promise<Run | undefined>;
     /**
+     * Optional. Whether the statement that claimed or finished `runId` saw a
+     * due pending run other than the one it claimed: false means a claim now
+     * can be known to find nothing (unless a run is created meanwhile, which
+     * wakes a worker itself). Answers once per claim and once per finish;
+     * undefined: unknown, claim.
+     */
+    pendingAfter?(runId: string): boolean | undefined;
+    /** Optional. True when finish() itself tells the other processes (run_ended) in its commit. */
+    finishNotifies?(): boolean;
+    /**
      * Guarded write: only from pending|running. Returns false if the run had
      * already ended or vanished. With `thread`, also applies that update to
      * the thread, atomically (one commit on Postgres).

@@ -144,6 +144,12 @@ const THREAD_COLUMNS = `thread_id, created_at, updated_at, metadata, status, con
 /** Advisory-lock namespace for worker liveness ("skno"); the key is hashtext(worker id). */
 const WORKER_LOCK_NS = 0x736b6e6f;
 
+/** Who sends on the run bus: finish() notifies as PostgresRunBus.publish does. */
+export interface BusIdentity {
+  channel: string;
+  origin: string;
+}
+
 /** A connection outside the pool: session advisory locks must outlive a query. */
 export type ConnectDedicated = () => Promise<pg.Client>;
 
@@ -161,10 +167,21 @@ export class PostgresMetadataStore implements MetadataStore {
   private livenessClient: pg.Client | undefined;
   private closed = false;
 
+  /** runId -> whether its claim / finish saw another due pending run (read once). */
+  private readonly pendingSeen = new Map<string, boolean>();
+
   constructor(
     private readonly pool: pg.Pool,
     private readonly connectDedicated: ConnectDedicated,
+    /** The bus's channel and sender id, so finish() notifies run_ended in its own commit. */
+    private readonly bus?: BusIdentity,
   ) {}
+
+  private rememberPending(runId: string, seen: boolean): void {
+    // Bounded: a finish nobody asks about (a cancelled pending run) must not pile up.
+    if (this.pendingSeen.size >= 1000) this.pendingSeen.delete(this.pendingSeen.keys().next().value as string);
+    this.pendingSeen.set(runId, seen);
+  }
 
   // ---------------------------------------------------------------- assistants
   readonly assistants: MetadataStore["assistants"] = {
@@ -193,7 +210,7 @@ export class PostgresMetadataStore implements MetadataStore {
     },
 
     get: async (assistantId) => {
-      const { rows } = await this.pool.query<AssistantRow>(`SELECT ${ASSISTANT_COLUMNS} FROM app_assistants WHERE assistant_id = $1`, [assistantId]);
+      const { rows } = await this.pool.query<AssistantRow>({ name: "skeino_assistant_get", text: ASSISTANT_GET_SQL, values: [assistantId] });
       return rows[0] ? toAssistant(rows[0]) : undefined;
     },
 
@@ -301,16 +318,16 @@ export class PostgresMetadataStore implements MetadataStore {
   // ------------------------------------------------------------------ threads
   readonly threads: MetadataStore["threads"] = {
     create: async (input: ThreadCreate) => {
-      const { rows } = await this.pool.query<ThreadRow>(
-        `INSERT INTO app_threads (thread_id, metadata) VALUES ($1, $2::jsonb)
-         ON CONFLICT (thread_id) DO NOTHING RETURNING ${THREAD_COLUMNS}`,
-        [input.thread_id, toJsonb(input.metadata ?? {})],
-      );
+      const { rows } = await this.pool.query<ThreadRow>({
+        name: "skeino_thread_create",
+        text: THREAD_CREATE_SQL,
+        values: [input.thread_id, toJsonb(input.metadata ?? {})],
+      });
       return rows[0] ? toThread(rows[0]) : "exists";
     },
 
     get: async (threadId) => {
-      const { rows } = await this.pool.query<ThreadRow>(`SELECT ${THREAD_COLUMNS} FROM app_threads WHERE thread_id = $1`, [threadId]);
+      const { rows } = await this.pool.query<ThreadRow>({ name: "skeino_thread_get", text: THREAD_GET_SQL, values: [threadId] });
       return rows[0] ? toThread(rows[0]) : undefined;
     },
 
@@ -400,10 +417,7 @@ export class PostgresMetadataStore implements MetadataStore {
     },
 
     get: async (runId, threadId) => {
-      const { rows } = await this.pool.query<RunRow>(
-        `SELECT ${RUN_COLUMNS} FROM app_runs WHERE run_id = $1 AND ($2::text IS NULL OR thread_id = $2)`,
-        [runId, threadId ?? null],
-      );
+      const { rows } = await this.pool.query<RunRow>({ name: "skeino_run_get", text: RUN_GET_SQL, values: [runId, threadId ?? null] });
       return rows[0] ? toRun(rows[0]) : undefined;
     },
 
@@ -417,11 +431,7 @@ export class PostgresMetadataStore implements MetadataStore {
     },
 
     active: async (threadId) => {
-      const { rows } = await this.pool.query<RunRow>(
-        `SELECT ${RUN_COLUMNS} FROM app_runs WHERE thread_id = $1 AND status IN ('pending', 'running')
-          ORDER BY created_at, seq`,
-        [threadId],
-      );
+      const { rows } = await this.pool.query<RunRow>({ name: "skeino_runs_active", text: RUNS_ACTIVE_SQL, values: [threadId] });
       return rows.map(toRun);
     },
 
@@ -437,8 +447,11 @@ export class PostgresMetadataStore implements MetadataStore {
       // it (23505) and it simply tries again.
       for (let attempt = 0; attempt < 3; attempt++) {
         try {
-          const { rows } = await this.pool.query<RunRow>(CLAIM_SQL, [workerId]);
-          return rows[0] ? toRun(rows[0]) : undefined;
+          const { rows } = await this.pool.query<RunRow & { more: boolean }>({ name: "skeino_run_claim", text: CLAIM_SQL, values: [workerId] });
+          const row = rows[0];
+          if (!row) return undefined;
+          this.rememberPending(row.run_id, row.more);
+          return toRun(row);
         } catch (error) {
           if (pgCode(error) !== "23505") throw error;
         }
@@ -446,16 +459,39 @@ export class PostgresMetadataStore implements MetadataStore {
       return undefined;
     },
 
+    // One statement, one commit: the run's end, its thread's new state, the
+    // notification to the other processes (sent by PostgreSQL when it
+    // commits), and whether a claim now could find anything.
     finish: async (runId, status: RunOutcome, thread) => {
       const p = new Params();
-      const withThread = thread ? `WITH thread_update AS (${threadUpdateSql(thread.threadId, thread.update, p)} RETURNING 1) ` : "";
-      const { rowCount } = await this.pool.query(
-        `${withThread}UPDATE app_runs SET status = ${p.add(status)}, updated_at = clock_timestamp(), ended_at = clock_timestamp()
-          WHERE run_id = ${p.add(runId)} AND status IN ('pending', 'running')`,
+      const ctes = [
+        ...(thread ? [`thread_update AS (${threadUpdateSql(thread.threadId, thread.update, p)} RETURNING 1)`] : []),
+        `ended AS (UPDATE app_runs SET status = ${p.add(status)}, updated_at = clock_timestamp(), ended_at = clock_timestamp()
+                    WHERE run_id = ${p.add(runId)} AND status IN ('pending', 'running') RETURNING run_id, thread_id)`,
+      ];
+      // The envelope PostgresRunBus.publish would send, built where the thread id is known.
+      const notify = this.bus
+        ? `, pg_notify(${p.add(this.bus.channel)}, json_build_object('from', ${p.add(this.bus.origin)}::text, 'message',
+             json_build_object('type', 'run_ended', 'run_id', ended.run_id, 'thread_id', ended.thread_id))::text) AS notified`
+        : "";
+      const { rows } = await this.pool.query<{ more: boolean }>(
+        `WITH ${ctes.join(", ")}
+         SELECT EXISTS (SELECT 1 FROM app_runs WHERE status = 'pending' AND created_at <= now()) AS more${notify} FROM ended`,
         p.values,
       );
-      return (rowCount ?? 0) > 0;
+      const row = rows[0];
+      if (!row) return false;
+      this.rememberPending(runId, row.more);
+      return true;
     },
+
+    pendingAfter: (runId: string) => {
+      const seen = this.pendingSeen.get(runId);
+      this.pendingSeen.delete(runId);
+      return seen;
+    },
+
+    finishNotifies: () => this.bus !== undefined,
 
     nextDueAt: async () => {
       const { rows } = await this.pool.query<{ at: Date | null }>(
@@ -606,7 +642,19 @@ WITH candidate AS (
   UPDATE app_threads t SET status = 'busy', updated_at = clock_timestamp()
     FROM claimed c WHERE t.thread_id = c.thread_id
 )
-SELECT * FROM claimed`;
+-- more: another due pending run exists (the index on status, created_at
+-- answers it), so waking another worker to claim is worth a round trip.
+SELECT claimed.*, EXISTS (SELECT 1 FROM app_runs p WHERE p.status = 'pending' AND p.created_at <= now()
+                            AND p.run_id <> claimed.run_id) AS more
+  FROM claimed`;
+
+// Hot-path statements with fixed text: named, so each connection plans them once.
+const ASSISTANT_GET_SQL = `SELECT ${ASSISTANT_COLUMNS} FROM app_assistants WHERE assistant_id = $1`;
+const THREAD_GET_SQL = `SELECT ${THREAD_COLUMNS} FROM app_threads WHERE thread_id = $1`;
+const THREAD_CREATE_SQL = `INSERT INTO app_threads (thread_id, metadata) VALUES ($1, $2::jsonb)
+  ON CONFLICT (thread_id) DO NOTHING RETURNING ${THREAD_COLUMNS}`;
+const RUN_GET_SQL = `SELECT ${RUN_COLUMNS} FROM app_runs WHERE run_id = $1 AND ($2::text IS NULL OR thread_id = $2)`;
+const RUNS_ACTIVE_SQL = `SELECT ${RUN_COLUMNS} FROM app_runs WHERE thread_id = $1 AND status IN ('pending', 'running') ORDER BY created_at, seq`;
 
 /** UPDATE app_threads for a ThreadUpdate (no RETURNING), parameters added to `p`. */
 function threadUpdateSql(threadId: string, update: ThreadUpdate, p: Params): string {
