@@ -308,8 +308,13 @@ export class RunEngine {
         await this.sleep();
         continue;
       }
-      this.wake();
+      const runs = this.persistence.metadata.runs;
+      // Another worker claims only if the store saw another due run (unknown: it claims).
+      if (runs.pendingAfter?.(run.run_id) !== false) this.wake();
       await this.execute(run);
+      // The run's end saw no due run: a claim now would find nothing. A run
+      // created since wakes a worker itself (or leaves wakePending for this one).
+      if (runs.pendingAfter?.(run.run_id) === false && !this.stopped) await this.sleep();
     }
   }
 
