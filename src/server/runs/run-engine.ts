@@ -366,7 +366,11 @@ export class RunEngine {
       this.controllers.delete(run.run_id);
       this.runningThreads.delete(run.run_id);
       this.release(run.run_id, { run, result });
-      void this.bus?.publish({ type: "run_ended", run_id: run.run_id, thread_id: run.thread_id }).catch(() => undefined);
+      // A store whose finish() notifies has told the other processes in the run's end commit
+      // (a rolled-back run is purged, not finished: it is announced here).
+      if (!this.persistence.metadata.runs.finishNotifies?.() || result.outcome === "rollback") {
+        void this.bus?.publish({ type: "run_ended", run_id: run.run_id, thread_id: run.thread_id }).catch(() => undefined);
+      }
       // No wake() here: this worker's loop claims again as soon as we return
       // (the next run of this thread included); waking another worker as well
       // cost a claim query per run that found nothing.
