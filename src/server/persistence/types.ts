@@ -187,7 +187,7 @@ export interface MetadataStore {
     /**
      * Inserts a pending run; with `thread`, also applies that update to the
      * run's thread, atomically (one commit on Postgres). `ifIdle` (multitask
-     * "reject"): only if the thread is not busy at that moment, else a 422,
+     * "reject"): only if the thread is not busy and has no pending or running run at that moment, else a 422,
      * exact across processes sharing the database.
      */
     create(run: Run, thread?: ThreadUpdate, options?: { ifIdle?: boolean }): Promise<Run>;

@@ -274,6 +274,8 @@ export class MemoryMetadataStore implements MetadataStore {
         const current = this.threadMap.get(run.thread_id);
         if (!current) throw threadNotFound(run.thread_id);
         if (current.status === "busy") throw threadBusy();
+        // A thread left interrupted or in error may still have runs queued.
+        if (this.runsOf(run.thread_id, (r) => r.status === "pending" || r.status === "running").length > 0) throw threadBusy();
       }
       if (thread && !(await this.threads.update(run.thread_id, thread))) throw threadNotFound(run.thread_id);
       const stored = this.stamp({ ...run });

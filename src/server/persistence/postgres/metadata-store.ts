@@ -381,7 +381,12 @@ export class PostgresMetadataStore implements MetadataStore {
       // that waits re-reads the row's committed status (READ COMMITTED
       // re-checks an UPDATE's WHERE on the newest row version), so exactly
       // one of them sees it idle.
-      const guard = options?.ifIdle ? ` AND status <> 'busy'` : "";
+      // A thread left interrupted or in error may still have runs queued:
+      // those count too (visible to every creator's snapshot; the status
+      // above is what serializes creators racing on the same thread).
+      const guard = options?.ifIdle
+        ? ` AND status <> 'busy' AND NOT EXISTS (SELECT 1 FROM app_runs a WHERE a.thread_id = ${p.add(run.thread_id)} AND a.status IN ('pending', 'running'))`
+        : "";
       const update = thread ?? (options?.ifIdle ? {} : undefined);
       const withThread = update ? `WITH thread_update AS (${threadUpdateSql(run.thread_id, update, p)}${guard} RETURNING 1) ` : "";
       const values = [
