@@ -2,7 +2,7 @@
 // resolution, config merging, multitask strategies, cancel, join.
 import { v7 as uuid7 } from "uuid";
 import type { Assistant, JsonObject, MultitaskStrategy, Persistence, Run, RunnableConfigRecord } from "../persistence/types.ts";
-import { notFound, runNotFound, threadBusy, threadNotFound, unprocessable } from "../errors.ts";
+import { notFound, runNotFound, threadNotFound, unprocessable } from "../errors.ts";
 import type { GraphRegistry } from "../graphs/registry.ts";
 import { systemAssistantId } from "../graphs/registry.ts";
 import type { RunEngine } from "./run-engine.ts";
@@ -181,10 +181,10 @@ export class RunService {
       if (created === "exists" && !matchesFilter(thread.metadata, options.caller?.filter)) throw threadNotFound(id);
     }
 
-    const inflight = await store.runs.active(id);
-    if (strategy === "reject" && inflight.length > 0) {
-      throw threadBusy();
-    }
+    // Only interrupt and rollback act on the runs in flight. "reject" is
+    // decided where the run is written (ifIdle, exact across processes), so
+    // a read here would only repeat it.
+    const inflight = strategy === "interrupt" || strategy === "rollback" ? await store.runs.active(id) : [];
 
     const assistantConfigurable = withoutAuthKeys(assistant.config.configurable);
     const threadConfigurable = withoutAuthKeys(thread.config.configurable);
