@@ -214,7 +214,8 @@ export interface MetadataStore {
     /**
      * Guarded write: only from pending|running. Returns false if the run had
      * already ended or vanished. With `thread`, also applies that update to
-     * the thread, atomically (one commit on Postgres).
+     * the thread, atomically (one commit on Postgres); a status "idle" is
+     * written as "busy" while another run of the thread is pending or running.
      */
     finish(runId: string, status: RunOutcome, thread?: { threadId: string; update: ThreadUpdate }): Promise<boolean>;
     /** Earliest created_at of a pending run that is not yet due, for timers. */

@@ -447,6 +447,14 @@ export function runMetadataStoreContract(name: string, make: () => Promise<Contr
         await expect(store.runs.create(makeRun("no-such-thread"), busy, { ifIdle: true })).rejects.toMatchObject({ status: 404 });
       });
 
+      it("finish writes an idle thread as busy while another of its runs is queued", async () => {
+        const [first, second] = await createRuns("t1", 2);
+        expect(await store.runs.finish(first!.run_id, "success", { threadId: "t1", update: { status: "idle", values: { n: 1 } } })).toBe(true);
+        expect(await store.threads.get("t1")).toMatchObject({ status: "busy", values: { n: 1 } });
+        await store.runs.finish(second!.run_id, "success", { threadId: "t1", update: { status: "idle" } });
+        expect((await store.threads.get("t1"))?.status).toBe("idle");
+      });
+
       it("delete and truncate remove runs", async () => {
         const [r1, r2] = await createRuns("t1", 2);
         expect(await store.runs.delete(r1!.run_id)).toBe(true);

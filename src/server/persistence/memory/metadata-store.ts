@@ -326,7 +326,12 @@ export class MemoryMetadataStore implements MetadataStore {
       return claimed;
     },
     finish: async (runId, status: RunOutcome, thread) => {
-      if (thread) await this.threads.update(thread.threadId, thread.update);
+      if (thread) {
+        const queued =
+          thread.update.status === "idle" &&
+          this.runsOf(thread.threadId, (r) => r.run_id !== runId && (r.status === "pending" || r.status === "running")).length > 0;
+        await this.threads.update(thread.threadId, queued ? { ...thread.update, status: "busy" } : thread.update);
+      }
       const run = this.runMap.get(runId);
       if (!run || (run.status !== "pending" && run.status !== "running")) return false;
       this.setRun(this.stamp({ ...run, status, updated_at: now() }, run));

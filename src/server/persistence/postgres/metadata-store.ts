@@ -470,7 +470,7 @@ export class PostgresMetadataStore implements MetadataStore {
     finish: async (runId, status: RunOutcome, thread) => {
       const p = new Params();
       const ctes = [
-        ...(thread ? [`thread_update AS (${threadUpdateSql(thread.threadId, thread.update, p)} RETURNING 1)`] : []),
+        ...(thread ? [`thread_update AS (${finishThreadSql(runId, thread.threadId, thread.update, p)} RETURNING 1)`] : []),
         `ended AS (UPDATE app_runs SET status = ${p.add(status)}, updated_at = clock_timestamp(), ended_at = clock_timestamp()
                     WHERE run_id = ${p.add(runId)} AND status IN ('pending', 'running') RETURNING run_id, thread_id)`,
       ];
@@ -661,10 +661,19 @@ const THREAD_CREATE_SQL = `INSERT INTO app_threads (thread_id, metadata) VALUES 
 const RUN_GET_SQL = `SELECT ${RUN_COLUMNS} FROM app_runs WHERE run_id = $1 AND ($2::text IS NULL OR thread_id = $2)`;
 const RUNS_ACTIVE_SQL = `SELECT ${RUN_COLUMNS} FROM app_runs WHERE thread_id = $1 AND status IN ('pending', 'running') ORDER BY created_at, seq`;
 
-/** UPDATE app_threads for a ThreadUpdate (no RETURNING), parameters added to `p`. */
-function threadUpdateSql(threadId: string, update: ThreadUpdate, p: Params): string {
+/** A finished run's thread update: "idle" stays "busy" while another run of the thread is queued or running. */
+function finishThreadSql(runId: string, threadId: string, update: ThreadUpdate, p: Params): string {
+  if (update.status !== "idle") return threadUpdateSql(threadId, update, p);
+  const status = `CASE WHEN EXISTS (SELECT 1 FROM app_runs o WHERE o.thread_id = ${p.add(threadId)} AND o.run_id <> ${p.add(runId)}
+                                     AND o.status IN ('pending', 'running')) THEN 'busy' ELSE 'idle' END`;
+  return threadUpdateSql(threadId, { ...update, status: undefined }, p, status);
+}
+
+/** UPDATE app_threads for a ThreadUpdate (no RETURNING), parameters added to `p`; `statusSql` computes the status. */
+function threadUpdateSql(threadId: string, update: ThreadUpdate, p: Params, statusSql?: string): string {
   const sets = ["updated_at = clock_timestamp()"];
-  if (update.status !== undefined) sets.push(`status = ${p.add(update.status)}`);
+  if (statusSql !== undefined) sets.push(`status = ${statusSql}`);
+  else if (update.status !== undefined) sets.push(`status = ${p.add(update.status)}`);
   if (update.metadata !== undefined) sets.push(`metadata = metadata || ${p.json(update.metadata)}`);
   if ("values" in update) sets.push(`"values" = ${p.json(update.values)}`);
   if ("interrupts" in update) sets.push(`interrupts = ${p.json(update.interrupts)}`);
