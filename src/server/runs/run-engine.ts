@@ -412,7 +412,8 @@ export class RunEngine {
     }
     let update: ThreadUpdate | undefined;
     try {
-      update = await this.threadUpdateAfter(threadId, run, result);
+      // finish() itself keeps the thread busy if another run is queued: no read of the thread's runs.
+      update = await this.threadUpdateAfter(threadId, run, result, false);
     } catch (error) {
       // The run still ends: a thread whose state cannot be read is marked error.
       this.log.error("could not read the thread's state after a run", { run_id: run.run_id, error: serializeError(error).message });
@@ -430,7 +431,12 @@ export class RunEngine {
   }
 
   /** What a thread becomes once `run` ended with `result` (undefined if the thread is gone). */
-  private async threadUpdateAfter(threadId: string, run: Run | undefined, result: ExecutionResult | undefined): Promise<ThreadUpdate | undefined> {
+  private async threadUpdateAfter(
+    threadId: string,
+    run: Run | undefined,
+    result: ExecutionResult | undefined,
+    countOthers = true,
+  ): Promise<ThreadUpdate | undefined> {
     const { metadata } = this.persistence;
     const thread = await metadata.threads.get(threadId);
     if (!thread) return undefined;
@@ -449,7 +455,7 @@ export class RunEngine {
         update = { values: computed.values, interrupts: computed.interrupts };
       }
     }
-    const others = (await metadata.runs.active(threadId)).filter((r) => r.run_id !== run?.run_id);
+    const others = countOthers ? (await metadata.runs.active(threadId)).filter((r) => r.run_id !== run?.run_id) : [];
     let status: ThreadStatus = "idle";
     if (result?.outcome === "error" || result?.outcome === "timeout") status = "error";
     else if (hasNext) status = "interrupted";
