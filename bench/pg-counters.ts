@@ -41,6 +41,7 @@ export class PgCounters {
   private constructor(
     private readonly client: pg.Client,
     private readonly database: string,
+    private readonly adminUri: string,
   ) {}
 
   static async open(adminUri: string, database: string): Promise<PgCounters> {
@@ -48,7 +49,7 @@ export class PgCounters {
     client.on("error", () => {});
     await client.connect();
     await client.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
-    return new PgCounters(client, database);
+    return new PgCounters(client, database, adminUri);
   }
 
   async read(): Promise<Counters> {
@@ -100,6 +101,24 @@ export class PgCounters {
       last = next;
     }
     return last;
+  }
+
+  /** Rows updated and HOT-updated per table of the measured database (a connection to it, briefly). */
+  async hotUpdates(tables: string[]): Promise<Array<{ table: string; updates: number; hot: number }>> {
+    const url = new URL(this.adminUri);
+    url.pathname = `/${this.database}`;
+    const db = new pg.Client(url.toString());
+    db.on("error", () => {});
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ relname: string; n_tup_upd: string; n_tup_hot_upd: string }>(
+        "SELECT relname, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = ANY($1::text[]) ORDER BY relname",
+        [tables],
+      );
+      return rows.map((r) => ({ table: r.relname, updates: Number(r.n_tup_upd), hot: Number(r.n_tup_hot_upd) }));
+    } finally {
+      await db.end().catch(() => {});
+    }
   }
 
   async close(): Promise<void> {

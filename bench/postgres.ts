@@ -287,6 +287,10 @@ async function main(): Promise<void> {
       console.log(`\nstatements per run, ${key}:`);
       for (const [query, calls] of breakdown(s.before, s.after, s.runs)) console.log(`  ${calls.toFixed(2).padStart(6)}  ${query}`);
     }
+    // HOT updates (no index touched, the new row version on the same page) per table, whole benchmark.
+    const hot = await counters.hotUpdates(["app_threads", "app_runs", "checkpoints", "checkpoint_writes"]);
+    console.log("\nupdates, of which HOT (pg_stat_user_tables, whole benchmark):");
+    for (const h of hot) console.log(`  ${h.table.padEnd(18)} ${String(h.updates).padStart(7)} updates, ${String(h.hot).padStart(7)} HOT (${h.updates ? ((100 * h.hot) / h.updates).toFixed(0) : 0}%)`);
     console.log(`\n(wall time ${((performance.now() - started) / 1000).toFixed(1)} s)`);
   } finally {
     await counters.close();
