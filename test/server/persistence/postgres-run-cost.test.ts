@@ -11,8 +11,12 @@ import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import { startTestServer, type TestServer } from "../../helpers/server.ts";
 
-/** Statements (BEGIN and COMMIT included) and commits per run, over the bare saver's. */
-const CEILING = { statements: 1.9, commits: 3.5 };
+/**
+ * Statements (BEGIN and COMMIT included) and commits per run, over the bare
+ * saver's. Measured when set: 0.58x and 2.36x (19.2 statements and 19.1
+ * commits against 33.2 and 8.1); before issue #15, 1.49x and 2.96x.
+ */
+const CEILING = { statements: 0.7, commits: 2.6 };
 const RUNS = 20;
 
 interface Tally {
