@@ -337,8 +337,9 @@ export class RunEngine {
       log?.push({ id: seq++, event, data });
     };
     const observation = run.kwargs.temporary ? undefined : this.observer?.begin(run, graphId);
+    let graph: CompiledGraph | undefined;
     try {
-      const graph = await this.registry.get(graphId, run.kwargs.config, { temporary: run.kwargs.temporary });
+      graph = await this.registry.get(graphId, run.kwargs.config, { temporary: run.kwargs.temporary });
       // A reader is waiting: let the first event leave before the graph
       // starts. Node flushes response writes on process.nextTick, which does
       // not run until the microtask queue drains, and a graph whose awaits
@@ -355,7 +356,7 @@ export class RunEngine {
       await log?.close();
     }
     try {
-      const thread = await this.settleWithRetry(run, result);
+      const thread = await this.settleWithRetry(run, result, graph);
       // Before this worker claims the thread's next run: its events follow these.
       await observation
         ?.end(result, thread)
@@ -383,11 +384,11 @@ export class RunEngine {
    * database is back instead of staying "running". Gives up only on shutdown;
    * the next boot settles it then.
    */
-  private async settleWithRetry(run: Run, result: ExecutionResult): Promise<ThreadUpdate | undefined> {
+  private async settleWithRetry(run: Run, result: ExecutionResult, graph: CompiledGraph | undefined): Promise<ThreadUpdate | undefined> {
     // Capped at 2 s: streams of the run end only once this succeeds, and they should end soon after the database is back.
     for (let attempt = 0, delay = 250; ; attempt++, delay = Math.min(delay * 2, 2_000)) {
       try {
-        return await this.settle(run, result);
+        return await this.settle(run, result, graph);
       } catch (error) {
         this.log.error("could not record the end of a run; retrying", { run_id: run.run_id, attempt, error: serializeError(error).message });
         if (this.stopped) return undefined;
@@ -397,7 +398,7 @@ export class RunEngine {
   }
 
   /** Writes the run's end to the thread (first) and the run (then), so the next run sees a settled thread. */
-  private async settle(run: Run, result: ExecutionResult): Promise<ThreadUpdate | undefined> {
+  private async settle(run: Run, result: ExecutionResult, graph: CompiledGraph | undefined): Promise<ThreadUpdate | undefined> {
     const { metadata } = this.persistence;
     const threadId = run.thread_id;
     if (result.outcome === "rollback") {
@@ -413,7 +414,7 @@ export class RunEngine {
     let update: ThreadUpdate | undefined;
     try {
       // finish() itself keeps the thread busy if another run is queued: no read of the thread's runs.
-      update = await this.threadUpdateAfter(threadId, run, result, false);
+      update = await this.threadUpdateAfter(threadId, run, result, false, graph);
     } catch (error) {
       // The run still ends: a thread whose state cannot be read is marked error.
       this.log.error("could not read the thread's state after a run", { run_id: run.run_id, error: serializeError(error).message });
@@ -436,15 +437,20 @@ export class RunEngine {
     run: Run | undefined,
     result: ExecutionResult | undefined,
     countOthers = true,
+    /** The graph the run executed: the thread need not be read to build it (a thread deleted meanwhile updates nothing). */
+    executed?: CompiledGraph,
   ): Promise<ThreadUpdate | undefined> {
     const { metadata } = this.persistence;
-    const thread = await metadata.threads.get(threadId);
-    if (!thread) return undefined;
-    const graphId = (thread.metadata.graph_id as string | undefined) ?? (run?.kwargs.config.configurable?.graph_id as string | undefined);
+    let graph = executed;
+    if (!graph) {
+      const thread = await metadata.threads.get(threadId);
+      if (!thread) return undefined;
+      const graphId = (thread.metadata.graph_id as string | undefined) ?? (run?.kwargs.config.configurable?.graph_id as string | undefined);
+      if (graphId && this.registry.has(graphId)) graph = await this.registry.get(graphId, thread.config);
+    }
     let update: ThreadUpdate = {};
     let hasNext = false;
-    if (graphId && this.registry.has(graphId)) {
-      const graph = await this.registry.get(graphId, thread.config);
+    if (graph) {
       if (run && result && endedWithoutPause(graph, run, result)) {
         // The stream's last values are the state: no checkpoint read needed.
         update = { values: result.lastValues as Record<string, unknown>, interrupts: {} };
