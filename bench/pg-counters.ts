@@ -128,7 +128,14 @@ export class PgCounters {
 
 export function perRun(before: Counters, after: Counters, runs: number): PerRun {
   const d = (k: "statements" | "nested" | "txControl" | "commits" | "walBytes" | "walFsyncs") => (after[k] - before[k]) / runs;
-  return { statements: d("statements"), nested: d("nested"), txControl: d("txControl"), commits: d("commits"), walBytes: d("walBytes"), walFsyncs: d("walFsyncs") };
+  return {
+    statements: d("statements"),
+    nested: d("nested"),
+    txControl: d("txControl"),
+    commits: d("commits"),
+    walBytes: d("walBytes"),
+    walFsyncs: d("walFsyncs"),
+  };
 }
 
 /** Calls per run of each query that ran at least `min` times per run, most frequent first. */

@@ -23,14 +23,29 @@ const THREADS = arg("--threads", 10_000);
 const N = arg("--n", 300);
 const TEMPLATE = randomUUID();
 /** Thread ids must be UUIDs: clone i is md5('bench-' || i) read as a UUID, in SQL and here. */
-const cloneId = (i: number) => createHash("md5").update(`bench-${i}`).digest("hex").replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
+const cloneId = (i: number) =>
+  createHash("md5")
+    .update(`bench-${i}`)
+    .digest("hex")
+    .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
 const PROBE = cloneId(Math.floor(THREADS / 2));
 
 function startServe(uri: string): Promise<{ url: string; child: ChildProcess }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [join(root, "bin/skeino.mjs"), "serve", "--config", join(root, "bench/project/langgraph.json"), "--port", "0", "--log-level", "error", "--postgres-uri", uri],
+      [
+        join(root, "bin/skeino.mjs"),
+        "serve",
+        "--config",
+        join(root, "bench/project/langgraph.json"),
+        "--port",
+        "0",
+        "--log-level",
+        "error",
+        "--postgres-uri",
+        uri,
+      ],
       { stdio: ["ignore", "pipe", "inherit"] },
     );
     let out = "";
@@ -49,7 +64,16 @@ interface Latency {
 }
 
 function lean(url: string, method: string, path: string, body?: unknown): Promise<Latency> {
-  const args = [join(root, "bench/lean-client.mjs"), url, "latency", String(N), "30", method, path, ...(body === undefined ? [] : [JSON.stringify(body)])];
+  const args = [
+    join(root, "bench/lean-client.mjs"),
+    url,
+    "latency",
+    String(N),
+    "30",
+    method,
+    path,
+    ...(body === undefined ? [] : [JSON.stringify(body)]),
+  ];
   return new Promise((resolve, reject) => {
     execFile(process.execPath, args, { maxBuffer: 1 << 20 }, (error, stdout) => {
       if (error) reject(error);
@@ -124,7 +148,9 @@ async function plansOf(admin: pg.Client, url: string, method: string, path: stri
     if (!/(app_threads|checkpoint)/i.test(plan) || /app_runs|app_cron|pg_reload_conf|auto_explain/i.test(plan)) continue;
     const lines = plan.split("\n").filter((l) => l.trim() && !/^\d{4}-\d\d-\d\d|^LOG:/.test(l.trim()));
     const seq = lines.some((l) => /Seq Scan on (app_threads|checkpoints|checkpoint_blobs|checkpoint_writes)\b/.test(l));
-    out.push(`    ${seq ? "SEQUENTIAL SCAN of a big table" : "indexes only (no sequential scan of a big table)"}\n${lines.map((l) => `      ${l.trimEnd()}`).join("\n")}`);
+    out.push(
+      `    ${seq ? "SEQUENTIAL SCAN of a big table" : "indexes only (no sequential scan of a big table)"}\n${lines.map((l) => `      ${l.trimEnd()}`).join("\n")}`,
+    );
   }
   return out;
 }
@@ -176,7 +202,10 @@ async function main(): Promise<void> {
       console.log(
         `${name.padEnd(width)}  p50 ${m.latencies.p50.toFixed(2)} ms  p95 ${m.latencies.p95.toFixed(2)} ms  p99 ${m.latencies.p99.toFixed(2)} ms  (${m.perSecond.toFixed(0)}/s)`,
       );
-      plans.push(`${name}: ${method} ${path}${body === undefined ? "" : ` ${JSON.stringify(body)}`}`, ...(await plansOf(admin, url, method, path, body)));
+      plans.push(
+        `${name}: ${method} ${path}${body === undefined ? "" : ` ${JSON.stringify(body)}`}`,
+        ...(await plansOf(admin, url, method, path, body)),
+      );
     }
     console.log(`\nstatements each sent, with their plans (auto_explain, real parameters):\n${plans.join("\n")}`);
     await db.end();

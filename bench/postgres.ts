@@ -197,7 +197,12 @@ async function throughSkeino(cluster: Cluster, counters: PgCounters, kind: Kind,
   return { m, per: perRun(before, after, runs), before, after, runs };
 }
 
-async function bare(cluster: Cluster, counters: PgCounters, makeSaver: (pool: pg.Pool) => BaseCheckpointSaver, concurrency: number): Promise<Scenario> {
+async function bare(
+  cluster: Cluster,
+  counters: PgCounters,
+  makeSaver: (pool: pg.Pool) => BaseCheckpointSaver,
+  concurrency: number,
+): Promise<Scenario> {
   // Our own pool with an error listener: never fromConnString (research §0.5).
   const pool = new pg.Pool({ connectionString: cluster.uri, max: 10, connectionTimeoutMillis: 10_000 });
   pool.on("error", () => {});
@@ -290,7 +295,10 @@ async function main(): Promise<void> {
     // HOT updates (no index touched, the new row version on the same page) per table, whole benchmark.
     const hot = await counters.hotUpdates(["app_threads", "app_runs", "checkpoints", "checkpoint_writes"]);
     console.log("\nupdates, of which HOT (pg_stat_user_tables, whole benchmark):");
-    for (const h of hot) console.log(`  ${h.table.padEnd(18)} ${String(h.updates).padStart(7)} updates, ${String(h.hot).padStart(7)} HOT (${h.updates ? ((100 * h.hot) / h.updates).toFixed(0) : 0}%)`);
+    for (const h of hot)
+      console.log(
+        `  ${h.table.padEnd(18)} ${String(h.updates).padStart(7)} updates, ${String(h.hot).padStart(7)} HOT (${h.updates ? ((100 * h.hot) / h.updates).toFixed(0) : 0}%)`,
+      );
     console.log(`\n(wall time ${((performance.now() - started) / 1000).toFixed(1)} s)`);
   } finally {
     await counters.close();

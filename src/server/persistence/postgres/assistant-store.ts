@@ -3,7 +3,16 @@
 import type pg from "pg";
 import type { AssistantCreate, AssistantFilter, AssistantPatch, AssistantSearch, MetadataStore } from "../types.ts";
 import { conflict } from "../../errors.ts";
-import { ASSISTANT_COLUMNS, ASSISTANT_GET_SQL, ASSISTANT_SORT, assistantWhere, orderBy, toAssistant, toVersion, type AssistantRow } from "./metadata-sql.ts";
+import {
+  ASSISTANT_COLUMNS,
+  ASSISTANT_GET_SQL,
+  ASSISTANT_SORT,
+  assistantWhere,
+  orderBy,
+  toAssistant,
+  toVersion,
+  type AssistantRow,
+} from "./metadata-sql.ts";
 import { Params, inTransaction } from "./sql.ts";
 
 export function postgresAssistantStore(pool: pg.Pool): MetadataStore["assistants"] {
@@ -12,7 +21,6 @@ export function postgresAssistantStore(pool: pg.Pool): MetadataStore["assistants
     const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM app_assistants ${assistantWhere(filter, p)}`, p.values);
     return rows[0]?.n ?? 0;
   }
-
 
   const store: MetadataStore["assistants"] = {
     create: async (input: AssistantCreate) => {

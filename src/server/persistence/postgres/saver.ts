@@ -63,7 +63,12 @@ export class SkeinoPostgresSaver extends PostgresSaver {
     super(writePool);
   }
 
-  override async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions): Promise<RunnableConfig> {
+  override async put(
+    config: RunnableConfig,
+    checkpoint: Checkpoint,
+    metadata: CheckpointMetadata,
+    newVersions: ChannelVersions,
+  ): Promise<RunnableConfig> {
     if (config.configurable === undefined) throw new Error(`Missing "configurable" field in "config" param`);
     const { thread_id: threadId, checkpoint_ns: ns = "", checkpoint_id: parentId } = config.configurable as Record<string, string | undefined>;
     // Serialized before a connection is taken (research §1.5: serializing
@@ -110,7 +115,16 @@ export class SkeinoPostgresSaver extends PostgresSaver {
     await this.writePool.query({
       name: upsert ? "skeino_checkpoint_upsert_writes" : "skeino_checkpoint_insert_writes",
       text: upsert ? UPSERT_WRITES_SQL : INSERT_WRITES_SQL,
-      values: [first[0], first[1] ?? "", first[2], first[3], rows.map((r) => r[4]), rows.map((r) => r[5]), rows.map((r) => r[6]), rows.map((r) => r[7])],
+      values: [
+        first[0],
+        first[1] ?? "",
+        first[2],
+        first[3],
+        rows.map((r) => r[4]),
+        rows.map((r) => r[5]),
+        rows.map((r) => r[6]),
+        rows.map((r) => r[7]),
+      ],
     });
   }
 

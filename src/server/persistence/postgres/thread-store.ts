@@ -2,7 +2,17 @@
 // containment (@>) over GIN indexes, exactly what the memory backend emulates.
 import type pg from "pg";
 import type { MetadataStore, ThreadCreate, ThreadFilter, ThreadSearch, ThreadUpdate } from "../types.ts";
-import { THREAD_COLUMNS, THREAD_CREATE_SQL, THREAD_GET_SQL, THREAD_SORT, orderBy, threadUpdateSql, threadWhere, toThread, type ThreadRow } from "./metadata-sql.ts";
+import {
+  THREAD_COLUMNS,
+  THREAD_CREATE_SQL,
+  THREAD_GET_SQL,
+  THREAD_SORT,
+  orderBy,
+  threadUpdateSql,
+  threadWhere,
+  toThread,
+  type ThreadRow,
+} from "./metadata-sql.ts";
 import { Params, toJsonb } from "./sql.ts";
 
 export function postgresThreadStore(pool: pg.Pool): MetadataStore["threads"] {
@@ -11,7 +21,6 @@ export function postgresThreadStore(pool: pg.Pool): MetadataStore["threads"] {
     const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM app_threads ${threadWhere(filter, p)}`, p.values);
     return rows[0]?.n ?? 0;
   }
-
 
   const store: MetadataStore["threads"] = {
     create: async (input: ThreadCreate) => {
