@@ -245,8 +245,11 @@ WITH candidate AS (
   RETURNING r.run_id, r.thread_id, r.assistant_id, r.created_at, r.updated_at, r.status, r.metadata,
             r.multitask_strategy, r.kwargs
 ), busy AS (
+  -- Usually the run's creation made the thread busy already: then no write
+  -- (a thread update is never HOT, it changes indexed columns, and this one
+  -- would add a row version, GIN and btree entries per run), as in memory.
   UPDATE app_threads t SET status = 'busy', updated_at = clock_timestamp()
-    FROM claimed c WHERE t.thread_id = c.thread_id
+    FROM claimed c WHERE t.thread_id = c.thread_id AND t.status <> 'busy'
 )
 -- more: another due pending run exists (the index on status, created_at
 -- answers it), so waking another worker to claim is worth a round trip.
