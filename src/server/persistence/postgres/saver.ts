@@ -17,8 +17,18 @@
 // INSERT per write and COMMIT for every putWrites. Ours sends each as ONE
 // statement (a CTE over unnest()ed arrays): same rows, same ON CONFLICT
 // rules, same atomicity (a statement is its own transaction) and the same
-// commit (so the same durability), a third of the round trips. Named, so
-// PostgreSQL plans each once per connection.
+// commit, a third of the round trips. Named, so PostgreSQL plans each once
+// per connection.
+//
+// Inside a run (its config carries a run_id) those commits do not wait for
+// the WAL flush (synchronous_commit off for that statement only): the run's
+// end is committed synchronously after them, and a flush covers all WAL
+// before it, so an acknowledged run's checkpoints are durable. A server
+// (node) killed mid-run loses nothing: the commits are done. Only a crash of
+// PostgreSQL itself may lose the last few hundred milliseconds of a run
+// still in progress, which then resumes from an earlier checkpoint, as if it
+// had crashed a step earlier. Outside runs (state updates, forks) every
+// write is flushed before it returns.
 //
 // Run metadata (run_id...) in checkpoints is added for every backend by
 // ../instrumented-saver.ts, not here.
@@ -29,25 +39,37 @@ import type { ChannelVersions, Checkpoint, CheckpointMetadata, PendingWrite } fr
 import { WRITES_IDX_MAP } from "@langchain/langgraph-checkpoint";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 
-const PUT_SQL = `
-WITH blobs AS (
+/** The CTE that turns synchronous_commit off for the statement's own transaction; the statement must read it. */
+const ASYNC = `async_commit AS (SELECT set_config('synchronous_commit', 'off', true) AS off)`;
+
+const putSql = (async: boolean) => `
+WITH ${async ? `${ASYNC}, ` : ""}blobs AS (
   INSERT INTO checkpoint_blobs (thread_id, checkpoint_ns, channel, version, type, blob)
   SELECT $1, $2, u.channel, u.version, u.type, u.blob
     FROM unnest($7::text[], $8::text[], $9::text[], $10::bytea[]) AS u(channel, version, type, blob)
   ON CONFLICT (thread_id, checkpoint_ns, channel, version) DO NOTHING)
 INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, checkpoint, metadata)
-VALUES ($1, $2, $3, $4, $5, $6)
+SELECT $1::text, $2::text, $3::text, $4::text, $5::jsonb, $6::jsonb${async ? " FROM async_commit" : ""}
 ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, metadata = EXCLUDED.metadata`;
 
-const WRITES_SELECT = `
-INSERT INTO checkpoint_writes (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, blob)
+const writesSql = (async: boolean, upsert: boolean) => `
+${async ? `WITH ${ASYNC}\n` : ""}INSERT INTO checkpoint_writes (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, blob)
 SELECT $1, $2, $3, $4, u.idx, u.channel, u.type, u.blob
-  FROM unnest($5::int[], $6::text[], $7::text[], $8::bytea[]) AS u(idx, channel, type, blob)
-ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx)`;
-/** Only special channels (errors, interrupts...): the last write of an index wins, as in the stock saver. */
-const UPSERT_WRITES_SQL = `${WRITES_SELECT} DO UPDATE SET channel = EXCLUDED.channel, type = EXCLUDED.type, blob = EXCLUDED.blob`;
-/** Otherwise retries are idempotent: the first write of an index stays. */
-const INSERT_WRITES_SQL = `${WRITES_SELECT} DO NOTHING`;
+  FROM ${async ? "async_commit, " : ""}unnest($5::int[], $6::text[], $7::text[], $8::bytea[]) AS u(idx, channel, type, blob)
+ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) ${
+  // Only special channels (errors, interrupts...): the last write of an index
+  // wins, as in the stock saver; otherwise retries keep the first one.
+  upsert ? "DO UPDATE SET channel = EXCLUDED.channel, type = EXCLUDED.type, blob = EXCLUDED.blob" : "DO NOTHING"
+}`;
+
+const STATEMENTS = {
+  put: { sync: putSql(false), async: putSql(true) },
+  upsertWrites: { sync: writesSql(false, true), async: writesSql(true, true) },
+  insertWrites: { sync: writesSql(false, false), async: writesSql(true, false) },
+};
+
+/** Inside a run: the run's end commits (and flushes) after every write of it. */
+const inRun = (config: RunnableConfig) => typeof config.configurable?.run_id === "string";
 
 /** The saver's tables in its default schema "public". */
 export const SAVER_TABLES = ["checkpoint_migrations", "checkpoints", "checkpoint_blobs", "checkpoint_writes"] as const;
@@ -78,8 +100,8 @@ export class SkeinoPostgresSaver extends PostgresSaver {
       this._dumpMetadata(metadata),
     ]);
     await this.writePool.query({
-      name: "skeino_checkpoint_put",
-      text: PUT_SQL,
+      name: inRun(config) ? "skeino_checkpoint_put_in_run" : "skeino_checkpoint_put",
+      text: inRun(config) ? STATEMENTS.put.async : STATEMENTS.put.sync,
       values: [
         threadId,
         ns,
@@ -113,8 +135,8 @@ export class SkeinoPostgresSaver extends PostgresSaver {
     const rows = [...byIdx.values()];
     const first = rows[0] as (typeof dumped)[number];
     await this.writePool.query({
-      name: upsert ? "skeino_checkpoint_upsert_writes" : "skeino_checkpoint_insert_writes",
-      text: upsert ? UPSERT_WRITES_SQL : INSERT_WRITES_SQL,
+      name: `skeino_checkpoint_${upsert ? "upsert" : "insert"}_writes${inRun(config) ? "_in_run" : ""}`,
+      text: STATEMENTS[upsert ? "upsertWrites" : "insertWrites"][inRun(config) ? "async" : "sync"],
       values: [
         first[0],
         first[1] ?? "",
