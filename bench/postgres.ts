@@ -1,17 +1,21 @@
 // Postgres benchmark: runs/s of create-thread + runs.wait through `skeino
-// serve --postgres-uri` (the SDK client, sequential and 8 concurrent) versus
+// serve --postgres-uri` (the lean node:http client and the SDK client,
+// sequential and 8 concurrent) versus
 // the same two-node graph invoked in-process on a bare saver on the same
 // database: SkeinoPostgresSaver (ours, with the #1812 fix) and the stock
 // PostgresSaver. skeino/bare is the overhead we add (HTTP, run records,
 // queue, thread status). Starts its own embedded PostgreSQL on a free port
 // with durable settings (fsync and synchronous_commit on, as a user runs it)
 // and removes it afterwards. Prints numbers; not a test.
-//   node --import tsx bench/postgres.ts [--seconds 3] [--no-fsync]
+// Per run it also prints what PostgreSQL did (bench/pg-counters.ts):
+// statements, BEGIN/COMMIT, commits, WAL bytes and WAL fsyncs, and for
+// skeino the statements by query.
+//   node --import tsx bench/postgres.ts [--seconds 3] [--rounds 2] [--no-fsync]
 // --no-fsync turns fsync and synchronous_commit off: what is left is CPU and
 // round trips, without the disk's flush latency on every commit.
 import { performance } from "node:perf_hooks";
 import { randomUUID } from "node:crypto";
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,6 +26,7 @@ import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { SkeinoPostgresSaver } from "../src/server/persistence/postgres/saver.ts";
 import { twoNodeBuilder as twoNodes } from "./project/graphs.ts";
 import { startTestCluster, withDatabase } from "../test/helpers/postgres.ts";
+import { breakdown, PgCounters, perRun, type Counters, type PerRun } from "./pg-counters.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const secondsArg = process.argv.indexOf("--seconds");
@@ -30,14 +35,23 @@ const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 2;
 const CONCURRENCY = 8;
 const WARMUP = 20;
 const NO_FSYNC = process.argv.includes("--no-fsync");
+const roundsArg = process.argv.indexOf("--rounds");
+const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 2;
+/** Runs the lean client makes per scenario (after its warm-up). */
+const LEAN_SEQ = 150;
+const LEAN_CONC = 300;
 
 interface Cluster {
   uri: string;
+  adminUri: string;
   stop(): Promise<void>;
 }
 
 async function startCluster(): Promise<Cluster> {
-  const cluster = await startTestCluster({ durable: !NO_FSYNC });
+  const cluster = await startTestCluster({
+    durable: !NO_FSYNC,
+    extraFlags: ["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=all", "-c", "track_io_timing=off"],
+  });
   try {
     const admin = new pg.Client(cluster.adminUri);
     await admin.connect();
@@ -47,7 +61,7 @@ async function startCluster(): Promise<Cluster> {
     await cluster.stop();
     throw error;
   }
-  return { uri: withDatabase(cluster.adminUri, "bench"), stop: () => cluster.stop() };
+  return { uri: withDatabase(cluster.adminUri, "bench"), adminUri: cluster.adminUri, stop: () => cluster.stop() };
 }
 
 function startServe(uri: string): Promise<{ url: string; child: ChildProcess }> {
@@ -107,7 +121,7 @@ interface Measured {
   p95: number;
 }
 
-/** Runs `op` from `concurrency` loops for `seconds`; counts completed ops. */
+/** Runs `op` from `concurrency` loops for `seconds`; counts completed ops (warm-up not included). */
 async function measure(concurrency: number, op: () => Promise<void>): Promise<Measured> {
   for (let i = 0; i < WARMUP; i++) await op();
   const latencies: number[] = [];
@@ -128,106 +142,166 @@ async function measure(concurrency: number, op: () => Promise<void>): Promise<Me
   return { perSecond: latencies.length / elapsed, count: latencies.length, p50: at(0.5), p95: at(0.95) };
 }
 
-const fmt = (m: Measured) => `${m.perSecond.toFixed(1).padStart(7)} runs/s  (n=${m.count}, p50 ${m.p50.toFixed(1)} ms, p95 ${m.p95.toFixed(1)} ms)`;
-
-interface Pair {
-  seq: Measured;
-  conc: Measured;
+interface LeanResult {
+  perSecond: number;
+  latencies: { p50: number; p95: number; p99: number };
 }
 
-async function bare(uri: string, makeSaver: (pool: pg.Pool) => BaseCheckpointSaver): Promise<Pair> {
+/** bench/lean-client.mjs in its own process: node:http, one keep-alive agent, no SDK. */
+function lean(url: string, n: number, concurrency: number): Promise<Measured> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [join(root, "bench/lean-client.mjs"), url, "create-wait", String(n), String(concurrency), String(WARMUP)],
+      { maxBuffer: 1 << 20 },
+      (error, stdout) => {
+        if (error) return reject(error);
+        const r = JSON.parse(stdout.trim().split("\n").at(-1) as string) as LeanResult;
+        resolve({ perSecond: r.perSecond, count: n, p50: r.latencies.p50, p95: r.latencies.p95 });
+      },
+    );
+  });
+}
+
+/** One scenario's result: throughput, and what PostgreSQL did per run (warm-up runs included in both counts). */
+interface Scenario {
+  m: Measured;
+  per: PerRun;
+  before: Counters;
+  after: Counters;
+  runs: number;
+}
+
+type Kind = "lean" | "sdk";
+
+async function throughSkeino(cluster: Cluster, counters: PgCounters, kind: Kind, concurrency: number): Promise<Scenario> {
+  const serve = await startServe(cluster.uri);
+  const before = await counters.read();
+  let m: Measured;
+  try {
+    if (kind === "lean") {
+      m = await lean(serve.url, concurrency === 1 ? LEAN_SEQ : LEAN_CONC, concurrency);
+    } else {
+      const client = new Client({ apiUrl: serve.url, callerOptions: { maxRetries: 0 } });
+      m = await measure(concurrency, async () => {
+        const thread = await client.threads.create();
+        await client.runs.wait(thread.thread_id, "two", { input: { messages: ["x"] } });
+      });
+    }
+  } finally {
+    // Its connections close: every backend flushes its statistics.
+    await stopChild(serve.child);
+  }
+  const after = await counters.settle();
+  const runs = m.count + WARMUP;
+  return { m, per: perRun(before, after, runs), before, after, runs };
+}
+
+async function bare(
+  cluster: Cluster,
+  counters: PgCounters,
+  makeSaver: (pool: pg.Pool) => BaseCheckpointSaver,
+  concurrency: number,
+): Promise<Scenario> {
   // Our own pool with an error listener: never fromConnString (research §0.5).
-  const pool = new pg.Pool({ connectionString: uri, max: 10, connectionTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({ connectionString: cluster.uri, max: 10, connectionTimeoutMillis: 10_000 });
   pool.on("error", () => {});
+  const before = await counters.read();
+  let m: Measured;
   try {
     const graph = twoNodes().compile({ checkpointer: makeSaver(pool) });
-    const op = async () => {
+    m = await measure(concurrency, async () => {
       await graph.invoke({ messages: ["x"] }, { configurable: { thread_id: randomUUID() } });
-    };
-    return { seq: await measure(1, op), conc: await measure(CONCURRENCY, op) };
+    });
   } finally {
     await pool.end();
   }
+  const after = await counters.settle();
+  const runs = m.count + WARMUP;
+  return { m, per: perRun(before, after, runs), before, after, runs };
 }
+
+const fmt = (m: Measured) => `${m.perSecond.toFixed(1).padStart(6)} runs/s (p50 ${m.p50.toFixed(1)} ms, p95 ${m.p95.toFixed(1)} ms)`;
+const fmtPer = (p: PerRun) =>
+  `${p.statements.toFixed(1).padStart(5)} stmts + ${p.txControl.toFixed(1).padStart(4)} BEGIN/COMMIT (+${p.nested.toFixed(1)} nested), ${p.commits.toFixed(1).padStart(5)} commits, ` +
+  `${(p.walBytes / 1024).toFixed(1).padStart(5)} kB WAL, ${p.walFsyncs.toFixed(1).padStart(4)} WAL fsyncs`;
+
+const CONTENDERS = {
+  "skeino, lean client": (c: Cluster, k: PgCounters, n: number) => throughSkeino(c, k, "lean", n),
+  "skeino, SDK client": (c: Cluster, k: PgCounters, n: number) => throughSkeino(c, k, "sdk", n),
+  "bare stock PostgresSaver": (c: Cluster, k: PgCounters, n: number) => bare(c, k, (pool) => new PostgresSaver(pool), n),
+  "bare SkeinoPostgresSaver": (c: Cluster, k: PgCounters, n: number) => bare(c, k, (pool) => new SkeinoPostgresSaver(pool), n),
+} as const;
+type Contender = keyof typeof CONTENDERS;
 
 async function main(): Promise<void> {
   const started = performance.now();
   const cluster = await startCluster();
-  let server: ChildProcess | undefined;
+  const counters = await PgCounters.open(cluster.adminUri, "bench");
   try {
-    // skeino first (it creates the schema), stopped before the baselines so
-    // they do not share the two cores with an idle server's timers.
-    // Where a sequential round goes: POST /threads vs POST /threads/{id}/runs/wait.
-    const split = { create: [] as number[], wait: [] as number[] };
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-    const throughSkeino = async (): Promise<Pair> => {
-      const serve = await startServe(cluster.uri);
-      server = serve.child;
-      const client = new Client({ apiUrl: serve.url, callerOptions: { maxRetries: 0 } });
-      let splitting = false;
-      const viaSkeino = async () => {
-        const t0 = performance.now();
-        const thread = await client.threads.create();
-        const t1 = performance.now();
-        await client.runs.wait(thread.thread_id, "two", { input: { messages: ["x"] } });
-        if (splitting) {
-          split.create.push(t1 - t0);
-          split.wait.push(performance.now() - t1);
+    const results = new Map<string, Scenario[]>();
+    const names = Object.keys(CONTENDERS) as Contender[];
+    // skeino first: it creates the schema. Rounds alternate the order, so
+    // the drifting load of a shared machine does not favour one contender.
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? names : [...names].reverse();
+      for (const name of order) {
+        for (const concurrency of [1, CONCURRENCY]) {
+          const key = `${name}, ${concurrency === 1 ? "sequential" : `${CONCURRENCY} clients`}`;
+          const s = await CONTENDERS[name](cluster, counters, concurrency);
+          results.set(key, [...(results.get(key) ?? []), s]);
         }
-      };
-      splitting = true;
-      const seq = await measure(1, viaSkeino);
-      splitting = false;
-      const conc = await measure(CONCURRENCY, viaSkeino);
-      // Stopped before the baselines, so they never share the cores with it.
-      await stopChild(serve.child);
-      server = undefined;
-      return { seq, conc };
-    };
-    const makeOurs = (pool: pg.Pool) => new SkeinoPostgresSaver(pool);
-    const makeStock = (pool: pg.Pool) => new PostgresSaver(pool);
+      }
+    }
+    const rate = (key: string) => (results.get(key) ?? []).map((s) => s.m.perSecond);
+    const best = (key: string) => Math.max(...rate(key));
+    const lastPer = (key: string) => (results.get(key) ?? []).at(-1)?.per as PerRun;
 
-    // Each contender twice, in mirrored order (S O K K O S), best of two:
-    // the load of a shared machine drifts, and whatever ran first or last
-    // would otherwise pay for it. skeino first: it creates the schema.
-    const s1 = await throughSkeino();
-    const o1 = await bare(cluster.uri, makeOurs);
-    const k1 = await bare(cluster.uri, makeStock);
-    const k2 = await bare(cluster.uri, makeStock);
-    const o2 = await bare(cluster.uri, makeOurs);
-    const s2 = await throughSkeino();
-    const best = (a: Measured, b: Measured) => (a.perSecond >= b.perSecond ? a : b);
-    const pick = (x: Pair, y: Pair): Pair => ({ seq: best(x.seq, y.seq), conc: best(x.conc, y.conc) });
-    const { seq: skeinoSeq, conc: skeinoConc } = pick(s1, s2);
-    const ours = pick(o1, o2);
-    const stock = pick(k1, k2);
-
-    const rows: Array<[string, string]> = [
-      ["skeino serve, create-thread + runs.wait, sequential", fmt(skeinoSeq)],
-      ["  of which POST /threads, POST runs/wait (p50)", `${median(split.create).toFixed(1)} ms, ${median(split.wait).toFixed(1)} ms`],
-      [`skeino serve, create-thread + runs.wait, ${CONCURRENCY} concurrent`, fmt(skeinoConc)],
-      ["in-process invoke, SkeinoPostgresSaver, sequential", fmt(ours.seq)],
-      [`in-process invoke, SkeinoPostgresSaver, ${CONCURRENCY} concurrent`, fmt(ours.conc)],
-      ["in-process invoke, stock PostgresSaver, sequential", fmt(stock.seq)],
-      [`in-process invoke, stock PostgresSaver, ${CONCURRENCY} concurrent`, fmt(stock.conc)],
-      ["skeino / bare SkeinoPostgresSaver, sequential", `${(skeinoSeq.perSecond / ours.seq.perSecond).toFixed(2)}x`],
-      [`skeino / bare SkeinoPostgresSaver, ${CONCURRENCY} concurrent`, `${(skeinoConc.perSecond / ours.conc.perSecond).toFixed(2)}x`],
-      ["skeino / bare stock PostgresSaver, sequential", `${(skeinoSeq.perSecond / stock.seq.perSecond).toFixed(2)}x`],
-      [`skeino / bare stock PostgresSaver, ${CONCURRENCY} concurrent`, `${(skeinoConc.perSecond / stock.conc.perSecond).toFixed(2)}x`],
-      ["SkeinoPostgresSaver / stock PostgresSaver, sequential", `${(ours.seq.perSecond / stock.seq.perSecond).toFixed(2)}x`],
-    ];
-    const width = Math.max(...rows.map(([k]) => k.length));
     console.log(
       `skeino Postgres benchmark: node ${process.version}, ${cpus().length} cores, embedded PostgreSQL (${NO_FSYNC ? "fsync off" : "fsync on"}), ` +
-        `best of 2 x ${SECONDS} s per scenario after ${WARMUP} warm-up runs, load average ${loadavg()
+        `${ROUNDS} rounds; SDK and bare: ${SECONDS} s per scenario after ${WARMUP} warm-up runs; lean client: ${LEAN_SEQ} / ${LEAN_CONC} runs; ` +
+        `load average ${loadavg()
           .map((l) => l.toFixed(1))
-          .join(" ")}, ` +
-        new Date().toISOString(),
+          .join(" ")}, ${new Date().toISOString()}`,
     );
-    for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
-    console.log(`(wall time ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    const width = Math.max(...[...results.keys()].map((k) => k.length));
+    console.log("\nthroughput (best round; range over rounds) and per run (last round, warm-up included):");
+    for (const [key, runs] of results) {
+      const last = runs.at(-1) as Scenario;
+      const rs = rate(key);
+      console.log(
+        `${key.padEnd(width)}  ${fmt(runs.reduce((a, b) => (a.m.perSecond >= b.m.perSecond ? a : b)).m)} [${Math.min(...rs).toFixed(0)}..${Math.max(...rs).toFixed(0)}]  ${fmtPer(last.per)}`,
+      );
+    }
+    console.log("\nratios (best rounds):");
+    for (const client of ["lean client", "SDK client"]) {
+      for (const mode of ["sequential", `${CONCURRENCY} clients`]) {
+        const s = `skeino, ${client}, ${mode}`;
+        const k = `bare stock PostgresSaver, ${mode}`;
+        const ps = lastPer(s);
+        const pk = lastPer(k);
+        console.log(
+          `skeino (${client}) / bare stock, ${mode}: ${(best(s) / best(k)).toFixed(2)}x runs/s, ` +
+            `${(ps.statements / pk.statements).toFixed(2)}x statements, ${((ps.statements + ps.txControl) / (pk.statements + pk.txControl)).toFixed(2)}x statements incl. BEGIN/COMMIT, ` +
+            `${(ps.commits / pk.commits).toFixed(2)}x commits, ${(ps.walBytes / pk.walBytes).toFixed(2)}x WAL bytes`,
+        );
+      }
+    }
+    for (const key of ["skeino, lean client, sequential", "bare stock PostgresSaver, sequential"]) {
+      const s = (results.get(key) ?? []).at(-1) as Scenario;
+      console.log(`\nstatements per run, ${key}:`);
+      for (const [query, calls] of breakdown(s.before, s.after, s.runs)) console.log(`  ${calls.toFixed(2).padStart(6)}  ${query}`);
+    }
+    // HOT updates (no index touched, the new row version on the same page) per table, whole benchmark.
+    const hot = await counters.hotUpdates(["app_threads", "app_runs", "checkpoints", "checkpoint_writes"]);
+    console.log("\nupdates, of which HOT (pg_stat_user_tables, whole benchmark):");
+    for (const h of hot)
+      console.log(
+        `  ${h.table.padEnd(18)} ${String(h.updates).padStart(7)} updates, ${String(h.hot).padStart(7)} HOT (${h.updates ? ((100 * h.hot) / h.updates).toFixed(0) : 0}%)`,
+      );
+    console.log(`\n(wall time ${((performance.now() - started) / 1000).toFixed(1)} s)`);
   } finally {
-    if (server) await stopChild(server);
+    await counters.close();
     await cluster.stop();
   }
 }

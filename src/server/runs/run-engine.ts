@@ -75,6 +75,7 @@ export class RunEngine {
       observer: () => this.observer,
       release: (runId, ended) => this.release(runId, ended),
       runTimeoutSeconds: options.runTimeoutSeconds,
+      finishNotifies: () => persistence.metadata.runs.finishNotifies?.() ?? false,
     });
     this.pool = new WorkerPool({
       workers: options.workers,

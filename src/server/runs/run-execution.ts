@@ -3,7 +3,7 @@
 // graph, the observer (the streaming protocol's recorder), settlement, and
 // releasing whoever waits for it.
 import type { Run, RunBus } from "../persistence/types.ts";
-import type { GraphRegistry } from "../graphs/registry.ts";
+import type { CompiledGraph, GraphRegistry } from "../graphs/registry.ts";
 import type { Logger } from "../logger.ts";
 import { serializeError } from "../serialize.ts";
 import { executeRun, TimeoutAbort, type ExecutionResult } from "./executor.ts";
@@ -25,6 +25,8 @@ export interface RunExecutionOptions {
   /** The run ended here: close its stream, resolve its waiters. */
   release: (runId: string, ended: RunEnded) => void;
   runTimeoutSeconds?: number;
+  /** True when the store's finish() announces the run's end to other processes itself. */
+  finishNotifies?: () => boolean;
 }
 
 export class RunExecution {
@@ -46,8 +48,9 @@ export class RunExecution {
     const graphId = run.kwargs.config.configurable?.graph_id as string;
     const observation = run.kwargs.temporary ? undefined : this.options.observer()?.begin(run, graphId);
     let result: ExecutionResult;
+    let graph: CompiledGraph | undefined;
     try {
-      const graph = await this.options.registry.get(graphId, run.kwargs.config, { temporary: run.kwargs.temporary });
+      graph = await this.options.registry.get(graphId, run.kwargs.config, { temporary: run.kwargs.temporary });
       // A reader is waiting: let the first event leave before the graph
       // starts. Node flushes response writes on process.nextTick, which does
       // not run until the microtask queue drains, and a graph whose awaits
@@ -64,7 +67,7 @@ export class RunExecution {
       await sharedLog?.close();
     }
     try {
-      const thread = await this.options.settlement.settleWithRetry(run, result);
+      const thread = await this.options.settlement.settleWithRetry(run, result, graph);
       // Before this worker claims the thread's next run: its events follow these.
       await observation
         ?.end(result, thread)
@@ -74,7 +77,11 @@ export class RunExecution {
     } finally {
       running.remove(run.run_id);
       this.options.release(run.run_id, { run, result });
-      void bus?.publish({ type: "run_ended", run_id: run.run_id, thread_id: run.thread_id }).catch(() => undefined);
+      // A store whose finish() notifies has told the other processes in the run's end commit
+      // (a rolled-back run is purged, not finished: it is announced here).
+      if (!this.options.finishNotifies?.() || result.outcome === "rollback") {
+        void bus?.publish({ type: "run_ended", run_id: run.run_id, thread_id: run.thread_id }).catch(() => undefined);
+      }
     }
   }
 }

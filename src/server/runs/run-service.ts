@@ -4,7 +4,7 @@
 // here alone: routes validate and call cancel/cancelTargets/deleteRun.
 import { v7 as uuid7 } from "uuid";
 import type { Assistant, JsonObject, MultitaskStrategy, Persistence, Run, RunnableConfigRecord, Thread } from "../persistence/types.ts";
-import { notFound, runNotFound, threadBusy, threadNotFound } from "../errors.ts";
+import { notFound, runNotFound, threadNotFound } from "../errors.ts";
 import type { GraphRegistry } from "../graphs/registry.ts";
 import { systemAssistantId } from "../graphs/registry.ts";
 import type { RunEngine } from "./run-engine.ts";
@@ -124,8 +124,10 @@ export class RunService {
     const strategy = body.multitask_strategy ?? "reject";
     const { thread, createdHere } = await this.threadFor(threadId, body, assistant, options);
     const id = thread.thread_id;
-    const inflight = await store.runs.active(id);
-    if (strategy === "reject" && inflight.length > 0) throw threadBusy();
+    // Only interrupt and rollback act on the runs in flight. "reject" is
+    // decided where the run is written (ifIdle, exact across processes), so
+    // a read here would only repeat it.
+    const inflight = strategy === "interrupt" || strategy === "rollback" ? await store.runs.active(id) : [];
     const { run, threadUpdate } = draftRun({
       runId: options.runId ?? uuid7(),
       body,

@@ -31,10 +31,10 @@ export class RunSettlement {
    * keep the outcome and retry with back-off, so the run is recorded once the
    * database is back instead of staying "running". Gives up only on shutdown.
    */
-  async settleWithRetry(run: Run, result: ExecutionResult): Promise<ThreadUpdate | undefined> {
+  async settleWithRetry(run: Run, result: ExecutionResult, graph?: CompiledGraph): Promise<ThreadUpdate | undefined> {
     for (let attempt = 0, delay = 250; ; attempt++, delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS)) {
       try {
-        return await this.settle(run, result);
+        return await this.settle(run, result, graph);
       } catch (error) {
         this.options.log.error("could not record the end of a run; retrying", { run_id: run.run_id, attempt, error: serializeError(error).message });
         if (this.options.stopping.aborted) return undefined;
@@ -44,7 +44,7 @@ export class RunSettlement {
   }
 
   /** Writes the run's end to the thread and the run together, so the next run sees a settled thread. */
-  async settle(run: Run, result: ExecutionResult): Promise<ThreadUpdate | undefined> {
+  async settle(run: Run, result: ExecutionResult, graph?: CompiledGraph): Promise<ThreadUpdate | undefined> {
     const { persistence, log } = this.options;
     const { metadata } = persistence;
     const threadId = run.thread_id;
@@ -60,7 +60,8 @@ export class RunSettlement {
     }
     let update: ThreadUpdate | undefined;
     try {
-      update = await this.threadUpdateAfter(threadId, run, result);
+      // finish() itself keeps the thread busy if another run is queued: no read of the thread's runs.
+      update = await this.threadUpdateAfter(threadId, run, result, { countOthers: false, executed: graph });
     } catch (error) {
       // The run still ends: a thread whose state cannot be read is marked error.
       log.error("could not read the thread's state after a run", { run_id: run.run_id, error: serializeError(error).message });
@@ -78,16 +79,29 @@ export class RunSettlement {
   }
 
   /** What a thread becomes once `run` ended with `result` (undefined if the thread is gone). */
-  private async threadUpdateAfter(threadId: string, run: Run | undefined, result: ExecutionResult | undefined): Promise<ThreadUpdate | undefined> {
+  private async threadUpdateAfter(
+    threadId: string,
+    run: Run | undefined,
+    result: ExecutionResult | undefined,
+    /**
+     * countOthers: read the thread's other runs in flight to keep it busy (finish() does it itself).
+     * executed: the graph the run executed, so the thread need not be read to build it
+     * (a thread deleted meanwhile is then left alone by finish()).
+     */
+    how: { countOthers?: boolean; executed?: CompiledGraph } = {},
+  ): Promise<ThreadUpdate | undefined> {
     const { persistence, registry } = this.options;
     const { metadata } = persistence;
-    const thread = await metadata.threads.get(threadId);
-    if (!thread) return undefined;
-    const graphId = (thread.metadata.graph_id as string | undefined) ?? (run?.kwargs.config.configurable?.graph_id as string | undefined);
+    let graph = how.executed;
+    if (!graph) {
+      const thread = await metadata.threads.get(threadId);
+      if (!thread) return undefined;
+      const graphId = (thread.metadata.graph_id as string | undefined) ?? (run?.kwargs.config.configurable?.graph_id as string | undefined);
+      if (graphId && registry.has(graphId)) graph = await registry.get(graphId, thread.config);
+    }
     let update: ThreadUpdate = {};
     let hasNext = false;
-    if (graphId && registry.has(graphId)) {
-      const graph = await registry.get(graphId, thread.config);
+    if (graph) {
       if (run && result && endedWithoutPause(graph, run, result)) {
         // The stream's last values are the state: no checkpoint read needed.
         update = { values: result.lastValues as Record<string, unknown>, interrupts: {} };
@@ -98,7 +112,7 @@ export class RunSettlement {
         update = { values: computed.values, interrupts: computed.interrupts };
       }
     }
-    const others = (await metadata.runs.active(threadId)).filter((r) => r.run_id !== run?.run_id);
+    const others = how.countOthers === false ? [] : (await metadata.runs.active(threadId)).filter((r) => r.run_id !== run?.run_id);
     const failed = result?.outcome === "error" || result?.outcome === "timeout";
     let status: ThreadStatus = "idle";
     if (failed) status = "error";

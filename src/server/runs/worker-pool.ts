@@ -10,7 +10,7 @@ import { DueTimer } from "./due-timer.ts";
 
 export interface WorkerPoolOptions {
   workers: number;
-  runs: Pick<Persistence["metadata"]["runs"], "claimNext" | "nextDueAt">;
+  runs: Pick<Persistence["metadata"]["runs"], "claimNext" | "nextDueAt" | "pendingAfter">;
   /** Executes a claimed run to its end (settled); the worker claims again when it resolves. */
   execute: (run: Run) => Promise<void>;
   /** Settles what processes that died left behind; called every `reaperIntervalMs`. */
@@ -119,11 +119,16 @@ export class WorkerPool {
         await this.sleep();
         continue;
       }
-      this.wake();
+      const { runs } = this.options;
+      // Another worker claims only if the store saw another due run (unknown: it claims).
+      if (runs.pendingAfter?.(run.run_id) !== false) this.wake();
       // No wake() after it: this worker claims again as soon as the run is
       // settled (the thread's next run included); waking another worker as
       // well cost a claim query per run that found nothing.
       await this.options.execute(run);
+      // The run's end saw no due run: a claim now would find nothing. A run
+      // created since wakes a worker itself (or leaves a wake pending for this one).
+      if (runs.pendingAfter?.(run.run_id) === false && !this.stopped) await this.sleep();
     }
   }
 }

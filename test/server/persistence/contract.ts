@@ -432,14 +432,27 @@ export function runMetadataStoreContract(name: string, make: () => Promise<Contr
         // Other strategies still queue behind it.
         await store.runs.create(makeRun("t1"), busy);
         expect(await store.runs.active("t1")).toHaveLength(2);
-        // Interrupted and error threads take new runs; so does an idle one without an update.
+        // Runs still queued make a thread busy whatever its status says (a
+        // run that ended interrupted or in error, its successor not yet claimed).
         await store.threads.update("t1", { status: "interrupted" });
-        await store.runs.create(makeRun("t1"), busy, { ifIdle: true });
-        await store.threads.update("t1", { status: "error" });
-        await store.runs.create(makeRun("t1"), busy, { ifIdle: true });
+        await expect(store.runs.create(makeRun("t1"), busy, { ifIdle: true })).rejects.toMatchObject({ status: 422 });
+        // Interrupted and error threads with nothing queued take new runs; so does an idle one without an update.
+        await store.threads.create({ thread_id: "t3" });
+        await store.threads.update("t3", { status: "interrupted" });
+        const resumed = await store.runs.create(makeRun("t3"), busy, { ifIdle: true });
+        await store.runs.finish(resumed.run_id, "error", { threadId: "t3", update: { status: "error" } });
+        await store.runs.create(makeRun("t3"), busy, { ifIdle: true });
         const plain = await store.runs.create(makeRun("t2"), undefined, { ifIdle: true });
         expect((await store.runs.get(plain.run_id))?.status).toBe("pending");
         await expect(store.runs.create(makeRun("no-such-thread"), busy, { ifIdle: true })).rejects.toMatchObject({ status: 404 });
+      });
+
+      it("finish writes an idle thread as busy while another of its runs is queued", async () => {
+        const [first, second] = await createRuns("t1", 2);
+        expect(await store.runs.finish(first!.run_id, "success", { threadId: "t1", update: { status: "idle", values: { n: 1 } } })).toBe(true);
+        expect(await store.threads.get("t1")).toMatchObject({ status: "busy", values: { n: 1 } });
+        await store.runs.finish(second!.run_id, "success", { threadId: "t1", update: { status: "idle" } });
+        expect((await store.threads.get("t1"))?.status).toBe("idle");
       });
 
       it("delete and truncate remove runs", async () => {

@@ -274,6 +274,8 @@ export class MemoryMetadataStore implements MetadataStore {
         const current = this.threadMap.get(run.thread_id);
         if (!current) throw threadNotFound(run.thread_id);
         if (current.status === "busy") throw threadBusy();
+        // A thread left interrupted or in error may still have runs queued.
+        if (this.runsOf(run.thread_id, (r) => r.status === "pending" || r.status === "running").length > 0) throw threadBusy();
       }
       if (thread && !(await this.threads.update(run.thread_id, thread))) throw threadNotFound(run.thread_id);
       const stored = this.stamp({ ...run });
@@ -324,7 +326,12 @@ export class MemoryMetadataStore implements MetadataStore {
       return claimed;
     },
     finish: async (runId, status: RunOutcome, thread) => {
-      if (thread) await this.threads.update(thread.threadId, thread.update);
+      if (thread) {
+        const queued =
+          thread.update.status === "idle" &&
+          this.runsOf(thread.threadId, (r) => r.run_id !== runId && (r.status === "pending" || r.status === "running")).length > 0;
+        await this.threads.update(thread.threadId, queued ? { ...thread.update, status: "busy" } : thread.update);
+      }
       const run = this.runMap.get(runId);
       if (!run || (run.status !== "pending" && run.status !== "running")) return false;
       this.setRun(this.stamp({ ...run, status, updated_at: now() }, run));

@@ -83,8 +83,8 @@ export async function createPostgresPersistence(options: PostgresPersistenceOpti
     await owned.close().catch(() => {});
     throw describePostgresError(error, options.uri, options.connectionTimeoutMillis ?? DEFAULT_CONNECTION_TIMEOUT_MS);
   }
-  const metadata = new PostgresMetadataStore(pool, () => owned.connectDedicated());
   const bus = new PostgresRunBus(pool, () => owned.connectDedicated(), options.onConnectionError);
+  const metadata = new PostgresMetadataStore(pool, () => owned.connectDedicated(), bus.identity);
   try {
     await bus.start();
   } catch (error) {

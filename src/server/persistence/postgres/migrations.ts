@@ -193,6 +193,17 @@ CREATE TABLE app_thread_ttl (
 );
 `,
   },
+  {
+    version: 6,
+    name: "room for HOT updates of threads",
+    sql: `
+-- A run bumps its thread's event counter (event_seq) once per batch of
+-- protocol events, touching no indexed column: with a fifth of each page
+-- left free, the new row version fits on the same page and the update is
+-- HOT (no index entry written). Applies to pages written from now on.
+ALTER TABLE app_threads SET (fillfactor = 80);
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -82,6 +82,11 @@ export class PostgresRunBus implements RunBus {
     return this.connecting;
   }
 
+  /** Channel and sender id, for statements that build their own envelope. */
+  get identity(): { channel: string; origin: string } {
+    return { channel: CHANNEL, origin: this.origin };
+  }
+
   /** Channel and payload of a notification, for statements that notify as they write. */
   notification(message: BusMessage): [channel: string, payload: string] {
     return [CHANNEL, JSON.stringify({ from: this.origin, message } satisfies Envelope)];

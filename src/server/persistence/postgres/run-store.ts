@@ -1,0 +1,258 @@
+// Runs on PostgreSQL (app_runs): created with their thread's update in one
+// statement, claimed with one FOR UPDATE SKIP LOCKED statement so several
+// processes can share the database (research §4.5), finished with the
+// thread's new state and the run_ended notification in one commit.
+import type pg from "pg";
+import type { MetadataStore, Run, RunListOptions, RunOutcome, ThreadUpdate } from "../types.ts";
+import { threadBusy, threadNotFound } from "../../errors.ts";
+import { RUN_COLUMNS, RUN_GET_SQL, RUNS_ACTIVE_SQL, finishThreadSql, threadUpdateSql, toRun, type RunRow } from "./metadata-sql.ts";
+import { Params, pgCode } from "./sql.ts";
+import { WORKER_LOCK_NS, type WorkerLiveness } from "./worker-liveness.ts";
+
+/** Who sends on the run bus: finish() notifies as PostgresRunBus.publish does. */
+export interface BusIdentity {
+  channel: string;
+  origin: string;
+}
+
+export class PostgresRunStore {
+  /** runId -> whether its claim / finish saw another due pending run (read once). */
+  private readonly pendingSeen = new Map<string, boolean>();
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly liveness: WorkerLiveness,
+    private readonly threadExists: (threadId: string) => Promise<boolean>,
+    /** The bus's channel and sender id, so finish() notifies run_ended in its own commit. */
+    private readonly bus?: BusIdentity,
+  ) {}
+
+  private rememberPending(runId: string, seen: boolean): void {
+    // Bounded: a finish nobody asks about (a cancelled pending run) must not pile up.
+    if (this.pendingSeen.size >= 1000) this.pendingSeen.delete(this.pendingSeen.keys().next().value as string);
+    this.pendingSeen.set(runId, seen);
+  }
+
+  readonly runs: MetadataStore["runs"] = {
+    create: async (run: Run, thread?: ThreadUpdate, options?: { ifIdle?: boolean }) => {
+      const p = new Params();
+      // With a thread update: one statement, so one commit (one fsync) for both.
+      // ifIdle: the run is inserted only if the thread row's update happened,
+      // and that update requires a thread that is not busy. Concurrent
+      // creators (in any process) serialize on the thread row, and the one
+      // that waits re-reads the row's committed status (READ COMMITTED
+      // re-checks an UPDATE's WHERE on the newest row version), so exactly
+      // one of them sees it idle.
+      // A thread left interrupted or in error may still have runs queued:
+      // those count too (visible to every creator's snapshot; the status
+      // above is what serializes creators racing on the same thread).
+      const guard = options?.ifIdle
+        ? ` AND status <> 'busy' AND NOT EXISTS (SELECT 1 FROM app_runs a WHERE a.thread_id = ${p.add(run.thread_id)} AND a.status IN ('pending', 'running'))`
+        : "";
+      const update = thread ?? (options?.ifIdle ? {} : undefined);
+      const withThread = update ? `WITH thread_update AS (${threadUpdateSql(run.thread_id, update, p)}${guard} RETURNING 1) ` : "";
+      const values = [
+        p.add(run.run_id),
+        p.add(run.thread_id),
+        p.add(run.assistant_id),
+        p.add(run.created_at),
+        p.add(run.updated_at),
+        p.add(run.status),
+        p.json(run.metadata ?? {}),
+        p.add(run.multitask_strategy),
+        p.json(run.kwargs),
+      ].join(", ");
+      const source = options?.ifIdle ? `SELECT ${values} FROM thread_update` : `VALUES (${values})`;
+      try {
+        const { rows } = await this.pool.query<RunRow>(
+          `${withThread}INSERT INTO app_runs (run_id, thread_id, assistant_id, created_at, updated_at, status, metadata, multitask_strategy, kwargs)
+           ${source}
+           RETURNING ${RUN_COLUMNS}`,
+          p.values,
+        );
+        if (rows.length === 0) {
+          // Nothing updated: the thread is busy, or gone.
+          if (!(await this.threadExists(run.thread_id))) throw threadNotFound(run.thread_id);
+          throw threadBusy();
+        }
+        return toRun(rows[0] as RunRow);
+      } catch (error) {
+        // 23503: the thread does not exist (app_runs.thread_id references app_threads).
+        if (pgCode(error) === "23503") throw threadNotFound(run.thread_id);
+        throw error;
+      }
+    },
+
+    get: async (runId, threadId) => {
+      const { rows } = await this.pool.query<RunRow>({ name: "skeino_run_get", text: RUN_GET_SQL, values: [runId, threadId ?? null] });
+      return rows[0] ? toRun(rows[0]) : undefined;
+    },
+
+    list: async (threadId, options: RunListOptions) => {
+      const { rows } = await this.pool.query<RunRow>(
+        `SELECT ${RUN_COLUMNS} FROM app_runs WHERE thread_id = $1 AND ($2::text IS NULL OR status = $2)
+          ORDER BY created_at DESC, seq DESC LIMIT $3 OFFSET $4`,
+        [threadId, options.status ?? null, options.limit, options.offset],
+      );
+      return rows.map(toRun);
+    },
+
+    active: async (threadId) => {
+      const { rows } = await this.pool.query<RunRow>({ name: "skeino_runs_active", text: RUNS_ACTIVE_SQL, values: [threadId] });
+      return rows.map(toRun);
+    },
+
+    delete: async (runId) => {
+      const { rowCount } = await this.pool.query("DELETE FROM app_runs WHERE run_id = $1", [runId]);
+      return (rowCount ?? 0) > 0;
+    },
+
+    claimNext: async (workerId) => {
+      await this.liveness.hold(workerId);
+      // Two claimers racing for one thread: the loser's snapshot may miss the
+      // winner's fresh 'running' row; the partial unique index then rejects
+      // it (23505) and it simply tries again.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        try {
+          const { rows } = await this.pool.query<RunRow & { more: boolean }>({ name: "skeino_run_claim", text: CLAIM_SQL, values: [workerId] });
+          const row = rows[0];
+          if (!row) return undefined;
+          this.rememberPending(row.run_id, row.more);
+          return toRun(row);
+        } catch (error) {
+          if (pgCode(error) !== "23505") throw error;
+        }
+      }
+      return undefined;
+    },
+
+    // One statement, one commit: the run's end, its thread's new state, the
+    // notification to the other processes (sent by PostgreSQL when it
+    // commits), and whether a claim now could find anything.
+    finish: async (runId, status: RunOutcome, thread) => {
+      const p = new Params();
+      const ctes = [
+        ...(thread ? [`thread_update AS (${finishThreadSql(runId, thread.threadId, thread.update, p)} RETURNING 1)`] : []),
+        `ended AS (UPDATE app_runs SET status = ${p.add(status)}, updated_at = clock_timestamp(), ended_at = clock_timestamp()
+                    WHERE run_id = ${p.add(runId)} AND status IN ('pending', 'running') RETURNING run_id, thread_id)`,
+      ];
+      // The envelope PostgresRunBus.publish would send, built where the thread id is known.
+      const notify = this.bus
+        ? `, pg_notify(${p.add(this.bus.channel)}, json_build_object('from', ${p.add(this.bus.origin)}::text, 'message',
+             json_build_object('type', 'run_ended', 'run_id', ended.run_id, 'thread_id', ended.thread_id))::text) AS notified`
+        : "";
+      const { rows } = await this.pool.query<{ more: boolean }>(
+        `WITH ${ctes.join(", ")}
+         SELECT EXISTS (SELECT 1 FROM app_runs WHERE status = 'pending' AND created_at <= now()) AS more${notify} FROM ended`,
+        p.values,
+      );
+      const row = rows[0];
+      if (!row) return false;
+      this.rememberPending(runId, row.more);
+      return true;
+    },
+
+    pendingAfter: (runId: string) => {
+      const seen = this.pendingSeen.get(runId);
+      this.pendingSeen.delete(runId);
+      return seen;
+    },
+
+    finishNotifies: () => this.bus !== undefined,
+
+    nextDueAt: async () => {
+      const { rows } = await this.pool.query<{ at: Date | null }>(
+        "SELECT min(created_at) AS at FROM app_runs WHERE status = 'pending' AND created_at > now()",
+      );
+      return rows[0]?.at ?? undefined;
+    },
+
+    settleOrphaned: (reason) => this.settleOrphaned(reason),
+
+    truncate: async () => {
+      await this.pool.query("DELETE FROM app_runs");
+    },
+  };
+
+  /**
+   * Policy: a run left `running` by a process that is gone is marked `error`
+   * with `reason`; its thread becomes `busy` if other runs are still queued,
+   * else `error`. A process is gone when its worker lock is free. Re-queueing
+   * or resuming from the last checkpoint is the run engine's choice on top.
+   */
+  private async settleOrphaned(reason: string): Promise<Run[]> {
+    const client = await this.pool.connect();
+    const locked: string[] = [];
+    try {
+      const owners = await client.query<{ claimed_by: string | null }>("SELECT DISTINCT claimed_by FROM app_runs WHERE status = 'running'");
+      for (const { claimed_by: owner } of owners.rows) {
+        if (owner === null || this.liveness.isOurs(owner)) continue;
+        const free = await client.query<{ free: boolean }>("SELECT pg_try_advisory_lock($1, hashtext($2)) AS free", [WORKER_LOCK_NS, owner]);
+        if (free.rows[0]?.free) locked.push(owner);
+      }
+      await client.query("BEGIN");
+      const settled = await client.query<RunRow>(
+        `UPDATE app_runs SET status = 'error', error = jsonb_build_object('message', $1::text),
+                updated_at = clock_timestamp(), ended_at = clock_timestamp()
+          WHERE status = 'running' AND (claimed_by IS NULL OR claimed_by = ANY($2::text[]))
+      RETURNING ${RUN_COLUMNS}`,
+        [reason, locked],
+      );
+      const threadIds = [...new Set(settled.rows.map((r) => r.thread_id))];
+      if (threadIds.length > 0) {
+        await client.query(
+          `UPDATE app_threads t
+              SET status = CASE WHEN EXISTS (SELECT 1 FROM app_runs r WHERE r.thread_id = t.thread_id
+                                               AND r.status IN ('pending', 'running'))
+                                THEN 'busy' ELSE 'error' END,
+                  error = jsonb_build_object('message', $2::text), updated_at = clock_timestamp()
+            WHERE thread_id = ANY($1::text[])`,
+          [threadIds, reason],
+        );
+      }
+      await client.query("COMMIT");
+      return settled.rows.map(toRun);
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw error;
+    } finally {
+      for (const owner of locked) {
+        await client.query("SELECT pg_advisory_unlock($1, hashtext($2))", [WORKER_LOCK_NS, owner]).catch(() => {});
+      }
+      client.release();
+    }
+  }
+}
+
+// One statement: lock the oldest due pending run AND its thread row (so two
+// claimers never take two runs of one thread), skip what others hold, mark
+// the run running and the thread busy.
+const CLAIM_SQL = `
+WITH candidate AS (
+  SELECT r.run_id, r.thread_id
+    FROM app_runs r JOIN app_threads t ON t.thread_id = r.thread_id
+   WHERE r.status = 'pending' AND r.created_at <= now()
+     AND NOT EXISTS (SELECT 1 FROM app_runs x WHERE x.thread_id = r.thread_id AND x.status = 'running')
+   ORDER BY r.created_at, r.seq
+   LIMIT 1
+   FOR UPDATE OF r, t SKIP LOCKED
+), claimed AS (
+  UPDATE app_runs r
+     SET status = 'running', claimed_by = $1, attempt = r.attempt + 1,
+         started_at = clock_timestamp(), updated_at = clock_timestamp()
+    FROM candidate c
+   WHERE r.run_id = c.run_id
+  RETURNING r.run_id, r.thread_id, r.assistant_id, r.created_at, r.updated_at, r.status, r.metadata,
+            r.multitask_strategy, r.kwargs
+), busy AS (
+  -- Usually the run's creation made the thread busy already: then no write
+  -- (a thread update is never HOT, it changes indexed columns, and this one
+  -- would add a row version, GIN and btree entries per run), as in memory.
+  UPDATE app_threads t SET status = 'busy', updated_at = clock_timestamp()
+    FROM claimed c WHERE t.thread_id = c.thread_id AND t.status <> 'busy'
+)
+-- more: another due pending run exists (the index on status, created_at
+-- answers it), so waking another worker to claim is worth a round trip.
+SELECT claimed.*, EXISTS (SELECT 1 FROM app_runs p WHERE p.status = 'pending' AND p.created_at <= now()
+                            AND p.run_id <> claimed.run_id) AS more
+  FROM claimed`;
