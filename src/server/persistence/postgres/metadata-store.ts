@@ -16,7 +16,12 @@ export class PostgresMetadataStore implements MetadataStore {
   readonly runs: MetadataStore["runs"];
   private readonly liveness: WorkerLiveness;
 
-  constructor(pool: pg.Pool, connectDedicated: ConnectDedicated, bus?: BusIdentity) {
+  // `pool` is kept as a field: tests look through it at the statements the store sends.
+  constructor(
+    private readonly pool: pg.Pool,
+    connectDedicated: ConnectDedicated,
+    bus?: BusIdentity,
+  ) {
     this.liveness = new WorkerLiveness(connectDedicated);
     this.assistants = postgresAssistantStore(pool);
     const threads = postgresThreadStore(pool);
