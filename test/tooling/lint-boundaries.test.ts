@@ -44,3 +44,26 @@ describe("import boundaries", () => {
     );
   });
 });
+
+describe("size rules (issue #10)", () => {
+  async function sizeProblems(filePath: string, code: string): Promise<string[]> {
+    const [result] = await eslint.lintText(code, { filePath });
+    return result!.messages.filter((m) => m.ruleId === "max-lines" || m.ruleId === "max-lines-per-function").map((m) => m.ruleId!);
+  }
+  const lines = (n: number) => Array.from({ length: n }, (_, i) => `export const v${i} = ${i};`).join("\n") + "\n";
+  const fn = (name: string, n: number) =>
+    `export function ${name}(): number {\n  let x = 0;\n${Array.from({ length: n }, () => "  x += 1;").join("\n")}\n  return x;\n}\n`;
+
+  it("a server module over 300 lines fails unless its top says why", async () => {
+    expect(await sizeProblems("src/server/size-probe.ts", lines(320))).toEqual(["max-lines"]);
+    expect(await sizeProblems("src/server/size-probe.ts", `/* eslint-disable max-lines -- a probe's reason */\n${lines(320)}`)).toEqual([]);
+    expect(await sizeProblems("src/server/size-probe.ts", lines(250))).toEqual([]);
+  });
+
+  it("a route or service function over 80 lines fails; elsewhere it is not this rule's business", async () => {
+    expect(await sizeProblems("src/server/http/size-probe.ts", fn("routes", 90))).toEqual(["max-lines-per-function"]);
+    expect(await sizeProblems("src/server/runs/size-probe-service.ts", fn("create", 90))).toEqual(["max-lines-per-function"]);
+    expect(await sizeProblems("src/server/http/size-probe.ts", fn("routes", 60))).toEqual([]);
+    expect(await sizeProblems("src/server/graphs/size-probe.ts", fn("load", 90))).toEqual([]);
+  });
+});

@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- Over 300 lines on purpose: the whole persistence contract in one file, so both backends and their contract tests read one definition. */
 // The persistence contract: every record the HTTP API serves, behind one
 // interface with a memory and a PostgreSQL backend. Both pass the same
 // contract tests (test/server/persistence/contract.ts). Nothing outside

@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- Over 300 lines on purpose: assistants, threads and runs share the maps and the invariants that join them (cascade on delete, a busy thread, FIFO claims), kept in one class as PostgreSQL keeps them in one schema. */
 // The memory backend of MetadataStore: plain maps, same semantics as the
 // Postgres tables (containment filters, FIFO claiming, guarded finish).
 // Stored records are replaced, never mutated in place, so returning them

@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- Over 300 lines on purpose: the migrations are an append-only history, each kept exactly as it ran on existing databases (their checksums are checked). */
 // skeino's schema: versioned migrations recorded in skeino_migrations, applied
 // in ONE transaction under pg_advisory_xact_lock together with the saver's and
 // the store's own setup(). Several processes booting at once on an empty
