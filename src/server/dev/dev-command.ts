@@ -81,19 +81,22 @@ async function startWhenLoadable<T>(
   stopRequested: Promise<string>,
 ): Promise<T | undefined> {
   for (;;) {
+    let message: string;
     try {
       return await start();
     } catch (error) {
       if (!(error instanceof ConfigError) || error.name === "UsageError") throw error;
       const where = locateError(error, projectDir);
       const place = where ? `${relative(projectDir, where.file)}${where.line ? `:${where.line}` : ""}: ` : "";
-      process.stderr.write(`skeino dev: cannot start yet. ${place}${error.message}\nskeino dev: waiting for an edit to try again\n`);
+      message = `skeino dev: cannot start yet. ${place}${error.message}\nskeino dev: waiting for an edit to try again\n`;
     }
     let changed!: () => void;
     const edited = new Promise<void>((resolve) => (changed = resolve));
     const watcher = new FileWatcher(() => changed());
     for (const name of ["langgraph.json", ".env"]) watcher.add(join(projectDir, name));
     const unsubscribe = modules.onFile((file) => watcher.add(file));
+    // Said once the watch is on: an edit made as soon as the message is read is not missed.
+    process.stderr.write(message);
     const outcome = await Promise.race([edited.then(() => "edited" as const), stopRequested.then(() => "stop" as const)]);
     unsubscribe();
     watcher.close();
