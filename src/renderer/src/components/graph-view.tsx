@@ -110,6 +110,12 @@ export function layoutGraph(raw: RawGraph, highlight: string[], live?: LiveRun |
       id,
       type: "step",
       position: { x: (p?.x ?? 0) - W / 2, y: (p?.y ?? 0) - H / 2 },
+      // The nodes are rebuilt on every live event. A node without `measured`
+      // makes React Flow drop its size and handle positions and hide it until
+      // it is measured again; with events arriving faster than the browser
+      // lays out (a busy machine), the nodes stayed hidden and no edge was
+      // drawn. Their size is known: the handles measured once are kept.
+      measured: { width: W, height: H },
       data: { label: nodeLabel(n) },
       className: `gnode${terminal ? " terminal" : ""}${isNext ? " next" : ""}${id.includes(":") ? " sub" : ""}${marks}`,
       draggable: false,
