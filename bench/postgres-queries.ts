@@ -7,12 +7,13 @@
 // real parameters), so a sequential scan of a big table shows. fsync is off: this is about plans and
 // CPU, not commits. Prints numbers; not a test.
 //   node --import tsx bench/postgres-queries.ts [--threads 10000] [--n 300]
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile, type ChildProcess } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { startTestCluster, withDatabase } from "../test/helpers/postgres.ts";
+import { startServe } from "./postgres-serve.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const arg = (name: string, fallback: number) => {
@@ -29,34 +30,6 @@ const cloneId = (i: number) =>
     .digest("hex")
     .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
 const PROBE = cloneId(Math.floor(THREADS / 2));
-
-function startServe(uri: string): Promise<{ url: string; child: ChildProcess }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        join(root, "bin/skeino.mjs"),
-        "serve",
-        "--config",
-        join(root, "bench/project/langgraph.json"),
-        "--port",
-        "0",
-        "--log-level",
-        "error",
-        "--postgres-uri",
-        uri,
-      ],
-      { stdio: ["ignore", "pipe", "inherit"] },
-    );
-    let out = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      const match = /skeino listening on (\S+)/.exec(out);
-      if (match && /^persistence: postgres/m.test(out)) resolve({ url: match[1] as string, child });
-    });
-    child.once("exit", (code) => reject(new Error(`skeino serve exited with ${code}`)));
-  });
-}
 
 interface Latency {
   perSecond: number;

@@ -15,7 +15,7 @@
 // round trips, without the disk's flush latency on every commit.
 import { performance } from "node:perf_hooks";
 import { randomUUID } from "node:crypto";
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,6 +26,7 @@ import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { SkeinoPostgresSaver } from "../src/server/persistence/postgres/saver.ts";
 import { twoNodeBuilder as twoNodes } from "./project/graphs.ts";
 import { startTestCluster, withDatabase } from "../test/helpers/postgres.ts";
+import { startServe, stopChild } from "./postgres-serve.ts";
 import { breakdown, PgCounters, perRun, type Counters, type PerRun } from "./pg-counters.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -62,56 +63,6 @@ async function startCluster(): Promise<Cluster> {
     throw error;
   }
   return { uri: withDatabase(cluster.adminUri, "bench"), adminUri: cluster.adminUri, stop: () => cluster.stop() };
-}
-
-function startServe(uri: string): Promise<{ url: string; child: ChildProcess }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        join(root, "bin/skeino.mjs"),
-        "serve",
-        "--config",
-        join(root, "bench/project/langgraph.json"),
-        "--port",
-        "0",
-        "--log-level",
-        "error",
-        "--postgres-uri",
-        uri,
-      ],
-      { stdio: ["ignore", "pipe", "inherit"] },
-    );
-    let out = "";
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error("skeino serve did not start in 30 s"));
-    }, 30_000);
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      const match = /skeino listening on (\S+)/.exec(out);
-      if (match && /^persistence: postgres/m.test(out)) {
-        clearTimeout(timer);
-        resolve({ url: match[1] as string, child });
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`skeino serve exited with ${code}`));
-    });
-  });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
 }
 
 interface Measured {

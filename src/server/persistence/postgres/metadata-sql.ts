@@ -57,19 +57,6 @@ export interface RunRow {
   kwargs: RunKwargs;
 }
 
-export const toAssistant = (r: AssistantRow): Assistant => ({
-  assistant_id: r.assistant_id,
-  graph_id: r.graph_id,
-  config: r.config,
-  context: r.context,
-  metadata: r.metadata,
-  name: r.name,
-  description: r.description,
-  version: r.version,
-  created_at: iso(r.created_at),
-  updated_at: iso(r.updated_at),
-});
-
 export const toVersion = (r: Omit<AssistantRow, "updated_at">): AssistantVersion => ({
   assistant_id: r.assistant_id,
   graph_id: r.graph_id,
@@ -81,6 +68,8 @@ export const toVersion = (r: Omit<AssistantRow, "updated_at">): AssistantVersion
   version: r.version,
   created_at: iso(r.created_at),
 });
+
+export const toAssistant = (r: AssistantRow): Assistant => ({ ...toVersion(r), updated_at: iso(r.updated_at) });
 
 // values / interrupts / error stay absent until written, as the contract says.
 export const toThread = (r: ThreadRow): Thread => ({
