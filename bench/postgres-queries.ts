@@ -7,13 +7,13 @@
 // real parameters), so a sequential scan of a big table shows. fsync is off: this is about plans and
 // CPU, not commits. Prints numbers; not a test.
 //   node --import tsx bench/postgres-queries.ts [--threads 10000] [--n 300]
-import { execFile, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { startTestCluster, withDatabase } from "../test/helpers/postgres.ts";
-import { startServe } from "./postgres-serve.ts";
+import { startServe } from "./server.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const arg = (name: string, fallback: number) => {
@@ -133,14 +133,14 @@ async function main(): Promise<void> {
     // Not auto_explain.log_min_duration here: a command-line setting would override ALTER SYSTEM.
     extraFlags: ["-c", "shared_preload_libraries=auto_explain"],
   });
-  let child: ChildProcess | undefined;
+  let stopServe: (() => Promise<void>) | undefined;
   const admin = new pg.Client(cluster.adminUri);
   try {
     await admin.connect();
     await admin.query("CREATE DATABASE bench");
     const uri = withDatabase(cluster.adminUri, "bench");
-    const serve = await startServe(uri);
-    child = serve.child;
+    const serve = await startServe(["--postgres-uri", uri]);
+    stopServe = serve.stop;
     const url = serve.url;
     await call(url, "POST", "/threads", { thread_id: TEMPLATE, metadata: { user: "template" } });
     await call(url, "POST", `/threads/${TEMPLATE}/runs/wait`, { assistant_id: "two", input: { messages: ["x"] } });
@@ -183,11 +183,7 @@ async function main(): Promise<void> {
     console.log(`\nstatements each sent, with their plans (auto_explain, real parameters):\n${plans.join("\n")}`);
     await db.end();
   } finally {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child?.once("exit", resolve));
-      child.kill("SIGTERM");
-      await exited;
-    }
+    await stopServe?.();
     await admin.end().catch(() => {});
     await cluster.stop();
   }

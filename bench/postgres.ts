@@ -26,7 +26,7 @@ import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { SkeinoPostgresSaver } from "../src/server/persistence/postgres/saver.ts";
 import { twoNodeBuilder as twoNodes } from "./project/graphs.ts";
 import { startTestCluster, withDatabase } from "../test/helpers/postgres.ts";
-import { startServe, stopChild } from "./postgres-serve.ts";
+import { startServe } from "./server.ts";
 import { breakdown, PgCounters, perRun, type Counters, type PerRun } from "./pg-counters.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -126,7 +126,7 @@ interface Scenario {
 type Kind = "lean" | "sdk";
 
 async function throughSkeino(cluster: Cluster, counters: PgCounters, kind: Kind, concurrency: number): Promise<Scenario> {
-  const serve = await startServe(cluster.uri);
+  const serve = await startServe(["--postgres-uri", cluster.uri]);
   const before = await counters.read();
   let m: Measured;
   try {
@@ -141,7 +141,7 @@ async function throughSkeino(cluster: Cluster, counters: PgCounters, kind: Kind,
     }
   } finally {
     // Its connections close: every backend flushes its statistics.
-    await stopChild(serve.child);
+    await serve.stop();
   }
   const after = await counters.settle();
   const runs = m.count + WARMUP;

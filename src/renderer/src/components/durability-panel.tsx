@@ -3,10 +3,11 @@
 // the verdict, the explanation, timings and one row per thread.
 import type { DurabilityReport, RestartMode } from "../../../shared/host-api.ts";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { useCallback, useState } from "react";
 import { useHost, useLive, useServerStatus } from "../host/host-context.tsx";
 import { duration, errorMessage, shortId, tailId } from "../lib/format.ts";
 import { hostKeys } from "../lib/query-keys.ts";
+import { useEscape } from "../lib/use-escape.ts";
 
 export function DurabilityPanel() {
   const host = useHost();
@@ -24,14 +25,9 @@ export function DurabilityPanel() {
     },
   });
 
-  useEffect(() => {
-    if (!open) return;
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === "Escape" && !verify.isPending) setOpen(false);
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [open, verify.isPending]);
+  // While a verification runs the report stays open.
+  const close = useCallback(() => setOpen(false), []);
+  useEscape(close, open && !verify.isPending);
 
   return (
     <>

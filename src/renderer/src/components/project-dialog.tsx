@@ -1,10 +1,11 @@
 // Projects: the current folder, "Open project…" (the host's folder picker in
 // the app, a path field in the browser) and the recent projects kept by the host.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useId, useState } from "react";
+import { useId, useState } from "react";
 import { useHost, useServerStatus } from "../host/host-context.tsx";
 import { errorMessage } from "../lib/format.ts";
 import { hostKeys } from "../lib/query-keys.ts";
+import { useEscape } from "../lib/use-escape.ts";
 
 export function ProjectDialog({ onClose }: { onClose: () => void }) {
   const host = useHost();
@@ -14,13 +15,7 @@ export function ProjectDialog({ onClose }: { onClose: () => void }) {
   const [path, setPath] = useState("");
   const recent = useQuery({ queryKey: hostKeys.recentProjects(), queryFn: () => host.getRecentProjects() });
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === "Escape") onClose();
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [onClose]);
+  useEscape(onClose);
 
   const open = useMutation({
     mutationFn: (dir?: string) => host.openProject(dir),

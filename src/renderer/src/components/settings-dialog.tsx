@@ -7,6 +7,7 @@ import { useEffect, useId, useState } from "react";
 import { useHost, useServerStatus } from "../host/host-context.tsx";
 import { errorMessage } from "../lib/format.ts";
 import { hostKeys } from "../lib/query-keys.ts";
+import { useEscape } from "../lib/use-escape.ts";
 
 const MODES: { id: PersistenceMode; label: string; hint: string }[] = [
   { id: "memory", label: "Memory", hint: "Fast, nothing to set up; everything is gone when the server stops." },
@@ -31,13 +32,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
     if (settings.data && !draft) setDraft(settings.data);
   }, [settings.data, draft]);
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === "Escape") onClose();
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [onClose]);
+  useEscape(onClose);
 
   const test = useMutation({
     mutationFn: (uri: string) => host.testConnection(uri),
