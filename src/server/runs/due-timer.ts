@@ -33,7 +33,10 @@ export class DueTimer {
         this.dueAt = Infinity;
         // A delay beyond the timer's limit is waited out in steps.
         if (when > Date.now()) this.scheduleAt(at);
-        else this.wake();
+        else {
+          this.wake();
+          void this.armNext();
+        }
       },
       Math.min(Math.max(0, when - Date.now()) + SLACK_MS, MAX_TIMER_MS),
     );
@@ -53,6 +56,21 @@ export class DueTimer {
     const due = await this.nextDueAt();
     if (!due || due.getTime() <= Date.now()) return;
     this.scheduleAt(due);
+  }
+
+  /**
+   * Arms the timer for the delayed run after the one that just came due. The
+   * timer holds one due time, and a worker whose run ended with no due run
+   * left sleeps without looking (PostgreSQL's pendingAfter): without this, a
+   * second delayed run queued behind the first was never claimed.
+   */
+  private async armNext(): Promise<void> {
+    try {
+      const due = await this.nextDueAt();
+      if (due && due.getTime() > Date.now()) this.scheduleAt(due);
+    } catch {
+      // The backend is away: a worker's failed claim retries and looks again.
+    }
   }
 
   stop(): void {

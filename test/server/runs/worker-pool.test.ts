@@ -107,3 +107,43 @@ describe("WorkerPool", () => {
     expect(abortAll).toHaveBeenCalledTimes(1);
   });
 });
+
+describe("WorkerPool with delayed runs", () => {
+  it("claims a second delayed run queued behind the first, though the store reports nothing due after each run", async () => {
+    // PostgreSQL's pendingAfter says false after a claim and after a finish
+    // when no *due* run is left, so the worker sleeps without looking; only
+    // the due timer can wake it for the later run.
+    const now = Date.now();
+    const pending = [
+      { run: run("first"), at: now + 150 },
+      { run: run("second"), at: now + 600 },
+    ];
+    const executed: string[] = [];
+    const workers = new WorkerPool({
+      workers: 1,
+      runs: {
+        claimNext: async () => {
+          const i = pending.findIndex((p) => p.at <= Date.now());
+          return i < 0 ? undefined : pending.splice(i, 1)[0]?.run;
+        },
+        nextDueAt: async () => {
+          const later = pending.map((p) => p.at).filter((at) => at > Date.now());
+          return later.length ? new Date(Math.min(...later)) : undefined;
+        },
+        pendingAfter: () => false,
+      },
+      execute: async (r) => void executed.push(r.run_id),
+      reap: async () => undefined,
+      reaperIntervalMs: 3_600_000,
+      log: createLogger("silent"),
+    });
+    workers.start();
+    // As RunService does on creating each delayed run.
+    for (const p of pending) workers.due.scheduleAt(new Date(p.at));
+    await vi.waitFor(() => expect(executed).toEqual(["first", "second"]), { timeout: 30_000, interval: 50 });
+    await withCeiling(
+      workers.stop(60_000, () => undefined),
+      "the pool to stop",
+    );
+  });
+});
