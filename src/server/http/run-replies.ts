@@ -88,7 +88,7 @@ export class RunResponder {
         if (!reply.raw.writableFinished) this.cancelQuietly(run);
       });
     }
-    await sendWhenDone(reply, this.ctx.runs.join(run.run_id, run.thread_id), { "content-location": runLocation(run, threadId === undefined) });
+    await sendWhenDone(reply, this.ctx.runs.join(run.run_id, run.thread_id, run), { "content-location": runLocation(run, threadId === undefined) });
   }
 
   /** A disconnected client's run is interrupted; nobody is left to tell if that fails. */

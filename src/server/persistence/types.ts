@@ -159,6 +159,18 @@ export interface RunListOptions extends Page {
 /** Terminal statuses a worker may write. */
 export type RunOutcome = Extract<RunStatus, "success" | "error" | "timeout" | "interrupted">;
 
+export interface RunCreateOptions {
+  /** Multitask "reject": only on a thread that is idle at that moment (see runs.create). */
+  ifIdle?: boolean;
+  /**
+   * A worker of this process is free: the store may claim the run for it in
+   * its own insert (returned "running") when the run is due, its thread has
+   * no other run in flight and no other due run waits, so a claim could only
+   * have picked this one. A store may ignore it (the run stays "pending").
+   */
+  claimBy?: string;
+}
+
 export interface MetadataStore {
   readonly assistants: {
     /** An existing id with if_exists "raise" (default) throws conflict("Assistant already exists") from errors.ts (HTTP 409). */
@@ -184,6 +196,11 @@ export interface MetadataStore {
     count(filter: ThreadFilter): Promise<number>;
     truncate(): Promise<void>;
   };
+  /**
+   * Optional: the assistant and the thread a run is created for, in one
+   * round trip (each undefined when missing). Without it, two reads.
+   */
+  assistantAndThread?(assistantId: string, threadId: string): Promise<{ assistant?: Assistant; thread?: Thread }>;
   readonly runs: {
     /**
      * Inserts a pending run; with `thread`, also applies that update to the
@@ -191,7 +208,7 @@ export interface MetadataStore {
      * "reject"): only if the thread is not busy and has no pending or running run at that moment, else a 422,
      * exact across processes sharing the database.
      */
-    create(run: Run, thread?: ThreadUpdate, options?: { ifIdle?: boolean }): Promise<Run>;
+    create(run: Run, thread?: ThreadUpdate, options?: RunCreateOptions): Promise<Run>;
     get(runId: string, threadId?: string): Promise<Run | undefined>;
     list(threadId: string, options: RunListOptions): Promise<Run[]>;
     /** Pending and running runs of a thread, oldest first. */

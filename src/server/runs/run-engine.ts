@@ -13,7 +13,7 @@ import type { StreamBroker, StreamEvent, SubscribeOptions } from "./stream-broke
 import type { CancelAction, ExecutionResult } from "./executor.ts";
 import type { RunObserver } from "./run-observer.ts";
 import { RunBusLink } from "./run-bus-link.ts";
-import { WorkerPool } from "./worker-pool.ts";
+import { WorkerPool, type WorkerReservation } from "./worker-pool.ts";
 import { RunningRuns } from "./running-runs.ts";
 import { RunWaiters, type RunEnded } from "./run-waiters.ts";
 import { RunStreams } from "./run-streams.ts";
@@ -121,6 +121,11 @@ export class RunEngine {
   /** Wakes one idle worker: a run was created or a thread became free. */
   wake(): void {
     this.pool.wake();
+  }
+
+  /** An idle worker set aside for a run being created, which the store may claim for it in its insert. */
+  reserveWorker(): WorkerReservation | undefined {
+    return this.pool.reserve();
   }
 
   /** Wakes a worker when a delayed (after_seconds) run becomes due. */

@@ -1,18 +1,17 @@
-// Run creation and control as the API defines them: assistant and thread
-// resolution, multitask strategies, cancel, delete, join. The run record
-// itself (config merging) is drafted in run-draft.ts. Cancel semantics live
+// Run creation and control as the API defines them: multitask strategies,
+// cancel, delete, join. The assistant and thread a run is for are resolved in
+// run-target.ts, the run record (config merging) drafted in run-draft.ts. Cancel semantics live
 // here alone: routes validate and call cancel/cancelTargets/deleteRun.
 import { v7 as uuid7 } from "uuid";
-import type { Assistant, JsonObject, MultitaskStrategy, Persistence, Run, RunnableConfigRecord, Thread } from "../persistence/types.ts";
-import { notFound, runNotFound, threadNotFound } from "../errors.ts";
+import type { Assistant, JsonObject, MultitaskStrategy, Persistence, Run, RunnableConfigRecord } from "../persistence/types.ts";
+import { runNotFound } from "../errors.ts";
 import type { GraphRegistry } from "../graphs/registry.ts";
-import { systemAssistantId } from "../graphs/registry.ts";
 import type { RunEngine } from "./run-engine.ts";
 import type { CancelAction } from "./executor.ts";
 import { purgeRun } from "./run-purge.ts";
 import type { AuthContext, AuthFilter } from "../auth/types.ts";
-import { matchesFilter } from "../auth/filter.ts";
 import { checkWebhook, draftRun } from "./run-draft.ts";
+import { RunTargets } from "./run-target.ts";
 
 /** Who creates a run (custom auth): stamped into its config; `filter` guards an existing thread. */
 export interface RunCaller {
@@ -67,24 +66,20 @@ export class RunService {
     private readonly persistence: Persistence,
     private readonly registry: GraphRegistry,
     private readonly engine: RunEngine,
-  ) {}
+  ) {
+    this.targets = new RunTargets(persistence, registry);
+  }
+
+  private readonly targets: RunTargets;
 
   /** A graph id is accepted wherever an assistant id is. */
   resolveAssistantId(id: string): string {
-    return this.registry.has(id) ? systemAssistantId(id) : id;
+    return this.targets.resolveAssistantId(id);
   }
 
   /** The assistant a run would use, or the 404 it would answer. */
-  async assertAssistant(idOrGraph: string): Promise<Assistant> {
-    const assistantId = this.resolveAssistantId(idOrGraph);
-    const assistant = await this.persistence.metadata.assistants.get(assistantId);
-    if (!assistant) {
-      throw notFound(`No assistant found for "${idOrGraph}". Make sure the assistant ID is for a valid assistant or a valid graph ID.`);
-    }
-    if (!this.registry.has(assistant.graph_id)) {
-      throw notFound(`Graph "${assistant.graph_id}" of assistant ${assistantId} is not registered on this server`);
-    }
-    return assistant;
+  assertAssistant(idOrGraph: string): Promise<Assistant> {
+    return this.targets.assertAssistant(idOrGraph);
   }
 
   /** Creation is serialized per thread in this process, so "reject" sees every earlier run. */
@@ -120,9 +115,16 @@ export class RunService {
   ): Promise<Run> {
     const { metadata: store } = this.persistence;
     checkWebhook(body.webhook);
-    const assistant = await this.assertAssistant(body.assistant_id);
+    const { assistant, existing } = await this.targets.assistantAndThread(body.assistant_id, threadId);
     const strategy = body.multitask_strategy ?? "reject";
-    const { thread, createdHere } = await this.threadFor(threadId, body, assistant, options);
+    const { thread, createdHere } = await this.targets.threadFor(
+      threadId,
+      existing,
+      body,
+      assistant,
+      options.statelessThreadId,
+      options.caller?.filter,
+    );
     const id = thread.thread_id;
     // Only interrupt and rollback act on the runs in flight. "reject" is
     // decided where the run is written (ifIdle, exact across processes), so
@@ -141,57 +143,40 @@ export class RunService {
     });
     // Open the stream before the run can start, so no event is missed.
     this.engine.broker.open(run.run_id, run.kwargs.resumable, options.streamed === true);
+    // A free worker here: the store may claim the run for it in the insert
+    // (one statement less than a claim; a delayed run is never claimable).
+    const worker = (body.after_seconds ?? 0) > 0 ? undefined : this.engine.reserveWorker();
     // "reject" is checked again where the run is written: another process may
     // have created a run on this thread since the read above.
     let stored: Run;
     try {
-      stored = await store.runs.create(run, threadUpdate, { ifIdle: strategy === "reject" });
+      stored = await store.runs.create(run, threadUpdate, { ifIdle: strategy === "reject", claimBy: worker?.workerId });
     } catch (error) {
+      worker?.release();
       // A thread made for this run alone goes with it: the request did nothing.
       this.engine.broker.drop(run.run_id);
       if (createdHere) await store.threads.delete(id).catch(() => undefined);
       throw error;
     }
-    if ((strategy === "interrupt" || strategy === "rollback") && inflight.length > 0) {
-      await this.cancel(
-        id,
-        inflight.map((r) => r.run_id),
-        strategy,
-      );
+    try {
+      if ((strategy === "interrupt" || strategy === "rollback") && inflight.length > 0) {
+        await this.cancel(
+          id,
+          inflight.map((r) => r.run_id),
+          strategy,
+        );
+      }
+    } finally {
+      // Claimed in its insert (never with runs in flight): the reserved worker
+      // executes it; otherwise it claims as if woken (this run, or an older one).
+      if (stored.status === "running") worker?.execute(stored);
+      else worker?.release();
     }
+    if (stored.status === "running" && worker) return stored;
     if ((body.after_seconds ?? 0) > 0) this.engine.scheduleAt(new Date(stored.created_at));
-    this.engine.wake();
+    if (!worker) this.engine.wake();
     this.engine.announceCreated();
     return stored;
-  }
-
-  /**
-   * The run's thread: the one named (404 when it is missing, unless
-   * if_not_exists is "create", or when it is not the caller's), else a new
-   * one; `createdHere` when this request made it.
-   */
-  private async threadFor(
-    threadId: string | undefined,
-    body: RunCreateBody,
-    assistant: Assistant,
-    options: RunCreateOptions,
-  ): Promise<{ thread: Thread; createdHere: boolean }> {
-    const { metadata: store } = this.persistence;
-    const filter = options.caller?.filter;
-    const existing = threadId !== undefined ? await store.threads.get(threadId) : undefined;
-    if (threadId !== undefined && !existing && body.if_not_exists !== "create") throw threadNotFound(threadId);
-    // Someone else's thread: as if it did not exist.
-    if (existing && !matchesFilter(existing.metadata, filter)) throw threadNotFound(existing.thread_id);
-    if (existing) return { thread: existing, createdHere: false };
-    const id = threadId ?? options.statelessThreadId ?? uuid7();
-    const created = await store.threads.create({
-      thread_id: id,
-      metadata: { graph_id: assistant.graph_id, assistant_id: assistant.assistant_id, ...(body.metadata ?? {}) },
-    });
-    const thread = created === "exists" ? await store.threads.get(id) : created;
-    if (!thread) throw threadNotFound(id);
-    if (created === "exists" && !matchesFilter(thread.metadata, filter)) throw threadNotFound(id);
-    return { thread, createdHere: created !== "exists" };
   }
 
   /**
@@ -261,10 +246,13 @@ export class RunService {
     await purgeRun(this.persistence, threadId, runId);
   }
 
-  /** Waits for the run's end; the result is what /wait and /join return. */
-  async join(runId: string, threadId: string | undefined): Promise<unknown> {
+  /**
+   * Waits for the run's end; the result is what /wait and /join return.
+   * `created`: the run as this request just created it (/wait), so it need not be read back.
+   */
+  async join(runId: string, threadId: string | undefined, created?: Run): Promise<unknown> {
     const { metadata: store } = this.persistence;
-    const stored = await store.runs.get(runId, threadId);
+    const stored = created ?? (await store.runs.get(runId, threadId));
     // A run that ended here before this lookup is answered from its end, as
     // if we had waited for it: its last values (an interrupt included), which
     // the thread's stored values do not carry. A stateless run's end is also

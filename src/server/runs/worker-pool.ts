@@ -19,6 +19,15 @@ export interface WorkerPoolOptions {
   log: Logger;
 }
 
+/** An idle worker set aside for a run being created (WorkerPool.reserve). */
+export interface WorkerReservation {
+  workerId: string;
+  /** The store claimed the run for this worker: it executes it. */
+  execute(run: Run): void;
+  /** The run was not claimed for it (or was not created): the worker claims as if woken. */
+  release(): void;
+}
+
 /** How long a worker waits before claiming again after the claim query failed. */
 const CLAIM_RETRY_MS = 1_000;
 /** After the grace period, aborted runs get this long to record their end. */
@@ -27,7 +36,8 @@ const ABORT_SETTLE_MS = 2_000;
 export class WorkerPool {
   readonly workerId = randomUUID();
   readonly due: DueTimer;
-  private readonly sleepers = new Set<() => void>();
+  /** Idle workers; resolving one with a run hands it that run (claimed in its own insert), without one it claims. */
+  private readonly sleepers = new Set<(handed?: Run) => void>();
   private loops: Promise<void>[] = [];
   private stopped = false;
   private wakePending = false;
@@ -91,12 +101,32 @@ export class WorkerPool {
     first.value();
   }
 
-  private async sleep(): Promise<void> {
+  /**
+   * Takes an idle worker out of the pool for a run about to be created, so
+   * the store may claim the run for it in its insert. The caller must then
+   * `execute` the run (claimed) or `release` the worker (it claims as if woken).
+   */
+  reserve(): WorkerReservation | undefined {
+    if (this.stopped) return undefined;
+    const first = this.sleepers.values().next();
+    if (first.done) return undefined;
+    const resume = first.value;
+    this.sleepers.delete(resume);
+    let used = false;
+    const once = (run?: Run) => {
+      if (used) return;
+      used = true;
+      resume(run);
+    };
+    return { workerId: this.workerId, execute: (run) => once(run), release: () => once() };
+  }
+
+  private async sleep(): Promise<Run | undefined> {
     if (this.wakePending) {
       this.wakePending = false;
-      return;
+      return undefined;
     }
-    await new Promise<void>((resolve) => this.sleepers.add(resolve));
+    return new Promise<Run | undefined>((resolve) => this.sleepers.add(resolve));
   }
 
   private claim(): Promise<Run | undefined> {
@@ -104,31 +134,36 @@ export class WorkerPool {
   }
 
   private async loop(): Promise<void> {
-    while (!this.stopped) {
-      let run: Run | undefined;
-      try {
-        run = await this.claim();
-      } catch (error) {
-        this.options.log.error("could not claim a run", { error: serializeError(error).message });
-        await new Promise((r) => setTimeout(r, CLAIM_RETRY_MS));
-        continue;
-      }
+    const { runs } = this.options;
+    // A run handed over while asleep is executed even if the pool stopped meanwhile: it is claimed.
+    let handed: Run | undefined;
+    while (handed || !this.stopped) {
+      let run = handed;
+      handed = undefined;
       if (!run) {
-        await this.due.scheduleDue();
-        if (this.stopped) return;
-        await this.sleep();
-        continue;
+        try {
+          run = await this.claim();
+        } catch (error) {
+          this.options.log.error("could not claim a run", { error: serializeError(error).message });
+          await new Promise((r) => setTimeout(r, CLAIM_RETRY_MS));
+          continue;
+        }
+        if (!run) {
+          await this.due.scheduleDue();
+          if (this.stopped) return;
+          handed = await this.sleep();
+          continue;
+        }
+        // Another worker claims only if the store saw another due run (unknown: it claims).
+        if (runs.pendingAfter?.(run.run_id) !== false) this.wake();
       }
-      const { runs } = this.options;
-      // Another worker claims only if the store saw another due run (unknown: it claims).
-      if (runs.pendingAfter?.(run.run_id) !== false) this.wake();
       // No wake() after it: this worker claims again as soon as the run is
       // settled (the thread's next run included); waking another worker as
       // well cost a claim query per run that found nothing.
       await this.options.execute(run);
       // The run's end saw no due run: a claim now would find nothing. A run
       // created since wakes a worker itself (or leaves a wake pending for this one).
-      if (runs.pendingAfter?.(run.run_id) === false && !this.stopped) await this.sleep();
+      if (runs.pendingAfter?.(run.run_id) === false && !this.stopped) handed = await this.sleep();
     }
   }
 }

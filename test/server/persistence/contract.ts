@@ -310,6 +310,17 @@ export function runMetadataStoreContract(name: string, make: () => Promise<Contr
         expect(await store.threads.delete("t1")).toBe(false);
       });
 
+      it("assistantAndThread reads what assistants.get and threads.get read, each undefined when missing", async () => {
+        const assistant = await store.assistants.create({ assistant_id: "a1", graph_id: "agent", config: { configurable: { k: 1 } } });
+        await store.threads.create({ thread_id: "t1", metadata: { owner: "x" } });
+        const thread = await store.threads.update("t1", { values: { n: 1 }, status: "idle", interrupts: {} });
+        expect(await store.assistantAndThread?.("a1", "t1")).toEqual({ assistant, thread });
+        expect(await store.assistantAndThread?.("a1", "nope")).toEqual({ assistant, thread: undefined });
+        expect(await store.assistantAndThread?.("nope", "t1")).toEqual({ assistant: undefined, thread });
+        expect(await store.assistantAndThread?.("nope", "nope")).toEqual({ assistant: undefined, thread: undefined });
+        expect(store.assistantAndThread).toBeDefined();
+      });
+
       it("truncate removes every thread and run", async () => {
         await store.threads.create({ thread_id: "t1" });
         const [run] = await createRuns("t1", 1);

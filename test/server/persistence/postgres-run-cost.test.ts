@@ -13,10 +13,12 @@ import { startTestServer, type TestServer } from "../../helpers/server.ts";
 
 /**
  * Statements (BEGIN and COMMIT included) and commits per run, over the bare
- * saver's. Measured when set: 0.53x and 2.18x (17.5 statements and 17.4
- * commits against 33.0 and 8.0); before issue #15, 1.49x and 2.96x.
+ * saver's. Measured when set: 0.46x and 1.89x (15.2 statements and 15.1
+ * commits against 33.0 and 8.0: the run claimed in its insert, the assistant
+ * and thread read together, /wait not reading back the run it created);
+ * before issue #15, 1.49x and 2.96x.
  */
-const CEILING = { statements: 0.65, commits: 2.45 };
+const CEILING = { statements: 0.55, commits: 2.15 };
 const RUNS = 20;
 
 interface Tally {

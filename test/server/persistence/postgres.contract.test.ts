@@ -213,3 +213,54 @@ describe("PostgreSQL metadata store", () => {
     expect(defs.app_runs_one_running_per_thread).toMatch(/UNIQUE INDEX .* WHERE \(status = 'running'::text\)/);
   });
 });
+
+describe("PostgreSQL: a run claimed in its own insert (claimBy)", () => {
+  const fresh = async () => {
+    const client = new pg.Client(db.uri);
+    await client.connect();
+    await client.query("TRUNCATE app_runs, app_threads CASCADE");
+    await client.end();
+  };
+  const runs = () => shared.metadata.runs;
+
+  it("claims a due run on an idle thread for the worker, which no claim hands out again", async () => {
+    await fresh();
+    await shared.metadata.threads.create({ thread_id: "ci-1" });
+    const run = await runs().create(makeRun("ci-1"), { status: "busy" }, { claimBy: "worker-a" });
+    expect(run.status).toBe("running");
+    expect((await runs().get(run.run_id))?.status).toBe("running");
+    expect(await runs().claimNext("worker-b")).toBeUndefined();
+    expect((await shared.metadata.threads.get("ci-1"))?.status).toBe("busy");
+    expect(await runs().finish(run.run_id, "success", { threadId: "ci-1", update: { status: "idle" } })).toBe(true);
+  });
+
+  it("leaves the run pending when it is not due, when its thread has a run in flight, or when an older due run waits", async () => {
+    await fresh();
+    for (const t of ["ci-2", "ci-3", "ci-4"]) await shared.metadata.threads.create({ thread_id: t });
+    const later = makeRun("ci-2", { created_at: new Date(Date.now() + 60_000).toISOString() });
+    expect((await runs().create(later, { status: "busy" }, { claimBy: "worker-a" })).status).toBe("pending");
+
+    const first = await runs().create(makeRun("ci-3"), { status: "busy" }, { claimBy: "worker-a" });
+    expect(first.status).toBe("running");
+    const queued = await runs().create(makeRun("ci-3"), { status: "busy" }, { claimBy: "worker-a" });
+    expect(queued.status).toBe("pending");
+
+    // ci-3's queued run is due and waiting (its thread is busy, but it is older): a new run elsewhere does not jump it.
+    const elsewhere = await runs().create(makeRun("ci-4"), { status: "busy" }, { claimBy: "worker-a" });
+    expect(elsewhere.status).toBe("pending");
+  });
+
+  it("never runs two runs of one thread, however many creators race with a free worker each", async () => {
+    await fresh();
+    await shared.metadata.threads.create({ thread_id: "ci-race" });
+    const created = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => runs().create(makeRun("ci-race"), { status: "busy" }, { claimBy: `worker-${i}` })),
+    );
+    // Exactly one: the first to lock the thread claims; the others see it, or lose on the one-running index and queue.
+    expect(created.filter((r) => r.status === "running")).toHaveLength(1);
+    const active = await runs().active("ci-race");
+    expect(active).toHaveLength(12);
+    expect(active.filter((r) => r.status === "running")).toHaveLength(1);
+  });
+});
+

@@ -147,3 +147,62 @@ describe("WorkerPool with delayed runs", () => {
     );
   });
 });
+
+describe("WorkerPool reservations (a run claimed in its own insert)", () => {
+  it("hands a reserved worker its run without a claim; a released one claims as if woken; none when all are busy", async () => {
+    let claims = 0;
+    const queue: Run[] = [];
+    const executed: string[] = [];
+    const busy = createGate();
+    const workers = pool({
+      workers: 1,
+      claimNext: async () => {
+        claims++;
+        return queue.shift();
+      },
+      execute: async (r) => {
+        executed.push(r.run_id);
+        if (r.run_id === "long") await busy.pass();
+      },
+    });
+    workers.start();
+    await vi.waitFor(() => expect(workers.allBusy).toBe(false));
+    const claimsWhenIdle = claims;
+
+    const reserved = workers.reserve();
+    expect(reserved?.workerId).toBe(workers.workerId);
+    expect(workers.allBusy).toBe(true);
+    reserved?.execute(run("handed"));
+    await vi.waitFor(() => expect(executed).toEqual(["handed"]));
+    // After the run the worker claims once (the scripted store reports nothing about what is pending).
+    await vi.waitFor(() => expect(workers.allBusy).toBe(false));
+    expect(claims).toBe(claimsWhenIdle + 1);
+
+    queue.push(run("queued"));
+    workers.reserve()?.release();
+    await vi.waitFor(() => expect(executed).toEqual(["handed", "queued"]));
+
+    await vi.waitFor(() => expect(workers.allBusy).toBe(false));
+    workers.reserve()?.execute(run("long"));
+    await busy.reached;
+    expect(workers.reserve()).toBeUndefined();
+    busy.open();
+    await withCeiling(
+      workers.stop(60_000, () => undefined),
+      "the pool to stop",
+    );
+  });
+
+  it("executes a run handed over after stop began, then stops", async () => {
+    const executed: string[] = [];
+    const workers = pool({ workers: 1, claimNext: async () => undefined, execute: async (r) => void executed.push(r.run_id) });
+    workers.start();
+    await vi.waitFor(() => expect(workers.allBusy).toBe(false));
+    const reserved = workers.reserve();
+    const stopped = workers.stop(60_000, () => undefined);
+    expect(workers.reserve()).toBeUndefined();
+    reserved?.execute(run("claimed-before-stop"));
+    await withCeiling(stopped, "the pool to drain");
+    expect(executed).toEqual(["claimed-before-stop"]);
+  });
+});

@@ -172,6 +172,10 @@ export class MemoryMetadataStore implements MetadataStore {
     return true;
   }
 
+  async assistantAndThread(assistantId: string, threadId: string): Promise<{ assistant?: Assistant; thread?: Thread }> {
+    return { assistant: await this.assistants.get(assistantId), thread: await this.threads.get(threadId) };
+  }
+
   readonly threads: MetadataStore["threads"] = {
     create: async (input: ThreadCreate) => {
       if (this.threadMap.has(input.thread_id)) return "exists";

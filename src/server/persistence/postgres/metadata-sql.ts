@@ -122,11 +122,29 @@ export const RUN_COLUMNS = "run_id, thread_id, assistant_id, created_at, updated
 export const ASSISTANT_COLUMNS = "assistant_id, graph_id, config, context, metadata, name, description, version, created_at, updated_at";
 export const THREAD_COLUMNS = `thread_id, created_at, updated_at, metadata, status, config, "values", interrupts, error`;
 
+function prefixed(alias: string, columns: string): string {
+  return columns
+    .split(", ")
+    .map((c) => `${alias}.${c} AS "${alias}_${c.replaceAll('"', "")}"`)
+    .join(", ");
+}
+
+/** The columns of `row` that start with `alias`_, without the prefix; undefined when the joined row was missing. */
+export function unprefixed<T>(row: Record<string, unknown>, alias: string, key: string): T | undefined {
+  if (row[`${alias}_${key}`] === null) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) if (k.startsWith(`${alias}_`)) out[k.slice(alias.length + 1)] = v;
+  return out as T;
+}
+
 // Hot-path statements with fixed text: named, so each connection plans them once.
 export const ASSISTANT_GET_SQL = `SELECT ${ASSISTANT_COLUMNS} FROM app_assistants WHERE assistant_id = $1`;
 export const THREAD_GET_SQL = `SELECT ${THREAD_COLUMNS} FROM app_threads WHERE thread_id = $1`;
 export const THREAD_CREATE_SQL = `INSERT INTO app_threads (thread_id, metadata) VALUES ($1, $2::jsonb)
   ON CONFLICT (thread_id) DO NOTHING RETURNING ${THREAD_COLUMNS}`;
+/** One row whatever exists: the assistant's columns prefixed a_, the thread's t_ (null when missing). */
+export const ASSISTANT_AND_THREAD_SQL = `SELECT ${prefixed("a", ASSISTANT_COLUMNS)}, ${prefixed("t", THREAD_COLUMNS)}
+  FROM (VALUES (1)) AS one LEFT JOIN app_assistants a ON a.assistant_id = $1 LEFT JOIN app_threads t ON t.thread_id = $2`;
 export const RUN_GET_SQL = `SELECT ${RUN_COLUMNS} FROM app_runs WHERE run_id = $1 AND ($2::text IS NULL OR thread_id = $2)`;
 export const RUNS_ACTIVE_SQL = `SELECT ${RUN_COLUMNS} FROM app_runs WHERE thread_id = $1 AND status IN ('pending', 'running') ORDER BY created_at, seq`;
 

@@ -3,7 +3,7 @@
 // processes can share the database (research §4.5), finished with the
 // thread's new state and the run_ended notification in one commit.
 import type pg from "pg";
-import type { MetadataStore, Run, RunListOptions, RunOutcome, ThreadUpdate } from "../types.ts";
+import type { MetadataStore, Run, RunCreateOptions, RunListOptions, RunOutcome, ThreadUpdate } from "../types.ts";
 import { threadBusy, threadNotFound } from "../../errors.ts";
 import { RUN_COLUMNS, RUN_GET_SQL, RUNS_ACTIVE_SQL, finishThreadSql, threadUpdateSql, toRun, type RunRow } from "./metadata-sql.ts";
 import { Params, pgCode } from "./sql.ts";
@@ -27,6 +27,73 @@ export class PostgresRunStore {
     private readonly bus?: BusIdentity,
   ) {}
 
+  /** The insert behind runs.create (with claimBy: claimed in the same statement when nothing else could be claimed). */
+  private async insert(run: Run, thread: ThreadUpdate | undefined, options: RunCreateOptions | undefined): Promise<Run> {
+    const p = new Params();
+    // With a thread update: one statement, so one commit (one fsync) for both.
+    // ifIdle: the run is inserted only if the thread row's update happened,
+    // and that update requires a thread that is not busy. Concurrent
+    // creators (in any process) serialize on the thread row, and the one
+    // that waits re-reads the row's committed status (READ COMMITTED
+    // re-checks an UPDATE's WHERE on the newest row version), so exactly
+    // one of them sees it idle.
+    // A thread left interrupted or in error may still have runs queued:
+    // those count too (visible to every creator's snapshot; the status
+    // above is what serializes creators racing on the same thread).
+    const guard = options?.ifIdle
+      ? ` AND status <> 'busy' AND NOT EXISTS (SELECT 1 FROM app_runs a WHERE a.thread_id = ${p.add(run.thread_id)} AND a.status IN ('pending', 'running'))`
+      : "";
+    const update = thread ?? (options?.ifIdle ? {} : undefined);
+    const ctes = update ? [`thread_update AS (${threadUpdateSql(run.thread_id, update, p)}${guard} RETURNING 1)`] : [];
+    const columns = ["run_id", "thread_id", "assistant_id", "created_at", "updated_at", "status", "metadata", "multitask_strategy", "kwargs"];
+    const values = [
+      p.add(run.run_id),
+      p.add(run.thread_id),
+      p.add(run.assistant_id),
+      p.add(run.created_at),
+      p.add(run.updated_at),
+      p.add(run.status),
+      p.json(run.metadata ?? {}),
+      p.add(run.multitask_strategy),
+      p.json(run.kwargs),
+    ];
+    const from = options?.ifIdle ? ["thread_update"] : [];
+    if (options?.claimBy) {
+      // What a claim would check (CLAIM_SQL), for this run alone: due, its
+      // thread has nothing in flight, and no older due run waits for a worker.
+      ctes.push(`claim AS (SELECT ${values[3]}::timestamptz <= now()
+        AND NOT EXISTS (SELECT 1 FROM app_runs a WHERE a.thread_id = ${values[1]} AND a.status IN ('pending', 'running'))
+        AND NOT EXISTS (SELECT 1 FROM app_runs q WHERE q.status = 'pending' AND q.created_at <= now()) AS ok)`);
+      from.push("claim");
+      values[5] = `CASE WHEN claim.ok THEN 'running' ELSE ${values[5]} END`;
+      columns.push("claimed_by", "attempt", "started_at");
+      values.push(
+        `CASE WHEN claim.ok THEN ${p.add(options.claimBy)} END`,
+        "CASE WHEN claim.ok THEN 1 ELSE 0 END",
+        "CASE WHEN claim.ok THEN clock_timestamp() END",
+      );
+    }
+    const source = from.length ? `SELECT ${values.join(", ")} FROM ${from.join(", ")}` : `VALUES (${values.join(", ")})`;
+    try {
+      const { rows } = await this.pool.query<RunRow>(
+        `${ctes.length ? `WITH ${ctes.join(", ")} ` : ""}INSERT INTO app_runs (${columns.join(", ")})
+         ${source}
+         RETURNING ${RUN_COLUMNS}`,
+        p.values,
+      );
+      if (rows.length === 0) {
+        // Nothing updated: the thread is busy, or gone.
+        if (!(await this.threadExists(run.thread_id))) throw threadNotFound(run.thread_id);
+        throw threadBusy();
+      }
+      return toRun(rows[0] as RunRow);
+    } catch (error) {
+      // 23503: the thread does not exist (app_runs.thread_id references app_threads).
+      if (pgCode(error) === "23503") throw threadNotFound(run.thread_id);
+      throw error;
+    }
+  }
+
   private rememberPending(runId: string, seen: boolean): void {
     // Bounded: a finish nobody asks about (a cancelled pending run) must not pile up.
     if (this.pendingSeen.size >= 1000) this.pendingSeen.delete(this.pendingSeen.keys().next().value as string);
@@ -34,53 +101,19 @@ export class PostgresRunStore {
   }
 
   readonly runs: MetadataStore["runs"] = {
-    create: async (run: Run, thread?: ThreadUpdate, options?: { ifIdle?: boolean }) => {
-      const p = new Params();
-      // With a thread update: one statement, so one commit (one fsync) for both.
-      // ifIdle: the run is inserted only if the thread row's update happened,
-      // and that update requires a thread that is not busy. Concurrent
-      // creators (in any process) serialize on the thread row, and the one
-      // that waits re-reads the row's committed status (READ COMMITTED
-      // re-checks an UPDATE's WHERE on the newest row version), so exactly
-      // one of them sees it idle.
-      // A thread left interrupted or in error may still have runs queued:
-      // those count too (visible to every creator's snapshot; the status
-      // above is what serializes creators racing on the same thread).
-      const guard = options?.ifIdle
-        ? ` AND status <> 'busy' AND NOT EXISTS (SELECT 1 FROM app_runs a WHERE a.thread_id = ${p.add(run.thread_id)} AND a.status IN ('pending', 'running'))`
-        : "";
-      const update = thread ?? (options?.ifIdle ? {} : undefined);
-      const withThread = update ? `WITH thread_update AS (${threadUpdateSql(run.thread_id, update, p)}${guard} RETURNING 1) ` : "";
-      const values = [
-        p.add(run.run_id),
-        p.add(run.thread_id),
-        p.add(run.assistant_id),
-        p.add(run.created_at),
-        p.add(run.updated_at),
-        p.add(run.status),
-        p.json(run.metadata ?? {}),
-        p.add(run.multitask_strategy),
-        p.json(run.kwargs),
-      ].join(", ");
-      const source = options?.ifIdle ? `SELECT ${values} FROM thread_update` : `VALUES (${values})`;
-      try {
-        const { rows } = await this.pool.query<RunRow>(
-          `${withThread}INSERT INTO app_runs (run_id, thread_id, assistant_id, created_at, updated_at, status, metadata, multitask_strategy, kwargs)
-           ${source}
-           RETURNING ${RUN_COLUMNS}`,
-          p.values,
-        );
-        if (rows.length === 0) {
-          // Nothing updated: the thread is busy, or gone.
-          if (!(await this.threadExists(run.thread_id))) throw threadNotFound(run.thread_id);
-          throw threadBusy();
+    create: async (run: Run, thread?: ThreadUpdate, options?: RunCreateOptions) => {
+      if (options?.claimBy) {
+        await this.liveness.hold(options.claimBy);
+        try {
+          return await this.insert(run, thread, options);
+        } catch (error) {
+          // A concurrent creator's run of this thread is running already (our
+          // snapshot missed it): queue this one instead.
+          if ((error as { constraint?: string }).constraint !== "app_runs_one_running_per_thread") throw error;
+          return this.insert(run, thread, { ...options, claimBy: undefined });
         }
-        return toRun(rows[0] as RunRow);
-      } catch (error) {
-        // 23503: the thread does not exist (app_runs.thread_id references app_threads).
-        if (pgCode(error) === "23503") throw threadNotFound(run.thread_id);
-        throw error;
       }
+      return this.insert(run, thread, options);
     },
 
     get: async (runId, threadId) => {
