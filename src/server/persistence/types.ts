@@ -234,8 +234,11 @@ export interface MetadataStore {
      * already ended or vanished. With `thread`, also applies that update to
      * the thread, atomically (one commit on Postgres); a status "idle" is
      * written as "busy" while another run of the thread is pending or running.
+     * `events`: the run's last stream events not yet in the shared log
+     * (RunBus.appendEvents), written in the same commit (a store without a
+     * shared log has none).
      */
-    finish(runId: string, status: RunOutcome, thread?: { threadId: string; update: ThreadUpdate }): Promise<boolean>;
+    finish(runId: string, status: RunOutcome, thread?: { threadId: string; update: ThreadUpdate }, events?: StoredStreamEvent[]): Promise<boolean>;
     /** Earliest created_at of a pending run that is not yet due, for timers. */
     nextDueAt(): Promise<Date | undefined>;
     /** Marks runs left running by a dead process per the recovery policy; returns them. */

@@ -2,7 +2,7 @@
 // its stream (local broker and, with a shared backend, the shared log), the
 // graph, the observer (the streaming protocol's recorder), settlement, and
 // releasing whoever waits for it.
-import type { Run, RunBus } from "../persistence/types.ts";
+import type { Run, RunBus, StoredStreamEvent } from "../persistence/types.ts";
 import type { CompiledGraph, GraphRegistry } from "../graphs/registry.ts";
 import type { Logger } from "../logger.ts";
 import { serializeError } from "../serialize.ts";
@@ -49,6 +49,7 @@ export class RunExecution {
     const observation = run.kwargs.temporary ? undefined : this.options.observer()?.begin(run, graphId);
     let result: ExecutionResult;
     let graph: CompiledGraph | undefined;
+    let lastEvents: StoredStreamEvent[] | undefined;
     try {
       graph = await this.options.registry.get(graphId, run.kwargs.config, { temporary: run.kwargs.temporary });
       // A reader is waiting: let the first event leave before the graph
@@ -64,10 +65,11 @@ export class RunExecution {
       result = { outcome: "error", error };
     } finally {
       clearTimeout(timeout);
-      await sharedLog?.close();
+      // Written with the run's end (one commit): readers that see the end find every event.
+      lastEvents = await sharedLog?.takeRest();
     }
     try {
-      const thread = await this.options.settlement.settleWithRetry(run, result, graph);
+      const thread = await this.options.settlement.settleWithRetry(run, result, graph, lastEvents);
       // Before this worker claims the thread's next run: its events follow these.
       await observation
         ?.end(result, thread)

@@ -1,7 +1,7 @@
 // Recording a run's end: the thread's new state and status, then the run's
 // status (one write), retried while the database is away; and what a thread
 // becomes when one of its runs ends or is cancelled.
-import type { Persistence, Run, ThreadStatus, ThreadUpdate } from "../persistence/types.ts";
+import type { Persistence, Run, StoredStreamEvent, ThreadStatus, ThreadUpdate } from "../persistence/types.ts";
 import type { CompiledGraph, GraphRegistry } from "../graphs/registry.ts";
 import type { Logger } from "../logger.ts";
 import { serializeError } from "../serialize.ts";
@@ -31,10 +31,10 @@ export class RunSettlement {
    * keep the outcome and retry with back-off, so the run is recorded once the
    * database is back instead of staying "running". Gives up only on shutdown.
    */
-  async settleWithRetry(run: Run, result: ExecutionResult, graph?: CompiledGraph): Promise<ThreadUpdate | undefined> {
+  async settleWithRetry(run: Run, result: ExecutionResult, graph?: CompiledGraph, events?: StoredStreamEvent[]): Promise<ThreadUpdate | undefined> {
     for (let attempt = 0, delay = 250; ; attempt++, delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS)) {
       try {
-        return await this.settle(run, result, graph);
+        return await this.settle(run, result, graph, events);
       } catch (error) {
         this.options.log.error("could not record the end of a run; retrying", { run_id: run.run_id, attempt, error: serializeError(error).message });
         if (this.options.stopping.aborted) return undefined;
@@ -43,18 +43,22 @@ export class RunSettlement {
     }
   }
 
-  /** Writes the run's end to the thread and the run together, so the next run sees a settled thread. */
-  async settle(run: Run, result: ExecutionResult, graph?: CompiledGraph): Promise<ThreadUpdate | undefined> {
+  /**
+   * Writes the run's end to the thread and the run together, so the next run
+   * sees a settled thread; `events`, its last stream events, in the same commit.
+   */
+  async settle(run: Run, result: ExecutionResult, graph?: CompiledGraph, events?: StoredStreamEvent[]): Promise<ThreadUpdate | undefined> {
     const { persistence, log } = this.options;
     const { metadata } = persistence;
     const threadId = run.thread_id;
     if (result.outcome === "rollback") {
+      // Purged with its events: the last ones need not be written.
       await purgeRun(persistence, threadId, run.run_id);
       await this.recomputeThread(threadId, run, undefined);
       return undefined;
     }
     if (run.kwargs.temporary) {
-      await metadata.runs.finish(run.run_id, toRunStatus(result.outcome));
+      await metadata.runs.finish(run.run_id, toRunStatus(result.outcome), undefined, events);
       await metadata.threads.delete(threadId);
       return undefined;
     }
@@ -67,7 +71,7 @@ export class RunSettlement {
       log.error("could not read the thread's state after a run", { run_id: run.run_id, error: serializeError(error).message });
       update = { status: "error", error: { error: "StateError", message: `The thread's state cannot be read: ${serializeError(error).message}` } };
     }
-    await metadata.runs.finish(run.run_id, toRunStatus(result.outcome), update ? { threadId, update } : undefined);
+    await metadata.runs.finish(run.run_id, toRunStatus(result.outcome), update ? { threadId, update } : undefined, events);
     if (run.kwargs.webhook) void callWebhook(persistence, log, this.options.publicUrl(), run, result);
     return update;
   }

@@ -40,8 +40,16 @@ export class SharedEventLog {
     return this.flushing;
   }
 
-  /** Writes what is buffered; the run's end is recorded only after this, so readers find every event. */
-  async close(): Promise<void> {
-    await this.flush();
+  /**
+   * The run ended: the events not written yet, for the store to write with
+   * the run's end (one statement less per run); earlier batches are written first.
+   */
+  async takeRest(): Promise<StoredStreamEvent[]> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.flushing;
+    const rest = this.buffer;
+    this.buffer = [];
+    return rest;
   }
 }

@@ -264,3 +264,20 @@ describe("PostgreSQL: a run claimed in its own insert (claimBy)", () => {
   });
 });
 
+describe("PostgreSQL: a run's last events written with its end", () => {
+  it("finish writes them in its commit, and a finish retried after an unseen commit neither fails nor duplicates them", async () => {
+    const bus = shared.bus;
+    expect(bus).toBeDefined();
+    await shared.metadata.threads.create({ thread_id: "fe-1" });
+    const run = await shared.metadata.runs.create(makeRun("fe-1"), { status: "busy" }, { claimBy: "worker-a" });
+    await bus?.appendEvents(run.run_id, [{ id: 0, event: "metadata", data: '{"a":0}' }]);
+    const last = [
+      { id: 1, event: "values", data: '{"n":1}' },
+      { id: 2, event: "values", data: '{"n":2}' },
+    ];
+    expect(await shared.metadata.runs.finish(run.run_id, "success", { threadId: "fe-1", update: { status: "idle" } }, last)).toBe(true);
+    expect(await shared.metadata.runs.finish(run.run_id, "success", { threadId: "fe-1", update: { status: "idle" } }, last)).toBe(false);
+    expect(await bus?.readEvents(run.run_id, -1, 100)).toEqual([{ id: 0, event: "metadata", data: '{"a":0}' }, ...last]);
+    expect((await shared.metadata.runs.get(run.run_id))?.status).toBe("success");
+  });
+});

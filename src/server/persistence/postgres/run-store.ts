@@ -162,13 +162,21 @@ export class PostgresRunStore {
     // One statement, one commit: the run's end, its thread's new state, the
     // notification to the other processes (sent by PostgreSQL when it
     // commits), and whether a claim now could find anything.
-    finish: async (runId, status: RunOutcome, thread) => {
+    finish: async (runId, status: RunOutcome, thread, events) => {
       const p = new Params();
       const ctes = [
         ...(thread ? [`thread_update AS (${finishThreadSql(runId, thread.threadId, thread.update, p)} RETURNING 1)`] : []),
         `ended AS (UPDATE app_runs SET status = ${p.add(status)}, updated_at = clock_timestamp(), ended_at = clock_timestamp()
                     WHERE run_id = ${p.add(runId)} AND status IN ('pending', 'running') RETURNING run_id, thread_id)`,
       ];
+      // The run's last events (PostgresRunBus.appendEvents' insert), in the end's
+      // commit: readers that see the end find them. A retried finish whose
+      // first try committed unseen must not fail on them: DO NOTHING.
+      if (events?.length) {
+        ctes.push(`events AS (INSERT INTO app_run_events (run_id, id, event, data)
+          SELECT ${p.add(runId)}, * FROM unnest(${p.add(events.map((e) => e.id))}::int[], ${p.add(events.map((e) => e.event))}::text[],
+                                              ${p.add(events.map((e) => e.data))}::text[]) ON CONFLICT DO NOTHING)`);
+      }
       // The envelope PostgresRunBus.publish would send, built where the thread id is known.
       const notify = this.bus
         ? `, pg_notify(${p.add(this.bus.channel)}, json_build_object('from', ${p.add(this.bus.origin)}::text, 'message',
