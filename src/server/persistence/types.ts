@@ -229,16 +229,17 @@ export interface MetadataStore {
     pendingAfter?(runId: string): boolean | undefined;
     /** Optional. True when finish() itself tells the other processes (run_ended) in its commit. */
     finishNotifies?(): boolean;
+    /** Optional. True when finish() writes `last.thread` to the thread's event log (ThreadEventLog.append) in its commit. */
+    finishWritesThreadEvents?(): boolean;
     /**
      * Guarded write: only from pending|running. Returns false if the run had
      * already ended or vanished. With `thread`, also applies that update to
      * the thread, atomically (one commit on Postgres); a status "idle" is
      * written as "busy" while another run of the thread is pending or running.
-     * `events`: the run's last stream events not yet in the shared log
-     * (RunBus.appendEvents), written in the same commit (a store without a
-     * shared log has none).
+     * `last`: the run's events not written yet, written in the same commit
+     * (see RunEndEvents).
      */
-    finish(runId: string, status: RunOutcome, thread?: { threadId: string; update: ThreadUpdate }, events?: StoredStreamEvent[]): Promise<boolean>;
+    finish(runId: string, status: RunOutcome, thread?: { threadId: string; update: ThreadUpdate }, last?: RunEndEvents): Promise<boolean>;
     /** Earliest created_at of a pending run that is not yet due, for timers. */
     nextDueAt(): Promise<Date | undefined>;
     /** Marks runs left running by a dead process per the recovery policy; returns them. */
@@ -295,6 +296,19 @@ export interface RunBus {
 }
 
 /** A protocol event as a run records it, before the log numbers it. */
+/** A run's last events, written with its end (runs.finish) instead of by statements of their own. */
+export interface RunEndEvents {
+  /** Stream events not yet in the shared log (RunBus.appendEvents); a store without a shared log has none. */
+  run?: StoredStreamEvent[];
+  /**
+   * Protocol events for the thread's log, its terminal lifecycle event last;
+   * only to a store whose finishWritesThreadEvents() is true. Written only if
+   * this finish ends the run (a retried finish whose first try committed
+   * unseen writes nothing twice).
+   */
+  thread?: NewThreadEvent[];
+}
+
 export interface NewThreadEvent {
   method: string;
   /** The subscription channel (inferred once, at record time). */

@@ -41,6 +41,8 @@ class RunRecording implements RunObservation {
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
   private requested = new Set<string>();
+  /** What closing() took: the run's last events, its terminal included. */
+  private last?: Promise<NewThreadEvent[]>;
 
   constructor(
     private readonly log: ThreadEventLog,
@@ -91,7 +93,41 @@ class RunRecording implements RunObservation {
     }
   }
 
-  async end(result: ExecutionResult, thread: ThreadUpdate | undefined): Promise<void> {
+  closing(result: ExecutionResult, thread: ThreadUpdate | undefined): Promise<NewThreadEvent[]> {
+    this.last ??= this.takeLast(result, thread);
+    return this.last;
+  }
+
+  private async takeLast(result: ExecutionResult, thread: ThreadUpdate | undefined): Promise<NewThreadEvent[]> {
+    const terminal = this.record("lifecycle", [], undefined, this.terminal(result, thread));
+    if (terminal) this.buffer.push(terminal);
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    // Earlier batches are written before the store writes these.
+    await this.flushing;
+    const rest = this.buffer;
+    this.buffer = [];
+    return rest;
+  }
+
+  async end(result: ExecutionResult, thread: ThreadUpdate | undefined, writtenByStore = false): Promise<void> {
+    if (this.last === undefined) {
+      this.push("lifecycle", [], undefined, this.terminal(result, thread));
+      await this.flush();
+      return;
+    }
+    const rest = await this.last;
+    if (writtenByStore) {
+      this.hub.notify(this.run.thread_id);
+      return;
+    }
+    // The store did not write them (it gave up, or cannot): as any batch.
+    this.buffer.push(...rest);
+    await this.flush();
+  }
+
+  /** The root terminal lifecycle event's data: completed, interrupted or failed. */
+  private terminal(result: ExecutionResult, thread: ThreadUpdate | undefined): Record<string, unknown> {
     let data: Record<string, unknown>;
     if (result.outcome === "error" || result.outcome === "timeout") {
       data = { event: "failed", error: serializeError(result.error).message };
@@ -103,15 +139,21 @@ class RunRecording implements RunObservation {
       // Cancelled (interrupt, rollback): the run stopped where it was.
       data = { event: "interrupted", cause: { type: "cancelled" } };
     }
-    this.push("lifecycle", [], undefined, { ...data, graph_name: this.run.kwargs.config.configurable?.graph_id, run_id: this.run.run_id });
-    await this.flush();
+    return { ...data, graph_name: this.run.kwargs.config.configurable?.graph_id, run_id: this.run.run_id };
+  }
+
+  /** An event in the log's terms (undefined: no channel carries it). */
+  private record(method: string, namespace: string[], node: string | undefined, data: unknown, dataJson?: string): NewThreadEvent | undefined {
+    const channel = inferChannel({ method, params: { namespace, data } });
+    if (channel === undefined) return undefined;
+    const params = `{"namespace":${JSON.stringify(namespace)},"timestamp":${Date.now()}${node ? `,"node":${JSON.stringify(node)}` : ""},"data":${dataJson ?? serializeJson(data)}}`;
+    return { method, channel, namespace, params };
   }
 
   private push(method: string, namespace: string[], node: string | undefined, data: unknown, dataJson?: string): void {
-    const channel = inferChannel({ method, params: { namespace, data } });
-    if (channel === undefined) return;
-    const params = `{"namespace":${JSON.stringify(namespace)},"timestamp":${Date.now()}${node ? `,"node":${JSON.stringify(node)}` : ""},"data":${dataJson ?? serializeJson(data)}}`;
-    this.buffer.push({ method, channel, namespace, params });
+    const recorded = this.record(method, namespace, node, data, dataJson);
+    if (!recorded) return;
+    this.buffer.push(recorded);
     if (this.log.batchDelayMs === 0) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), this.log.batchDelayMs);
   }

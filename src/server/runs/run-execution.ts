@@ -9,7 +9,7 @@ import { serializeError } from "../serialize.ts";
 import { executeRun, TimeoutAbort, type ExecutionResult } from "./executor.ts";
 import type { RunObserver } from "./run-observer.ts";
 import type { RunningRuns } from "./running-runs.ts";
-import type { RunSettlement } from "./run-settlement.ts";
+import type { RunEnding, RunSettlement } from "./run-settlement.ts";
 import type { RunStreams } from "./run-streams.ts";
 import type { RunEnded } from "./run-waiters.ts";
 
@@ -69,10 +69,14 @@ export class RunExecution {
       lastEvents = await sharedLog?.takeRest();
     }
     try {
-      const thread = await this.options.settlement.settleWithRetry(run, result, graph, lastEvents);
+      const ending: RunEnding = {
+        runEvents: lastEvents,
+        threadEvents: observation ? (update) => observation.closing(result, update) : undefined,
+      };
+      const thread = await this.options.settlement.settleWithRetry(run, result, graph, ending);
       // Before this worker claims the thread's next run: its events follow these.
       await observation
-        ?.end(result, thread)
+        ?.end(result, thread, ending.threadEventsWritten === true)
         .catch((error: unknown) =>
           log.warn("could not record the run's end on its thread stream", { run_id: run.run_id, error: serializeError(error).message }),
         );

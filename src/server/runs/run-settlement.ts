@@ -1,7 +1,7 @@
 // Recording a run's end: the thread's new state and status, then the run's
 // status (one write), retried while the database is away; and what a thread
 // becomes when one of its runs ends or is cancelled.
-import type { Persistence, Run, StoredStreamEvent, ThreadStatus, ThreadUpdate } from "../persistence/types.ts";
+import type { NewThreadEvent, Persistence, Run, StoredStreamEvent, ThreadStatus, ThreadUpdate } from "../persistence/types.ts";
 import type { CompiledGraph, GraphRegistry } from "../graphs/registry.ts";
 import type { Logger } from "../logger.ts";
 import { serializeError } from "../serialize.ts";
@@ -20,6 +20,16 @@ export interface RunSettlementOptions {
   stopping: AbortSignal;
 }
 
+/** What a run leaves to be written with its end, in the end's own statement where the store can. */
+export interface RunEnding {
+  /** Its stream events not yet in the shared log. */
+  runEvents?: StoredStreamEvent[];
+  /** The protocol recorder's last events, once the thread's new state is known. */
+  threadEvents?: (thread: ThreadUpdate | undefined) => Promise<NewThreadEvent[]>;
+  /** Set when finish() wrote threadEvents' events. */
+  threadEventsWritten?: boolean;
+}
+
 /** Streams of the run end only once its end is recorded: retry often enough to end them soon after the database is back. */
 const MAX_RETRY_DELAY_MS = 2_000;
 
@@ -31,10 +41,10 @@ export class RunSettlement {
    * keep the outcome and retry with back-off, so the run is recorded once the
    * database is back instead of staying "running". Gives up only on shutdown.
    */
-  async settleWithRetry(run: Run, result: ExecutionResult, graph?: CompiledGraph, events?: StoredStreamEvent[]): Promise<ThreadUpdate | undefined> {
+  async settleWithRetry(run: Run, result: ExecutionResult, graph?: CompiledGraph, ending?: RunEnding): Promise<ThreadUpdate | undefined> {
     for (let attempt = 0, delay = 250; ; attempt++, delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS)) {
       try {
-        return await this.settle(run, result, graph, events);
+        return await this.settle(run, result, graph, ending);
       } catch (error) {
         this.options.log.error("could not record the end of a run; retrying", { run_id: run.run_id, attempt, error: serializeError(error).message });
         if (this.options.stopping.aborted) return undefined;
@@ -45,9 +55,9 @@ export class RunSettlement {
 
   /**
    * Writes the run's end to the thread and the run together, so the next run
-   * sees a settled thread; `events`, its last stream events, in the same commit.
+   * sees a settled thread; what `ending` holds in the same commit.
    */
-  async settle(run: Run, result: ExecutionResult, graph?: CompiledGraph, events?: StoredStreamEvent[]): Promise<ThreadUpdate | undefined> {
+  async settle(run: Run, result: ExecutionResult, graph?: CompiledGraph, ending: RunEnding = {}): Promise<ThreadUpdate | undefined> {
     const { persistence, log } = this.options;
     const { metadata } = persistence;
     const threadId = run.thread_id;
@@ -58,7 +68,7 @@ export class RunSettlement {
       return undefined;
     }
     if (run.kwargs.temporary) {
-      await metadata.runs.finish(run.run_id, toRunStatus(result.outcome), undefined, events);
+      await metadata.runs.finish(run.run_id, toRunStatus(result.outcome), undefined, { run: ending.runEvents });
       await metadata.threads.delete(threadId);
       return undefined;
     }
@@ -71,7 +81,12 @@ export class RunSettlement {
       log.error("could not read the thread's state after a run", { run_id: run.run_id, error: serializeError(error).message });
       update = { status: "error", error: { error: "StateError", message: `The thread's state cannot be read: ${serializeError(error).message}` } };
     }
-    await metadata.runs.finish(run.run_id, toRunStatus(result.outcome), update ? { threadId, update } : undefined, events);
+    const threadEvents = update && ending.threadEvents && metadata.runs.finishWritesThreadEvents?.() ? await ending.threadEvents(update) : undefined;
+    await metadata.runs.finish(run.run_id, toRunStatus(result.outcome), update ? { threadId, update } : undefined, {
+      run: ending.runEvents,
+      thread: threadEvents,
+    });
+    if (threadEvents) ending.threadEventsWritten = true;
     if (run.kwargs.webhook) void callWebhook(persistence, log, this.options.publicUrl(), run, result);
     return update;
   }

@@ -275,9 +275,29 @@ describe("PostgreSQL: a run's last events written with its end", () => {
       { id: 1, event: "values", data: '{"n":1}' },
       { id: 2, event: "values", data: '{"n":2}' },
     ];
-    expect(await shared.metadata.runs.finish(run.run_id, "success", { threadId: "fe-1", update: { status: "idle" } }, last)).toBe(true);
-    expect(await shared.metadata.runs.finish(run.run_id, "success", { threadId: "fe-1", update: { status: "idle" } }, last)).toBe(false);
+    expect(await shared.metadata.runs.finish(run.run_id, "success", { threadId: "fe-1", update: { status: "idle" } }, { run: last })).toBe(true);
+    expect(await shared.metadata.runs.finish(run.run_id, "success", { threadId: "fe-1", update: { status: "idle" } }, { run: last })).toBe(false);
     expect(await bus?.readEvents(run.run_id, -1, 100)).toEqual([{ id: 0, event: "metadata", data: '{"a":0}' }, ...last]);
     expect((await shared.metadata.runs.get(run.run_id))?.status).toBe("success");
+  });
+
+  it("finish writes the thread's last protocol events after those appended before, numbered on; a retried finish takes no numbers", async () => {
+    await shared.metadata.threads.create({ thread_id: "fe-2" });
+    const run = await shared.metadata.runs.create(makeRun("fe-2"), { status: "busy" }, { claimBy: "worker-a" });
+    const event = (method: string, n: number) => ({ method, channel: method, namespace: [], params: `{"namespace":[],"data":${n}}` });
+    await shared.threadEvents.append("fe-2", run.run_id, [event("lifecycle", 1), event("values", 2)]);
+    const last = [event("values", 3), event("lifecycle", 4)];
+    expect(shared.metadata.runs.finishWritesThreadEvents?.()).toBe(true);
+    expect(await shared.metadata.runs.finish(run.run_id, "success", { threadId: "fe-2", update: { status: "idle" } }, { thread: last })).toBe(true);
+    expect(await shared.metadata.runs.finish(run.run_id, "success", { threadId: "fe-2", update: { status: "idle" } }, { thread: last })).toBe(false);
+    const events = await shared.threadEvents.read("fe-2", 0, 100);
+    expect(events.map((e) => [e.seq, e.method, e.params, e.run_id])).toEqual([
+      [1, "lifecycle", '{"namespace":[],"data":1}', run.run_id],
+      [2, "values", '{"namespace":[],"data":2}', run.run_id],
+      [3, "values", '{"namespace":[],"data":3}', run.run_id],
+      [4, "lifecycle", '{"namespace":[],"data":4}', run.run_id],
+    ]);
+    expect((await shared.threadEvents.position("fe-2")).last).toBe(4);
+    expect((await shared.metadata.threads.get("fe-2"))?.status).toBe("idle");
   });
 });

@@ -149,16 +149,20 @@ export const RUN_GET_SQL = `SELECT ${RUN_COLUMNS} FROM app_runs WHERE run_id = $
 export const RUNS_ACTIVE_SQL = `SELECT ${RUN_COLUMNS} FROM app_runs WHERE thread_id = $1 AND status IN ('pending', 'running') ORDER BY created_at, seq`;
 
 /** A finished run's thread update: "idle" stays "busy" while another run of the thread is queued or running. */
-export function finishThreadSql(runId: string, threadId: string, update: ThreadUpdate, p: Params): string {
-  if (update.status !== "idle") return threadUpdateSql(threadId, update, p);
+export function finishThreadSql(runId: string, threadId: string, update: ThreadUpdate, p: Params, extraSet?: string): string {
+  if (update.status !== "idle") return threadUpdateSql(threadId, update, p, undefined, extraSet);
   const status = `CASE WHEN EXISTS (SELECT 1 FROM app_runs o WHERE o.thread_id = ${p.add(threadId)} AND o.run_id <> ${p.add(runId)}
                                      AND o.status IN ('pending', 'running')) THEN 'busy' ELSE 'idle' END`;
-  return threadUpdateSql(threadId, { ...update, status: undefined }, p, status);
+  return threadUpdateSql(threadId, { ...update, status: undefined }, p, status, extraSet);
 }
 
-/** UPDATE app_threads for a ThreadUpdate (no RETURNING), parameters added to `p`; `statusSql` computes the status. */
-export function threadUpdateSql(threadId: string, update: ThreadUpdate, p: Params, statusSql?: string): string {
+/**
+ * UPDATE app_threads for a ThreadUpdate (no RETURNING), parameters added to
+ * `p`; `statusSql` computes the status; `extraSet`, one more assignment.
+ */
+export function threadUpdateSql(threadId: string, update: ThreadUpdate, p: Params, statusSql?: string, extraSet?: string): string {
   const sets = ["updated_at = clock_timestamp()"];
+  if (extraSet !== undefined) sets.push(extraSet);
   if (statusSql !== undefined) sets.push(`status = ${statusSql}`);
   else if (update.status !== undefined) sets.push(`status = ${p.add(update.status)}`);
   if (update.metadata !== undefined) sets.push(`metadata = metadata || ${p.json(update.metadata)}`);

@@ -1,19 +1,17 @@
 // Runs on PostgreSQL (app_runs): created with their thread's update in one
-// statement, claimed with one FOR UPDATE SKIP LOCKED statement so several
-// processes can share the database (research §4.5), finished with the
-// thread's new state and the run_ended notification in one commit.
+// statement (claimed in it when a worker here is idle), claimed with one FOR
+// UPDATE SKIP LOCKED statement so several processes can share the database
+// (research §4.5), finished with the thread's new state, the run's last
+// events and the run_ended notification in one commit (run-sql.ts).
 import type pg from "pg";
 import type { MetadataStore, Run, RunCreateOptions, RunListOptions, RunOutcome, ThreadUpdate } from "../types.ts";
 import { threadBusy, threadNotFound } from "../../errors.ts";
-import { RUN_COLUMNS, RUN_GET_SQL, RUNS_ACTIVE_SQL, finishThreadSql, threadUpdateSql, toRun, type RunRow } from "./metadata-sql.ts";
+import { RUN_COLUMNS, RUN_GET_SQL, RUNS_ACTIVE_SQL, threadUpdateSql, toRun, type RunRow } from "./metadata-sql.ts";
+import { CLAIM_SQL, finishSql, type BusIdentity } from "./run-sql.ts";
 import { Params, pgCode } from "./sql.ts";
 import { WORKER_LOCK_NS, type WorkerLiveness } from "./worker-liveness.ts";
 
-/** Who sends on the run bus: finish() notifies as PostgresRunBus.publish does. */
-export interface BusIdentity {
-  channel: string;
-  origin: string;
-}
+export type { BusIdentity } from "./run-sql.ts";
 
 export class PostgresRunStore {
   /** runId -> whether its claim / finish saw another due pending run (read once). */
@@ -162,31 +160,10 @@ export class PostgresRunStore {
     // One statement, one commit: the run's end, its thread's new state, the
     // notification to the other processes (sent by PostgreSQL when it
     // commits), and whether a claim now could find anything.
-    finish: async (runId, status: RunOutcome, thread, events) => {
+    finish: async (runId, status: RunOutcome, thread, last) => {
       const p = new Params();
-      const ctes = [
-        ...(thread ? [`thread_update AS (${finishThreadSql(runId, thread.threadId, thread.update, p)} RETURNING 1)`] : []),
-        `ended AS (UPDATE app_runs SET status = ${p.add(status)}, updated_at = clock_timestamp(), ended_at = clock_timestamp()
-                    WHERE run_id = ${p.add(runId)} AND status IN ('pending', 'running') RETURNING run_id, thread_id)`,
-      ];
-      // The run's last events (PostgresRunBus.appendEvents' insert), in the end's
-      // commit: readers that see the end find them. A retried finish whose
-      // first try committed unseen must not fail on them: DO NOTHING.
-      if (events?.length) {
-        ctes.push(`events AS (INSERT INTO app_run_events (run_id, id, event, data)
-          SELECT ${p.add(runId)}, * FROM unnest(${p.add(events.map((e) => e.id))}::int[], ${p.add(events.map((e) => e.event))}::text[],
-                                              ${p.add(events.map((e) => e.data))}::text[]) ON CONFLICT DO NOTHING)`);
-      }
-      // The envelope PostgresRunBus.publish would send, built where the thread id is known.
-      const notify = this.bus
-        ? `, pg_notify(${p.add(this.bus.channel)}, json_build_object('from', ${p.add(this.bus.origin)}::text, 'message',
-             json_build_object('type', 'run_ended', 'run_id', ended.run_id, 'thread_id', ended.thread_id))::text) AS notified`
-        : "";
-      const { rows } = await this.pool.query<{ more: boolean }>(
-        `WITH ${ctes.join(", ")}
-         SELECT EXISTS (SELECT 1 FROM app_runs WHERE status = 'pending' AND created_at <= now()) AS more${notify} FROM ended`,
-        p.values,
-      );
+      const sql = finishSql(runId, status, thread, last, this.bus, p);
+      const { rows } = await this.pool.query<{ more: boolean }>(sql, p.values);
       const row = rows[0];
       if (!row) return false;
       this.rememberPending(runId, row.more);
@@ -200,6 +177,8 @@ export class PostgresRunStore {
     },
 
     finishNotifies: () => this.bus !== undefined,
+
+    finishWritesThreadEvents: () => this.bus !== undefined,
 
     nextDueAt: async () => {
       const { rows } = await this.pool.query<{ at: Date | null }>(
@@ -264,36 +243,3 @@ export class PostgresRunStore {
     }
   }
 }
-
-// One statement: lock the oldest due pending run AND its thread row (so two
-// claimers never take two runs of one thread), skip what others hold, mark
-// the run running and the thread busy.
-const CLAIM_SQL = `
-WITH candidate AS (
-  SELECT r.run_id, r.thread_id
-    FROM app_runs r JOIN app_threads t ON t.thread_id = r.thread_id
-   WHERE r.status = 'pending' AND r.created_at <= now()
-     AND NOT EXISTS (SELECT 1 FROM app_runs x WHERE x.thread_id = r.thread_id AND x.status = 'running')
-   ORDER BY r.created_at, r.seq
-   LIMIT 1
-   FOR UPDATE OF r, t SKIP LOCKED
-), claimed AS (
-  UPDATE app_runs r
-     SET status = 'running', claimed_by = $1, attempt = r.attempt + 1,
-         started_at = clock_timestamp(), updated_at = clock_timestamp()
-    FROM candidate c
-   WHERE r.run_id = c.run_id
-  RETURNING r.run_id, r.thread_id, r.assistant_id, r.created_at, r.updated_at, r.status, r.metadata,
-            r.multitask_strategy, r.kwargs
-), busy AS (
-  -- Usually the run's creation made the thread busy already: then no write
-  -- (a thread update is never HOT, it changes indexed columns, and this one
-  -- would add a row version, GIN and btree entries per run), as in memory.
-  UPDATE app_threads t SET status = 'busy', updated_at = clock_timestamp()
-    FROM claimed c WHERE t.thread_id = c.thread_id AND t.status <> 'busy'
-)
--- more: another due pending run exists (the index on status, created_at
--- answers it), so waking another worker to claim is worth a round trip.
-SELECT claimed.*, EXISTS (SELECT 1 FROM app_runs p WHERE p.status = 'pending' AND p.created_at <= now()
-                            AND p.run_id <> claimed.run_id) AS more
-  FROM claimed`;
