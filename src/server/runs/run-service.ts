@@ -1,7 +1,8 @@
 // Run creation and control as the API defines them: multitask strategies,
 // cancel, delete, join. The assistant and thread a run is for are resolved in
-// run-target.ts, the run record (config merging) drafted in run-draft.ts. Cancel semantics live
-// here alone: routes validate and call cancel/cancelTargets/deleteRun.
+// run-target.ts, the run record (config merging) is drafted in run-draft.ts.
+// Cancel semantics live here alone: routes validate and call
+// cancel/cancelTargets/deleteRun.
 import { v7 as uuid7 } from "uuid";
 import type { Assistant, JsonObject, MultitaskStrategy, Persistence, Run, RunnableConfigRecord } from "../persistence/types.ts";
 import { runNotFound } from "../errors.ts";
@@ -62,15 +63,15 @@ export interface RunCreateOptions {
 export { checkWebhook } from "./run-draft.ts";
 
 export class RunService {
+  private readonly targets: RunTargets;
+
   constructor(
     private readonly persistence: Persistence,
-    private readonly registry: GraphRegistry,
+    registry: GraphRegistry,
     private readonly engine: RunEngine,
   ) {
     this.targets = new RunTargets(persistence, registry);
   }
-
-  private readonly targets: RunTargets;
 
   /** A graph id is accepted wherever an assistant id is. */
   resolveAssistantId(id: string): string {
@@ -172,7 +173,8 @@ export class RunService {
       if (stored.status === "running") worker?.execute(stored);
       else worker?.release();
     }
-    if (stored.status === "running" && worker) return stored;
+    // Only a reserved worker's run can have been claimed in its insert.
+    if (stored.status === "running") return stored;
     if ((body.after_seconds ?? 0) > 0) this.engine.scheduleAt(new Date(stored.created_at));
     if (!worker) this.engine.wake();
     this.engine.announceCreated();
