@@ -34,6 +34,20 @@ export interface SaverInstrumentation {
   setInvalidate(invalidate: Invalidate | undefined): void;
 }
 
+/**
+ * A saver that holds a run's writes back to send them with its next
+ * checkpoint (the PostgreSQL one: postgres/run-write-buffer.ts).
+ */
+export interface HoldsRunWrites {
+  /** Sends what the run holds; resolves once it is written. */
+  flushRunWrites(runId: string): Promise<void>;
+  /** Forgets what the run holds, once a send under way has settled. */
+  dropRunWrites(runId: string): Promise<void>;
+}
+
+const holdsRunWrites = (saver: BaseCheckpointSaver): saver is BaseCheckpointSaver & HoldsRunWrites =>
+  typeof (saver as Partial<HoldsRunWrites>).flushRunWrites === "function" && typeof (saver as Partial<HoldsRunWrites>).dropRunWrites === "function";
+
 const INSTRUMENTED = new WeakMap<BaseCheckpointSaver, SaverInstrumentation>();
 /** Fenced runs are remembered up to this many, oldest forgotten first: their graphs are long gone. */
 const MAX_FENCED = 10_000;
@@ -103,6 +117,7 @@ export function instrumentSaver(saver: BaseCheckpointSaver): SaverInstrumentatio
       fenced.add(runId);
       if (fenced.size > MAX_FENCED) fenced.delete(fenced.values().next().value as string);
       await Promise.allSettled([...(inFlight.get(runId) ?? [])]);
+      if (holdsRunWrites(saver)) await saver.dropRunWrites(runId);
     },
     setInvalidate(hook) {
       invalidate = hook ?? (() => {});
@@ -115,4 +130,12 @@ export function instrumentSaver(saver: BaseCheckpointSaver): SaverInstrumentatio
 /** Fences a run's writes on an instrumented saver; resolves at once on any other. */
 export async function fenceRunWrites(saver: BaseCheckpointSaver, runId: string): Promise<void> {
   await INSTRUMENTED.get(saver)?.fence(runId);
+}
+
+/**
+ * Writes what the saver still holds of a run (see HoldsRunWrites): called
+ * before the run's end is committed, so the end's flush covers them.
+ */
+export async function flushRunWrites(saver: BaseCheckpointSaver, runId: string): Promise<void> {
+  if (holdsRunWrites(saver)) await saver.flushRunWrites(runId);
 }

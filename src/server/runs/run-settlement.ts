@@ -7,6 +7,7 @@ import type { Logger } from "../logger.ts";
 import { serializeError } from "../serialize.ts";
 import { toRunStatus, type ExecutionResult } from "./executor.ts";
 import { computeThreadFromState } from "../threads/thread-state.ts";
+import { flushRunWrites } from "../persistence/instrumented-saver.ts";
 import { purgeRun } from "./run-purge.ts";
 import { callWebhook } from "./run-webhook.ts";
 
@@ -67,6 +68,9 @@ export class RunSettlement {
       await this.recomputeThread(threadId, run, undefined);
       return undefined;
     }
+    // The checkpointer may still hold the run's last writes (an interrupt, an
+    // error): written before the end's commit, which makes them durable.
+    await flushRunWrites(persistence.checkpointer, run.run_id);
     if (run.kwargs.temporary) {
       await metadata.runs.finish(run.run_id, toRunStatus(result.outcome), undefined, { run: ending.runEvents });
       await metadata.threads.delete(threadId);

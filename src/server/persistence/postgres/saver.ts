@@ -20,6 +20,11 @@
 // commit, a third of the round trips. Named, so PostgreSQL plans each once
 // per connection.
 //
+// Inside a run, a task's writes are held back and sent in the statement of
+// the step's next checkpoint (./run-write-buffer.ts says when else, and why a
+// crash loses nothing more): for the usual step of one task, one commit
+// instead of two.
+//
 // Inside a run (its config carries a run_id) those commits do not wait for
 // the WAL flush (synchronous_commit off for that statement only): the run's
 // end is committed synchronously after them, and a flush covers all WAL
@@ -35,41 +40,72 @@
 import { randomBytes } from "node:crypto";
 import type pg from "pg";
 import type { RunnableConfig } from "@langchain/core/runnables";
-import type { ChannelVersions, Checkpoint, CheckpointMetadata, PendingWrite } from "@langchain/langgraph-checkpoint";
+import type { ChannelVersions, Checkpoint, CheckpointListOptions, CheckpointMetadata, PendingWrite } from "@langchain/langgraph-checkpoint";
 import { WRITES_IDX_MAP } from "@langchain/langgraph-checkpoint";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
+import { RunWriteBuffer, writeRows, type WriteRow } from "./run-write-buffer.ts";
 
 /** The CTE that turns synchronous_commit off for the statement's own transaction; the statement must read it. */
 const ASYNC = `async_commit AS (SELECT set_config('synchronous_commit', 'off', true) AS off)`;
 
-const putSql = (async: boolean) => `
-WITH ${async ? `${ASYNC}, ` : ""}blobs AS (
+const BLOBS = `blobs AS (
   INSERT INTO checkpoint_blobs (thread_id, checkpoint_ns, channel, version, type, blob)
   SELECT $1, $2, u.channel, u.version, u.type, u.blob
     FROM unnest($7::text[], $8::text[], $9::text[], $10::bytea[]) AS u(channel, version, type, blob)
-  ON CONFLICT (thread_id, checkpoint_ns, channel, version) DO NOTHING)
+  ON CONFLICT (thread_id, checkpoint_ns, channel, version) DO NOTHING)`;
+
+const WRITE_COLUMN_TYPES = ["text", "text", "text", "text", "int", "text", "text", "bytea"] as const;
+
+/** Rows of checkpoint_writes from eight arrays starting at parameter `$first`. */
+const writesCte = (name: string, first: number, upsert: boolean) => `${name} AS (
+  INSERT INTO checkpoint_writes (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, blob)
+  SELECT u.thread_id, u.checkpoint_ns, u.checkpoint_id, u.task_id, u.idx, u.channel, u.type, u.blob
+    FROM unnest(${WRITE_COLUMN_TYPES.map((type, i) => `$${first + i}::${type}[]`).join(", ")})
+      AS u(thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, blob)
+  ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) ${
+    // Special channels (errors, interrupts...): the last write of an index
+    // wins, as in the stock saver; otherwise retries keep the first one.
+    upsert ? "DO UPDATE SET channel = EXCLUDED.channel, type = EXCLUDED.type, blob = EXCLUDED.blob" : "DO NOTHING"
+  })`;
+
+/** A checkpoint, its new blobs and, with `writes`, the rows held for it ($11..$26). */
+const putSql = (async: boolean, writes: boolean) => `
+WITH ${[async ? ASYNC : "", BLOBS, writes ? writesCte("inserted", 11, false) : "", writes ? writesCte("upserted", 19, true) : ""].filter(Boolean).join(",\n")}
 INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, checkpoint, metadata)
 SELECT $1::text, $2::text, $3::text, $4::text, $5::jsonb, $6::jsonb${async ? " FROM async_commit" : ""}
 ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, metadata = EXCLUDED.metadata`;
 
-const writesSql = (async: boolean, upsert: boolean) => `
-${async ? `WITH ${ASYNC}\n` : ""}INSERT INTO checkpoint_writes (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, blob)
-SELECT $1, $2, $3, $4, u.idx, u.channel, u.type, u.blob
-  FROM ${async ? "async_commit, " : ""}unnest($5::int[], $6::text[], $7::text[], $8::bytea[]) AS u(idx, channel, type, blob)
-ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) ${
-  // Only special channels (errors, interrupts...): the last write of an index
-  // wins, as in the stock saver; otherwise retries keep the first one.
-  upsert ? "DO UPDATE SET channel = EXCLUDED.channel, type = EXCLUDED.type, blob = EXCLUDED.blob" : "DO NOTHING"
-}`;
+/** Writes alone ($1..$16): a run's held rows on their own, or a putWrites outside runs. */
+const writesSql = (async: boolean) => `
+WITH ${[async ? ASYNC : "", writesCte("inserted", 1, false), writesCte("upserted", 9, true)].filter(Boolean).join(",\n")}
+SELECT ${async ? "off FROM async_commit" : "1"}`;
 
 const STATEMENTS = {
-  put: { sync: putSql(false), async: putSql(true) },
-  upsertWrites: { sync: writesSql(false, true), async: writesSql(true, true) },
-  insertWrites: { sync: writesSql(false, false), async: writesSql(true, false) },
+  put: { sync: putSql(false, false), async: putSql(true, false) },
+  putWithWrites: putSql(true, true),
+  writes: { sync: writesSql(false), async: writesSql(true) },
 };
 
+/** The sixteen array parameters of writesCte("inserted"), writesCte("upserted"). */
+function writeParams(rows: WriteRow[]): unknown[] {
+  const columns = (part: WriteRow[]) => [
+    part.map((r) => r.threadId),
+    part.map((r) => r.ns),
+    part.map((r) => r.checkpointId),
+    part.map((r) => r.taskId),
+    part.map((r) => r.idx),
+    part.map((r) => r.channel),
+    part.map((r) => r.type),
+    part.map((r) => r.blob),
+  ];
+  return [...columns(rows.filter((r) => !r.upsert)), ...columns(rows.filter((r) => r.upsert))];
+}
+
 /** Inside a run: the run's end commits (and flushes) after every write of it. */
-const inRun = (config: RunnableConfig) => typeof config.configurable?.run_id === "string";
+const runIdOf = (config: RunnableConfig) => {
+  const runId = config.configurable?.run_id;
+  return typeof runId === "string" ? runId : undefined;
+};
 
 /** The saver's tables in its default schema "public". */
 export const SAVER_TABLES = ["checkpoint_migrations", "checkpoints", "checkpoint_blobs", "checkpoint_writes"] as const;
@@ -81,8 +117,12 @@ export function nextUniqueVersion(current: string | number | undefined): string 
 }
 
 export class SkeinoPostgresSaver extends PostgresSaver {
+  /** Each run's writes, held until its next checkpoint (./run-write-buffer.ts). */
+  private readonly held: RunWriteBuffer;
+
   constructor(private readonly writePool: pg.Pool) {
     super(writePool);
+    this.held = new RunWriteBuffer((rows) => this.sendWrites(rows, true));
   }
 
   override async put(
@@ -99,54 +139,74 @@ export class SkeinoPostgresSaver extends PostgresSaver {
       this._dumpBlobs(threadId as string, ns, checkpoint.channel_values, newVersions),
       this._dumpMetadata(metadata),
     ]);
-    await this.writePool.query({
-      name: inRun(config) ? "skeino_checkpoint_put_in_run" : "skeino_checkpoint_put",
-      text: inRun(config) ? STATEMENTS.put.async : STATEMENTS.put.sync,
-      values: [
-        threadId,
-        ns,
-        checkpoint.id,
-        parentId,
-        this._dumpCheckpoint(checkpoint),
-        serializedMetadata,
-        blobs.map((b) => b[2]),
-        blobs.map((b) => b[3]),
-        blobs.map((b) => b[4]),
-        blobs.map((b) => b[5] ?? null),
-      ],
-    });
+    const values = [
+      threadId,
+      ns,
+      checkpoint.id,
+      parentId,
+      this._dumpCheckpoint(checkpoint),
+      serializedMetadata,
+      blobs.map((b) => b[2]),
+      blobs.map((b) => b[3]),
+      blobs.map((b) => b[4]),
+      blobs.map((b) => b[5] ?? null),
+    ];
+    const runId = runIdOf(config);
+    if (runId === undefined) {
+      await this.writePool.query({ name: "skeino_checkpoint_put", text: STATEMENTS.put.sync, values });
+    } else {
+      await this.held.sendWith(runId, async (rows) => {
+        await this.writePool.query(
+          rows.length === 0
+            ? { name: "skeino_checkpoint_put_in_run", text: STATEMENTS.put.async, values }
+            : { name: "skeino_checkpoint_put_with_writes", text: STATEMENTS.putWithWrites, values: [...values, ...writeParams(rows)] },
+        );
+      });
+    }
     return { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: checkpoint.id } };
   }
 
   override async putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string): Promise<void> {
-    const upsert = writes.every((w) => w[0] in WRITES_IDX_MAP);
-    const dumped = await this._dumpWrites(
-      config.configurable?.thread_id as string,
-      config.configurable?.checkpoint_ns as string,
-      config.configurable?.checkpoint_id as string,
-      taskId,
-      writes,
-    );
-    if (dumped.length === 0) return;
-    // One row per index: a statement may not upsert a row twice. The stock
-    // saver's row-by-row statements keep the last (upsert) or first (insert) one.
-    const byIdx = new Map<number, (typeof dumped)[number]>();
-    for (const row of dumped) if (upsert || !byIdx.has(row[4])) byIdx.set(row[4], row);
-    const rows = [...byIdx.values()];
-    const first = rows[0] as (typeof dumped)[number];
+    const { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: checkpointId } = config.configurable as Record<string, string>;
+    const rows = this._dumpWrites(threadId, ns, checkpointId, taskId, writes).then((dumped) => writeRows(dumped, writes, WRITES_IDX_MAP));
+    const runId = runIdOf(config);
+    if (runId === undefined) return this.sendWrites(await rows, false);
+    // Held synchronously, so a put called before the serialization ends still carries these rows.
+    this.held.hold(runId, threadId, rows);
+    await rows;
+  }
+
+  override async getTuple(config: RunnableConfig) {
+    await this.flushThreadOf(config);
+    return super.getTuple(config);
+  }
+
+  override async *list(config: RunnableConfig, options?: CheckpointListOptions) {
+    await this.flushThreadOf(config);
+    yield* super.list(config, options);
+  }
+
+  /** Sends what `runId` holds (before the run's end is committed). */
+  flushRunWrites(runId: string): Promise<void> {
+    return this.held.flush(runId);
+  }
+
+  /** Forgets what `runId` holds: its checkpoints are being deleted. */
+  dropRunWrites(runId: string): Promise<void> {
+    return this.held.drop(runId);
+  }
+
+  private async flushThreadOf(config: RunnableConfig): Promise<void> {
+    const threadId = config.configurable?.thread_id;
+    if (typeof threadId === "string") await this.held.flushThread(threadId);
+  }
+
+  private async sendWrites(rows: WriteRow[], inRun: boolean): Promise<void> {
+    if (rows.length === 0) return;
     await this.writePool.query({
-      name: `skeino_checkpoint_${upsert ? "upsert" : "insert"}_writes${inRun(config) ? "_in_run" : ""}`,
-      text: STATEMENTS[upsert ? "upsertWrites" : "insertWrites"][inRun(config) ? "async" : "sync"],
-      values: [
-        first[0],
-        first[1] ?? "",
-        first[2],
-        first[3],
-        rows.map((r) => r[4]),
-        rows.map((r) => r[5]),
-        rows.map((r) => r[6]),
-        rows.map((r) => r[7]),
-      ],
+      name: inRun ? "skeino_checkpoint_writes_in_run" : "skeino_checkpoint_writes",
+      text: STATEMENTS.writes[inRun ? "async" : "sync"],
+      values: writeParams(rows),
     });
   }
 
