@@ -8,7 +8,7 @@ import type { MetadataStore, Run, RunCreateOptions, RunListOptions, RunOutcome, 
 import { threadBusy, threadNotFound } from "../../errors.ts";
 import { RUN_COLUMNS, RUN_GET_SQL, RUNS_ACTIVE_SQL, threadUpdateSql, toRun, type RunRow } from "./metadata-sql.ts";
 import { CLAIM_SQL, finishSql, type BusIdentity } from "./run-sql.ts";
-import { Params, pgCode } from "./sql.ts";
+import { named, Params, pgCode } from "./sql.ts";
 import { WORKER_LOCK_NS, type WorkerLiveness } from "./worker-liveness.ts";
 
 export type { BusIdentity } from "./run-sql.ts";
@@ -74,10 +74,12 @@ export class PostgresRunStore {
     const source = from.length ? `SELECT ${values.join(", ")} FROM ${from.join(", ")}` : `VALUES (${values.join(", ")})`;
     try {
       const { rows } = await this.pool.query<RunRow>(
-        `${ctes.length ? `WITH ${ctes.join(", ")} ` : ""}INSERT INTO app_runs (${columns.join(", ")})
+        named(
+          `${ctes.length ? `WITH ${ctes.join(", ")} ` : ""}INSERT INTO app_runs (${columns.join(", ")})
          ${source}
          RETURNING ${RUN_COLUMNS}`,
-        p.values,
+          p.values,
+        ),
       );
       if (rows.length === 0) {
         // Nothing updated: the thread is busy, or gone.
@@ -163,7 +165,7 @@ export class PostgresRunStore {
     finish: async (runId, status: RunOutcome, thread, last) => {
       const p = new Params();
       const sql = finishSql(runId, status, thread, last, this.bus, p);
-      const { rows } = await this.pool.query<{ more: boolean }>(sql, p.values);
+      const { rows } = await this.pool.query<{ more: boolean }>(named(sql, p.values));
       const row = rows[0];
       if (!row) return false;
       this.rememberPending(runId, row.more);
