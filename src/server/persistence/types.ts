@@ -263,7 +263,8 @@ export interface CheckpointAdmin {
 /** What processes sharing one database tell each other. */
 export type BusMessage =
   | { type: "run_created" }
-  | { type: "run_ended"; run_id: string; thread_id: string }
+  /** thread_events: the run's end also wrote protocol events to its thread (one notification for both). */
+  | { type: "run_ended"; run_id: string; thread_id: string; thread_events?: boolean }
   | { type: "cancel"; run_id: string; action: "interrupt" | "rollback" }
   | { type: "events"; run_id: string }
   | { type: "thread_events"; thread_id: string };

@@ -25,7 +25,7 @@ export class ThreadHub {
 
   constructor(bus?: RunBus) {
     this.unsubscribe = bus?.subscribe((m) => {
-      if (m.type === "thread_events") this.notify(m.thread_id);
+      if (m.type === "thread_events" || (m.type === "run_ended" && m.thread_events === true)) this.notify(m.thread_id);
     });
   }
 

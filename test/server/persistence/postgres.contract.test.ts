@@ -3,7 +3,7 @@
 // process, NUL bytes, the indexes the queries rely on.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
-import type { Persistence } from "../../../src/server/persistence/types.ts";
+import type { BusMessage, Persistence } from "../../../src/server/persistence/types.ts";
 import { createPostgresPersistence } from "../../../src/server/persistence/postgres/index.ts";
 import { isDatabaseUnavailable } from "../../../src/server/persistence/database-unavailable.ts";
 import { createTestDatabase, type TestDatabase } from "../../helpers/postgres.ts";
@@ -299,5 +299,35 @@ describe("PostgreSQL: a run's last events written with its end", () => {
     ]);
     expect((await shared.threadEvents.position("fe-2")).last).toBe(4);
     expect((await shared.metadata.threads.get("fe-2"))?.status).toBe("idle");
+  });
+
+  it("another process hears of the end and of the thread's new events in one notification", async () => {
+    const other = await createPostgresPersistence({ uri: db.uri, onConnectionError: quiet });
+    const heard: BusMessage[] = [];
+    const unsubscribe = other.bus?.subscribe((m) => heard.push(m));
+    try {
+      const event = { method: "values", channel: "values", namespace: [], params: '{"namespace":[],"data":1}' };
+      for (const [threadId, thread] of [
+        ["fe-3", [event]],
+        ["fe-4", []],
+      ] as const) {
+        await shared.metadata.threads.create({ thread_id: threadId });
+        const run = await shared.metadata.runs.create(makeRun(threadId), { status: "busy" }, { claimBy: "worker-a" });
+        await shared.metadata.runs.finish(run.run_id, "success", { threadId, update: { status: "idle" } }, { thread: [...thread] });
+      }
+      for (let waited = 0; heard.filter((m) => m.type === "run_ended").length < 2; waited += 20) {
+        if (waited > 30_000) throw new Error(`heard only ${JSON.stringify(heard)}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const ended = heard.filter((m) => m.type === "run_ended").map((m) => [m.thread_id, m.thread_events]);
+      expect(ended).toEqual([
+        ["fe-3", true],
+        ["fe-4", false],
+      ]);
+      expect(heard.filter((m) => m.type === "thread_events")).toEqual([]);
+    } finally {
+      unsubscribe?.();
+      await other.close();
+    }
   });
 });

@@ -54,18 +54,16 @@ export function finishSql(
              WITH ORDINALITY AS u(method, channel, ns, params, ord)
       RETURNING 1)`);
   }
-  // The envelopes PostgresRunBus.publish would send, built where the thread id is known.
+  // The envelope PostgresRunBus.publish would send, built where the thread id
+  // is known; one for the end and the thread's events (each notification
+  // costs every listening process a transaction to read it).
+  const written = thread && threadEvents.length ? "EXISTS (SELECT 1 FROM thread_events)" : "false";
   const notify = bus
     ? `, pg_notify(${p.add(bus.channel)}, json_build_object('from', ${p.add(bus.origin)}::text, 'message',
-         json_build_object('type', 'run_ended', 'run_id', ended.run_id, 'thread_id', ended.thread_id))::text) AS notified`
+         json_build_object('type', 'run_ended', 'run_id', ended.run_id, 'thread_id', ended.thread_id, 'thread_events', ${written}))::text) AS notified`
     : "";
-  const threadNotify =
-    bus && thread && threadEvents.length
-      ? `, (SELECT pg_notify(${p.add(bus.channel)}, ${p.add(JSON.stringify({ from: bus.origin, message: { type: "thread_events", thread_id: thread.threadId } }))})
-             FROM (SELECT 1 FROM thread_events LIMIT 1) AS written) AS thread_notified`
-      : "";
   return `WITH ${ctes.join(", ")}
-    SELECT EXISTS (SELECT 1 FROM app_runs WHERE status = 'pending' AND created_at <= now()) AS more${notify}${threadNotify} FROM ended`;
+    SELECT EXISTS (SELECT 1 FROM app_runs WHERE status = 'pending' AND created_at <= now()) AS more${notify} FROM ended`;
 }
 
 /**
