@@ -44,9 +44,14 @@ const LEAN_CONC = 600;
 /**
  * Warm-up runs of a fresh server before the lean client measures: the bare
  * saver runs in this process, whose hot code is compiled by earlier
- * scenarios; a server process starts cold every scenario.
+ * scenarios; a server process starts cold every scenario. A server keeps
+ * getting faster for its first two thousand runs or so (JIT tiers, and each
+ * pooled connection planning a named statement five times before it keeps a
+ * generic plan): successive batches of 600 sequential runs on one fresh
+ * server measured 125, 161, 179 and 186 runs/s. A server that users run is
+ * past that, so the measured runs come after it.
  */
-const SERVER_WARMUP = 200;
+const SERVER_WARMUP = 2000;
 
 interface Cluster {
   uri: string;
@@ -146,7 +151,7 @@ async function schemasReady(url: string): Promise<void> {
 async function throughSkeino(cluster: Cluster, counters: PgCounters, kind: Kind, concurrency: number): Promise<Scenario> {
   const serve = await startServe(["--postgres-uri", cluster.uri]);
   await schemasReady(serve.url);
-  const before = await counters.read();
+  const before = await counters.settle();
   let m: Measured;
   try {
     if (kind === "lean") {
@@ -177,7 +182,7 @@ async function bare(
   // Our own pool with an error listener: never fromConnString (research §0.5).
   const pool = new pg.Pool({ connectionString: cluster.uri, max: 10, connectionTimeoutMillis: 10_000 });
   pool.on("error", () => {});
-  const before = await counters.read();
+  const before = await counters.settle();
   let m: Measured;
   try {
     const graph = twoNodes().compile({ checkpointer: makeSaver(pool) });
