@@ -37,7 +37,7 @@
 //
 // Run metadata (run_id...) in checkpoints is added for every backend by
 // ../instrumented-saver.ts, not here.
-import { randomBytes } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 import type pg from "pg";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { ChannelVersions, Checkpoint, CheckpointListOptions, CheckpointMetadata, PendingWrite } from "@langchain/langgraph-checkpoint";
@@ -111,10 +111,25 @@ const runIdOf = (config: RunnableConfig) => {
 /** The saver's tables in its default schema "public". */
 export const SAVER_TABLES = ["checkpoint_migrations", "checkpoints", "checkpoint_blobs", "checkpoint_writes"] as const;
 
+/**
+ * Random bytes for versions, drawn 8 at a time from one buffer: a run makes
+ * several versions, and a randomBytes(8) call each was measurable (a sync
+ * call into the entropy source per version, as randomUUID avoids the same way).
+ */
+const entropy = { buffer: Buffer.alloc(4096), offset: 4096 };
+function randomHex8(): string {
+  if (entropy.offset + 8 > entropy.buffer.length) {
+    randomFillSync(entropy.buffer);
+    entropy.offset = 0;
+  }
+  entropy.offset += 8;
+  return entropy.buffer.toString("hex", entropy.offset - 8, entropy.offset);
+}
+
 export function nextUniqueVersion(current: string | number | undefined): string | number {
   if (typeof current === "number") return current + 1;
   const counter = current ? Number.parseInt(current.split(".")[0] ?? "0", 10) || 0 : 0;
-  return `${String(counter + 1).padStart(32, "0")}.${randomBytes(8).toString("hex")}`;
+  return `${String(counter + 1).padStart(32, "0")}.${randomHex8()}`;
 }
 
 /** The WHERE clauses of the stock getTuple (by id, and the latest): its queries' texts end with one. */
