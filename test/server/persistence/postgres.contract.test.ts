@@ -281,6 +281,18 @@ describe("PostgreSQL: a run's last events written with its end", () => {
     expect((await shared.metadata.runs.get(run.run_id))?.status).toBe("success");
   });
 
+  it("finish of a run deleted meanwhile (its thread was) writes nothing and does not fail", async () => {
+    await shared.metadata.threads.create({ thread_id: "fe-gone" });
+    const run = await shared.metadata.runs.create(makeRun("fe-gone"), { status: "busy" }, { claimBy: "worker-a" });
+    await shared.metadata.threads.delete("fe-gone");
+    const last = [{ id: 1, event: "values", data: '{"n":1}' }];
+    const event = { method: "values", channel: "values", namespace: [], params: '{"namespace":[],"data":1}' };
+    expect(
+      await shared.metadata.runs.finish(run.run_id, "success", { threadId: "fe-gone", update: { status: "idle" } }, { run: last, thread: [event] }),
+    ).toBe(false);
+    expect(await shared.metadata.runs.get(run.run_id)).toBeUndefined();
+  });
+
   it("finish writes the thread's last protocol events after those appended before, numbered on; a retried finish takes no numbers", async () => {
     await shared.metadata.threads.create({ thread_id: "fe-2" });
     const run = await shared.metadata.runs.create(makeRun("fe-2"), { status: "busy" }, { claimBy: "worker-a" });

@@ -33,13 +33,15 @@ export function finishSql(
   ctes.push(`ended AS (UPDATE app_runs SET status = ${p.add(status)}, updated_at = clock_timestamp(), ended_at = clock_timestamp()
                 WHERE run_id = ${p.add(runId)} AND status IN ('pending', 'running') RETURNING run_id, thread_id)`);
   // The run's last events (PostgresRunBus.appendEvents' insert), in the end's
-  // commit: readers that see the end find them. A retried finish whose
-  // first try committed unseen must not fail on them: DO NOTHING.
+  // commit: readers that see the end find them. Only if this statement ends
+  // the run: a run deleted meanwhile (its thread was) would fail the whole
+  // statement on the foreign key, and a retried finish whose first try
+  // committed unseen has written them already.
   const events = last?.run ?? [];
   if (events.length) {
     ctes.push(`events AS (INSERT INTO app_run_events (run_id, id, event, data)
-      SELECT ${p.add(runId)}, * FROM unnest(${p.add(events.map((e) => e.id))}::int[], ${p.add(events.map((e) => e.event))}::text[],
-                                          ${p.add(events.map((e) => e.data))}::text[]) ON CONFLICT DO NOTHING)`);
+      SELECT ended.run_id, u.* FROM ended, unnest(${p.add(events.map((e) => e.id))}::int[], ${p.add(events.map((e) => e.event))}::text[],
+                                          ${p.add(events.map((e) => e.data))}::text[]) AS u ON CONFLICT DO NOTHING)`);
   }
   // The thread's protocol events (PostgresThreadEventLog.append's insert):
   // numbered from the counter the thread update above bumped (one statement
