@@ -11,6 +11,7 @@ import type { ProtocolSourceEvent, RunObservation, RunObserver } from "../runs/r
 import { serializeError, serializeJson } from "../serialize.ts";
 import type { Logger } from "../logger.ts";
 import type { ThreadHub } from "./thread-hub.ts";
+import { WriteBatch } from "../runs/write-batch.ts";
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const KNOWN_METHODS = new Set(["values", "updates", "messages", "tools", "lifecycle", "input.requested", "checkpoints", "tasks", "custom"]);
@@ -37,20 +38,27 @@ export class ProtocolRecorder implements RunObserver {
 }
 
 class RunRecording implements RunObservation {
-  private buffer: NewThreadEvent[] = [];
-  private timer?: NodeJS.Timeout;
-  private flushing: Promise<void> = Promise.resolve();
+  private readonly batch: WriteBatch<NewThreadEvent>;
   private requested = new Set<string>();
   /** What closing() took: the run's last events, its terminal included. */
   private last?: Promise<NewThreadEvent[]>;
 
   constructor(
-    private readonly log: ThreadEventLog,
+    log: ThreadEventLog,
     private readonly hub: ThreadHub,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly run: Run,
     graphId: string,
   ) {
+    const { thread_id: threadId, run_id: runId } = run;
+    this.batch = new WriteBatch(
+      async (events) => {
+        await log.append(threadId, runId, events);
+        hub.notify(threadId);
+      },
+      log.batchDelayMs,
+      (error) => logger.warn("could not append protocol events", { run_id: runId, error: serializeError(error).message }),
+    );
     this.push("lifecycle", [], undefined, { event: "running", graph_name: graphId, run_id: run.run_id });
   }
 
@@ -100,20 +108,14 @@ class RunRecording implements RunObservation {
 
   private async takeLast(result: ExecutionResult, thread: ThreadUpdate | undefined): Promise<NewThreadEvent[]> {
     const terminal = this.record("lifecycle", [], undefined, this.terminal(result, thread));
-    if (terminal) this.buffer.push(terminal);
-    clearTimeout(this.timer);
-    this.timer = undefined;
     // Earlier batches are written before the store writes these.
-    await this.flushing;
-    const rest = this.buffer;
-    this.buffer = [];
-    return rest;
+    return this.batch.takeRest(...(terminal ? [terminal] : []));
   }
 
   async end(result: ExecutionResult, thread: ThreadUpdate | undefined, writtenByStore = false): Promise<void> {
     if (this.last === undefined) {
       this.push("lifecycle", [], undefined, this.terminal(result, thread));
-      await this.flush();
+      await this.batch.flush();
       return;
     }
     const rest = await this.last;
@@ -122,8 +124,8 @@ class RunRecording implements RunObservation {
       return;
     }
     // The store did not write them (it gave up, or cannot): as any batch.
-    this.buffer.push(...rest);
-    await this.flush();
+    this.batch.push(...rest);
+    await this.batch.flush();
   }
 
   /** The root terminal lifecycle event's data: completed, interrupted or failed. */
@@ -153,22 +155,6 @@ class RunRecording implements RunObservation {
   private push(method: string, namespace: string[], node: string | undefined, data: unknown, dataJson?: string): void {
     const recorded = this.record(method, namespace, node, data, dataJson);
     if (!recorded) return;
-    this.buffer.push(recorded);
-    if (this.log.batchDelayMs === 0) void this.flush();
-    else this.timer ??= setTimeout(() => void this.flush(), this.log.batchDelayMs);
-  }
-
-  private flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const batch = this.buffer;
-    this.buffer = [];
-    if (batch.length === 0) return this.flushing;
-    const { thread_id: threadId, run_id: runId } = this.run;
-    this.flushing = this.flushing
-      .then(() => this.log.append(threadId, runId, batch))
-      .then(() => this.hub.notify(threadId))
-      .catch((error: unknown) => this.logger.warn("could not append protocol events", { run_id: runId, error: serializeError(error).message }));
-    return this.flushing;
+    this.batch.push(recorded);
   }
 }

@@ -11,7 +11,7 @@
 // the last FLUSH_AFTER_MS (the timer sends writes a slow sibling task would
 // otherwise hold back): on resume those tasks run again, as they would had
 // the server died a moment earlier.
-import type { PendingWrite } from "@langchain/langgraph-checkpoint";
+import { WRITES_IDX_MAP, type PendingWrite } from "@langchain/langgraph-checkpoint";
 
 /** How long a write may wait for its step's checkpoint before it is sent on its own. */
 export const FLUSH_AFTER_MS = 100;
@@ -62,9 +62,8 @@ export function mergeWrites(rows: Iterable<WriteRow>): WriteRow[] {
 export function writeRows(
   dumped: [string, string | undefined, string, string, number, string, string, Uint8Array][],
   writes: PendingWrite[],
-  upsertChannels: Record<string, number>,
 ): WriteRow[] {
-  const upsert = writes.every((w) => w[0] in upsertChannels);
+  const upsert = writes.every((w) => w[0] in WRITES_IDX_MAP);
   return mergeWrites(
     dumped.map(([threadId, ns, checkpointId, taskId, idx, channel, type, blob]) => ({
       threadId,
@@ -142,10 +141,5 @@ export class RunWriteBuffer {
     this.held.delete(runId);
     clearTimeout(held.timer);
     await held.sending.catch(() => undefined);
-  }
-
-  /** Runs holding rows (tests). */
-  get size(): number {
-    return this.held.size;
   }
 }

@@ -41,7 +41,6 @@ import { randomFillSync } from "node:crypto";
 import type pg from "pg";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { ChannelVersions, Checkpoint, CheckpointListOptions, CheckpointMetadata, PendingWrite } from "@langchain/langgraph-checkpoint";
-import { WRITES_IDX_MAP } from "@langchain/langgraph-checkpoint";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import { RunWriteBuffer, writeRows, type WriteRow } from "./run-write-buffer.ts";
 import { named } from "./sql.ts";
@@ -210,7 +209,7 @@ export class SkeinoPostgresSaver extends PostgresSaver {
 
   override async putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string): Promise<void> {
     const { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: checkpointId } = config.configurable as Record<string, string>;
-    const rows = this._dumpWrites(threadId, ns, checkpointId, taskId, writes).then((dumped) => writeRows(dumped, writes, WRITES_IDX_MAP));
+    const rows = this._dumpWrites(threadId, ns, checkpointId, taskId, writes).then((dumped) => writeRows(dumped, writes));
     const runId = runIdOf(config);
     if (runId === undefined) return this.sendWrites(await rows, false);
     // Held synchronously, so a put called before the serialization ends still carries these rows.
